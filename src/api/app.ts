@@ -1,0 +1,85 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { TokenCodec } from '../auth/tokens.ts';
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../context/clock.ts';
+import { requestId } from '../context/ids.ts';
+import type { IdentityRepository } from '../identity/repository.ts';
+import { createAjv } from '../schema/ajv.ts';
+import type { Store } from '../store/open.ts';
+import { installAuthentication } from './auth-plugin.ts';
+import { installBodyParsing } from './body-plugin.ts';
+import { installErrorHandling } from './errors-plugin.ts';
+import { registerIdentityRoutes } from './routes/identity.ts';
+import { registerVersionRoutes } from './routes/versions.ts';
+import { registerVpcRoutes } from './routes/vpc.ts';
+import type { App } from './types.ts';
+
+export interface AppServices {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  identity: IdentityRepository;
+  authenticator: Authenticator;
+  tokens: TokenCodec;
+}
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP API. It never listens by itself: main (or a test) decides where. */
+export async function buildApp(services: AppServices, opts: AppOptions = {}): Promise<App> {
+  const { config } = services;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: () => requestId(),
+    requestIdHeader: false,
+    bodyLimit: config.body_limit,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are validated without coercion (a string is not a number); query
+  // strings and path parameters are text on the wire and are coerced.
+  const bodyAjv = createAjv('strict', config.loose ? { removeAdditional: 'all' } : {});
+  const textAjv = createAjv('coercing');
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? bodyAjv.compile(schema) : textAjv.compile(schema),
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  installErrorHandling(app);
+  installBodyParsing(app, config.body_limit);
+  installAuthentication(app, services.authenticator, config.body_limit);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'vpcep',
+        description: 'VPC Endpoint (VPCEP) API with the IAM and VPC subsets it depends on',
+        version: '1',
+      },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          aksk: { type: 'apiKey', in: 'header', name: 'Authorization' },
+        },
+      },
+      security: [{ token: [] }, { aksk: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  registerVersionRoutes(app);
+  registerIdentityRoutes(app, services);
+  registerVpcRoutes(app, services);
+  return app;
+}

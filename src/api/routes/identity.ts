@@ -1,0 +1,218 @@
+import { Type, type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import { formatKeystoneTime } from '../../context/clock.ts';
+import { apiError } from '../../errors/api-error.ts';
+import { loginWithPassword, type PasswordLogin } from '../../identity/login.ts';
+import type { ProjectRow } from '../../identity/repository.ts';
+import type { AppServices } from '../app.ts';
+import { ctxOf, type App } from '../types.ts';
+
+// The IAM (Keystone v3) subset the SDKs and IAM clients call: password tokens and
+// the project look-ups behind `withRegion(...)`.
+
+const Named = Type.Object(
+  { id: Type.Optional(Type.String({ maxLength: 64 })), name: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: false },
+);
+
+const TokenRequest = Type.Object(
+  {
+    auth: Type.Object(
+      {
+        identity: Type.Object(
+          {
+            methods: Type.Array(Type.String(), { minItems: 1 }),
+            password: Type.Object(
+              {
+                user: Type.Object(
+                  {
+                    id: Type.Optional(Type.String({ maxLength: 64 })),
+                    name: Type.Optional(Type.String({ maxLength: 64 })),
+                    password: Type.String({ maxLength: 256 }),
+                    domain: Type.Optional(Named),
+                  },
+                  { additionalProperties: false },
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        scope: Type.Optional(
+          Type.Object(
+            {
+              project: Type.Optional(
+                Type.Object(
+                  {
+                    id: Type.Optional(Type.String({ maxLength: 64 })),
+                    name: Type.Optional(Type.String({ maxLength: 64 })),
+                    domain: Type.Optional(Named),
+                  },
+                  { additionalProperties: false },
+                ),
+              ),
+              domain: Type.Optional(Named),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+type TokenRequest = Static<typeof TokenRequest>;
+
+function toLogin(body: TokenRequest): PasswordLogin {
+  const { identity, scope } = body.auth;
+  if (!identity.methods.includes('password')) {
+    throw apiError('EndPoint.0002', 'Parameter error: only the password method is supported.');
+  }
+  const user = identity.password.user;
+  if (user.id === undefined && (user.name === undefined || user.domain === undefined)) {
+    throw apiError('EndPoint.0002', 'Parameter error: the user needs an id, or a name and a domain.');
+  }
+  let loginScope: PasswordLogin['scope'];
+  if (scope?.project) {
+    if (scope.project.id === undefined && scope.project.name === undefined) {
+      throw apiError('EndPoint.0002', 'Parameter error: the project scope needs an id or a name.');
+    }
+    loginScope = { kind: 'project', id: scope.project.id, name: scope.project.name };
+  } else if (scope?.domain) {
+    loginScope = { kind: 'domain', id: scope.domain.id, name: scope.domain.name };
+  }
+  return {
+    userId: user.id,
+    userName: user.name,
+    password: user.password,
+    domainId: user.domain?.id,
+    domainName: user.domain?.name,
+    scope: loginScope,
+  };
+}
+
+function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+function projectBody(request: FastifyRequest, p: ProjectRow) {
+  return {
+    id: p.id,
+    name: p.name,
+    domain_id: p.domain_id,
+    parent_id: p.domain_id,
+    is_domain: false,
+    enabled: true,
+    description: '',
+    links: { self: `${baseUrl(request)}/v3/projects/${p.id}` },
+  };
+}
+
+function projectsBody(request: FastifyRequest, projects: ProjectRow[], path: string) {
+  return {
+    links: { self: `${baseUrl(request)}${path}`, previous: null, next: null },
+    projects: projects.map((p) => projectBody(request, p)),
+  };
+}
+
+const ProjectsQuery = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 64 })),
+  domain_id: Type.Optional(Type.String({ maxLength: 64 })),
+  enabled: Type.Optional(Type.Boolean()),
+  page: Type.Optional(Type.Integer({ minimum: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+});
+
+export function registerIdentityRoutes(app: App, services: AppServices): void {
+  const { identity, tokens, clock, config } = services;
+
+  app.post(
+    '/v3/auth/tokens',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['iam'],
+        summary: 'Obtain a user token (password method)',
+        querystring: Type.Object({ nocatalog: Type.Optional(Type.String()) }),
+        body: TokenRequest,
+      },
+    },
+    async (request, reply) => {
+      const issued = await loginWithPassword(identity, tokens, clock, config.token_ttl_seconds, toLogin(request.body));
+      const domainRef = { id: issued.domain.id, name: issued.domain.name };
+      const base = baseUrl(request);
+      const endpoint = (name: string, path: string) => ({
+        id: `${name}-${config.region}`,
+        name,
+        type: name,
+        endpoints: [
+          {
+            id: `${name}-public`,
+            interface: 'public',
+            region: name === 'iam' ? '*' : config.region,
+            region_id: name === 'iam' ? '*' : config.region,
+            url: `${base}${path}`,
+          },
+        ],
+      });
+      const catalog =
+        request.query.nocatalog === 'true'
+          ? undefined
+          : [endpoint('iam', '/v3'), endpoint('vpc', '/v1'), endpoint('vpcep', '/v1')];
+      const token = {
+        expires_at: formatKeystoneTime(issued.expiresAt),
+        issued_at: formatKeystoneTime(issued.issuedAt),
+        methods: ['password'],
+        ...(catalog ? { catalog } : {}),
+        domain: domainRef,
+        ...(issued.project
+          ? { project: { id: issued.project.id, name: issued.project.name, domain: domainRef } }
+          : {}),
+        roles: [{ id: '0', name: 'te_admin' }],
+        user: {
+          id: issued.user.id,
+          name: issued.user.name,
+          password_expires_at: '',
+          domain: domainRef,
+        },
+      };
+      return reply.code(201).header('x-subject-token', issued.token).send({ token });
+    },
+  );
+
+  app.get(
+    '/v3/projects',
+    { schema: { tags: ['iam'], summary: 'List projects of the caller', querystring: ProjectsQuery } },
+    async (request) => {
+      const { principal } = ctxOf(request);
+      if (request.query.domain_id !== undefined && request.query.domain_id !== principal.domainId) {
+        return projectsBody(request, [], '/v3/projects');
+      }
+      const projects = await identity.listProjects(principal.domainId, request.query.name);
+      return projectsBody(request, projects, '/v3/projects');
+    },
+  );
+
+  app.get('/v3/auth/projects', { schema: { tags: ['iam'], summary: 'List projects the caller can use' } }, async (request) => {
+    const { principal } = ctxOf(request);
+    return projectsBody(request, await identity.listProjects(principal.domainId), '/v3/auth/projects');
+  });
+
+  app.get('/v3/auth/domains', { schema: { tags: ['iam'], summary: 'List the caller\'s account' } }, async (request) => {
+    const { principal } = ctxOf(request);
+    return {
+      links: { self: `${baseUrl(request)}/v3/auth/domains`, previous: null, next: null },
+      domains: [
+        {
+          id: principal.domainId,
+          name: principal.domainName,
+          enabled: true,
+          description: '',
+          links: { self: `${baseUrl(request)}/v3/domains/${principal.domainId}` },
+        },
+      ],
+    };
+  });
+}

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { startServer } from '../main.ts';
+
+// The `vpcep` command. Only `serve` for now; it runs every role in one process.
+
+const program = new Command();
+program.name('vpcep').description('Self-hostable VPC Endpoint service');
+
+program
+  .command('serve')
+  .description('run the API (and its background work) on the configured address')
+  .option('-c, --config <file>', 'YAML configuration file (default: $VPCEP_CONFIG, else embedded defaults)')
+  .option('-l, --listen <host:port>', 'address to listen on (overrides the file and $VPCEP_LISTEN)')
+  .option('-d, --database <url>', 'sqlite:PATH or postgres://… (overrides the file and $VPCEP_DATABASE_URL)')
+  .action(async (opts: { config?: string; listen?: string; database?: string }) => {
+    let config;
+    try {
+      config = loadConfig({
+        file: opts.config,
+        overrides: {
+          ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
+          ...(opts.database !== undefined ? { database: opts.database } : {}),
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`vpcep: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const running = await startServer(config, {
+      logger: { level: config.log_level },
+      announce: (text) => process.stdout.write(text + '\n'),
+    });
+    process.stdout.write(`vpcep listening on ${running.url} (region ${config.region})\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`vpcep: ${signal} received, shutting down\n`);
+      running.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`vpcep: error while shutting down: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`vpcep: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import type { Config } from './schema.ts';
+
+/** The embedded defaults: `vpcep serve` with no configuration runs on these. */
+export function defaultConfig(): Config {
+  return {
+    region: 'tr-west-1',
+    listen: '127.0.0.1:8080',
+    database: 'sqlite:.vpcep/vpcep.db',
+    log_level: 'info',
+    loose: false,
+    body_limit: 1024 * 1024,
+    token_ttl_seconds: 24 * 3600,
+    signature_max_skew_seconds: 15 * 60,
+    demo_account: true,
+    lifecycle: {
+      endpoint_service_create: 1000,
+      endpoint_service_delete: 1000,
+      endpoint_create: 1000,
+      endpoint_delete: 1000,
+    },
+    quotas: { endpoint_service: 20, endpoint: 50 },
+    jobs: { poll_ms: 200, lease_ms: 30_000, max_attempts: 10 },
+    accounts: [],
+  };
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { createAjv, describeAjvError } from '../schema/ajv.ts';
+import { defaultConfig } from './defaults.ts';
+import { ConfigSchema, type Config } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Path of a YAML file; VPCEP_CONFIG is used when absent. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last, after the file and the environment (used by tests and flags). */
+  overrides?: Partial<Config>;
+}
+
+const validate = createAjv('strict', { allErrors: true }).compile<Config>(ConfigSchema);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; arrays and scalars replace, so a file can shorten a list. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  return out;
+}
+
+function readFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read configuration file ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`configuration file ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isPlainObject(doc)) throw new ConfigError(`configuration file ${file} must hold a mapping of keys`);
+  return doc;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `127.0.0.1:8080`, `[::1]:8080` or `:8080` (all interfaces). */
+export function parseListen(value: string, key = 'listen'): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`config key '${key}' must look like HOST:PORT, got '${value}'`);
+  const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : (m[2] ?? ''));
+  return { host, port };
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  let merged: unknown = defaultConfig();
+  const file = opts.file ?? env.VPCEP_CONFIG;
+  if (file) merged = merge(merged, readFile(file));
+  const fromEnv: Record<string, unknown> = {};
+  if (env.VPCEP_LISTEN) fromEnv.listen = env.VPCEP_LISTEN;
+  if (env.VPCEP_DATABASE_URL) fromEnv.database = env.VPCEP_DATABASE_URL;
+  merged = merge(merged, fromEnv);
+  if (opts.overrides) merged = merge(merged, opts.overrides);
+  if (!validate(merged)) {
+    const lines = (validate.errors ?? []).map((e) => describeAjvError(e, 'config'));
+    throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  parseListen(merged.listen);
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(merged.database)) {
+    throw new ConfigError(
+      `config key 'database' must be sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB, got '${merged.database}'`,
+    );
+  }
+  return merged;
+}

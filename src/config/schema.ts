@@ -1,0 +1,130 @@
+import { Type, type Static } from 'typebox';
+
+// One schema validates the YAML file, the environment overrides and the embedded
+// defaults, so a bad key is reported the same way wherever it came from.
+
+const Id32 = Type.String({ pattern: '^[0-9a-f]{32}$' });
+
+export const AccessKeyConfig = Type.Object(
+  {
+    ak: Type.String({ pattern: '^[A-Za-z0-9]{8,128}$' }),
+    sk: Type.String({ minLength: 16, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+
+export const UserConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    access_keys: Type.Optional(Type.Array(AccessKeyConfig)),
+  },
+  { additionalProperties: false },
+);
+
+export const ProjectConfig = Type.Object(
+  {
+    id: Type.Optional(Id32),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PortConfig = Type.Object(
+  {
+    id: Type.Optional(Type.String({ format: 'uuid' })),
+    name: Type.Optional(Type.String({ maxLength: 255 })),
+    ip: Type.String({ format: 'ipv4' }),
+    device_owner: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SubnetConfig = Type.Object(
+  {
+    id: Type.Optional(Type.String({ format: 'uuid' })),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    cidr: Type.String(),
+    gateway_ip: Type.Optional(Type.String({ format: 'ipv4' })),
+    ports: Type.Optional(Type.Array(PortConfig)),
+  },
+  { additionalProperties: false },
+);
+
+export const VpcConfig = Type.Object(
+  {
+    id: Type.Optional(Type.String({ format: 'uuid' })),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    cidr: Type.String(),
+    project: Type.Optional(Type.String({ minLength: 1 })),
+    subnets: Type.Optional(Type.Array(SubnetConfig)),
+  },
+  { additionalProperties: false },
+);
+
+export const AccountConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    id: Type.Optional(Id32),
+    projects: Type.Optional(Type.Array(ProjectConfig)),
+    users: Type.Optional(Type.Array(UserConfig)),
+    vpcs: Type.Optional(Type.Array(VpcConfig)),
+  },
+  { additionalProperties: false },
+);
+
+const Delay = Type.Integer({ minimum: 0, maximum: 3_600_000 });
+
+export const ConfigSchema = Type.Object(
+  {
+    region: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
+    listen: Type.String({ minLength: 1 }),
+    database: Type.String({ minLength: 1 }),
+    log_level: Type.Union([
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ]),
+    /** Reject unknown request fields (the default) or, with `true`, accept and ignore them. */
+    loose: Type.Boolean(),
+    body_limit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+    token_ttl_seconds: Type.Integer({ minimum: 60, maximum: 30 * 86400 }),
+    signature_max_skew_seconds: Type.Integer({ minimum: 1, maximum: 86400 }),
+    /** Create the demo account on first start when the store has no account yet. */
+    demo_account: Type.Boolean(),
+    lifecycle: Type.Object(
+      {
+        endpoint_service_create: Delay,
+        endpoint_service_delete: Delay,
+        endpoint_create: Delay,
+        endpoint_delete: Delay,
+      },
+      { additionalProperties: false },
+    ),
+    quotas: Type.Object(
+      {
+        endpoint_service: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+        endpoint: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    jobs: Type.Object(
+      {
+        poll_ms: Type.Integer({ minimum: 10, maximum: 60_000 }),
+        lease_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        max_attempts: Type.Integer({ minimum: 1, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    accounts: Type.Array(AccountConfig),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type AccountConfig = Static<typeof AccountConfig>;
+export type VpcConfig = Static<typeof VpcConfig>;

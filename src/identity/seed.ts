@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import type { AccountConfig } from '../config/schema.ts';
+import type { Clock } from '../context/clock.ts';
+import { hexId } from '../context/ids.ts';
+import type { Database } from '../store/schema.ts';
+import { seedVpc } from '../vpc/seed.ts';
+
+// Accounts declared in the configuration are created or brought up to date at
+// every start. Only what the file names is touched: other accounts, and the
+// resources of these accounts, are left as they are.
+
+async function upsertDomain(db: Kysely<Database>, account: AccountConfig, now: number): Promise<string> {
+  const byName = await db.selectFrom('domains').selectAll().where('name', '=', account.name).executeTakeFirst();
+  if (byName) {
+    if (account.id !== undefined && account.id !== byName.id) {
+      throw new Error(`account '${account.name}' exists with id ${byName.id}; the configuration says ${account.id}`);
+    }
+    return byName.id;
+  }
+  const id = account.id ?? hexId();
+  await db.insertInto('domains').values({ id, name: account.name, created_at: now }).execute();
+  return id;
+}
+
+async function upsertProjects(
+  db: Kysely<Database>,
+  domainId: string,
+  account: AccountConfig,
+  region: string,
+  now: number,
+): Promise<Map<string, string>> {
+  const wanted = account.projects ?? [{ name: region }];
+  const byKey = new Map<string, string>();
+  for (const p of wanted) {
+    let row =
+      p.id !== undefined
+        ? await db.selectFrom('projects').selectAll().where('id', '=', p.id).executeTakeFirst()
+        : await db
+            .selectFrom('projects')
+            .selectAll()
+            .where('domain_id', '=', domainId)
+            .where('name', '=', p.name)
+            .executeTakeFirst();
+    if (row && row.domain_id !== domainId) {
+      throw new Error(`project ${row.id} belongs to another account than '${account.name}'`);
+    }
+    if (!row) {
+      row = { id: p.id ?? hexId(), domain_id: domainId, name: p.name, created_at: now };
+      await db.insertInto('projects').values(row).execute();
+    } else if (row.name !== p.name) {
+      await db.updateTable('projects').set({ name: p.name }).where('id', '=', row.id).execute();
+    }
+    byKey.set(row.id, row.id);
+    byKey.set(p.name, row.id);
+  }
+  return byKey;
+}
+
+async function upsertUsers(db: Kysely<Database>, domainId: string, account: AccountConfig, now: number) {
+  for (const u of account.users ?? []) {
+    let user = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', u.name)
+      .executeTakeFirst();
+    if (!user) {
+      user = {
+        id: hexId(),
+        domain_id: domainId,
+        name: u.name,
+        password_hash: u.password !== undefined ? await hashPassword(u.password) : null,
+        created_at: now,
+      };
+      await db.insertInto('users').values(user).execute();
+    } else if (u.password !== undefined) {
+      // Re-hash only when the password changed, so restarts stay fast.
+      const same = user.password_hash !== null && (await verifyPassword(u.password, user.password_hash));
+      if (!same) {
+        await db
+          .updateTable('users')
+          .set({ password_hash: await hashPassword(u.password) })
+          .where('id', '=', user.id)
+          .execute();
+      }
+    }
+    for (const key of u.access_keys ?? []) {
+      const existing = await db.selectFrom('access_keys').selectAll().where('ak', '=', key.ak).executeTakeFirst();
+      if (existing && existing.user_id !== user.id) {
+        throw new Error(`access key ${key.ak} already belongs to another user`);
+      }
+      if (!existing) {
+        await db.insertInto('access_keys').values({ ak: key.ak, sk: key.sk, user_id: user.id, created_at: now }).execute();
+      } else if (existing.sk !== key.sk) {
+        await db.updateTable('access_keys').set({ sk: key.sk }).where('ak', '=', key.ak).execute();
+      }
+    }
+  }
+}
+
+export async function seedAccounts(
+  db: Kysely<Database>,
+  accounts: AccountConfig[],
+  region: string,
+  clock: Clock,
+): Promise<void> {
+  for (const account of accounts) {
+    await db.transaction().execute(async (trx) => {
+      const now = clock.now();
+      const domainId = await upsertDomain(trx, account, now);
+      const projects = await upsertProjects(trx, domainId, account, region, now);
+      await upsertUsers(trx, domainId, account, now);
+      const firstProject = [...projects.values()][0];
+      for (const vpc of account.vpcs ?? []) {
+        const projectId = vpc.project !== undefined ? projects.get(vpc.project) : firstProject;
+        if (projectId === undefined) {
+          throw new Error(`vpc '${vpc.name}' of account '${account.name}' names unknown project '${vpc.project}'`);
+        }
+        await seedVpc(trx, clock, projectId, vpc);
+      }
+    });
+  }
+}
+
+export interface DemoAccount {
+  domainName: string;
+  userName: string;
+  password: string;
+  projectId: string;
+  projectName: string;
+  ak: string;
+  sk: string;
+  credentialsFile: string | undefined;
+}
+
+const AK_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function randomString(alphabet: string, length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}
+
+/**
+ * The first start of an empty store gets one ready-to-use account, handed out
+ * the way the console does: the keys in a credentials.csv beside the database.
+ */
+export async function ensureDemoAccount(
+  db: Kysely<Database>,
+  region: string,
+  clock: Clock,
+  dataDir: string | undefined,
+): Promise<DemoAccount | undefined> {
+  const any = await db.selectFrom('domains').select('id').limit(1).executeTakeFirst();
+  if (any) return undefined;
+  const demo: DemoAccount = {
+    domainName: 'demo',
+    userName: 'admin',
+    password: randomString('abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789', 16),
+    projectId: hexId(),
+    projectName: region,
+    ak: randomString(AK_ALPHABET, 20),
+    sk: randomString(AK_ALPHABET + 'abcdefghijklmnopqrstuvwxyz', 40),
+    credentialsFile: dataDir ? join(dataDir, 'credentials.csv') : undefined,
+  };
+  await seedAccounts(
+    db,
+    [
+      {
+        name: demo.domainName,
+        projects: [{ id: demo.projectId, name: demo.projectName }],
+        users: [{ name: demo.userName, password: demo.password, access_keys: [{ ak: demo.ak, sk: demo.sk }] }],
+      },
+    ],
+    region,
+    clock,
+  );
+  if (demo.credentialsFile) {
+    writeFileSync(demo.credentialsFile, `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`, {
+      mode: 0o600,
+    });
+  }
+  return demo;
+}

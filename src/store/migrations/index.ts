@@ -1,0 +1,34 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as pg0001 from './postgres/0001_identity_jobs.ts';
+import * as pg0002 from './postgres/0002_vpc.ts';
+import * as sq0001 from './sqlite/0001_identity_jobs.ts';
+import * as sq0002 from './sqlite/0002_vpc.ts';
+
+// Numbered migrations, one set per dialect, imported statically so they run the
+// same under tsx and in a bundled build. A migration is a list of statements
+// because better-sqlite3 prepares one statement at a time.
+
+type Statements = { statements: readonly string[] };
+
+const sets: Record<'sqlite' | 'postgres', Record<string, Statements>> = {
+  sqlite: { '0001_identity_jobs': sq0001, '0002_vpc': sq0002 },
+  postgres: { '0001_identity_jobs': pg0001, '0002_vpc': pg0002 },
+};
+
+function toMigration(m: Statements): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const s of m.statements) await sql.raw(s).execute(db);
+    },
+  };
+}
+
+export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(sets[dialect])) out[name] = toMigration(m);
+      return out;
+    },
+  };
+}

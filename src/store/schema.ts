@@ -1,0 +1,125 @@
+import type { Generated } from 'kysely';
+
+// Row shapes shared by both dialects. Times are integer milliseconds since the
+// epoch (sortable, the same in SQLite and PostgreSQL), flags are 0/1 integers and
+// structured values are JSON text, so one repository implementation serves both.
+
+export interface DomainsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  domain_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  domain_id: string;
+  name: string;
+  /** scrypt$N$r$p$salt$hash, or null for a user who signs with keys only. */
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  ak: string;
+  user_id: string;
+  sk: string;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface VpcsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  cidr: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubnetsTable {
+  id: string;
+  project_id: string;
+  vpc_id: string;
+  name: string;
+  description: string;
+  cidr: string;
+  gateway_ip: string;
+  dhcp_enable: number;
+  primary_dns: string | null;
+  secondary_dns: string | null;
+  availability_zone: string | null;
+  neutron_subnet_id: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PortsTable {
+  id: string;
+  project_id: string;
+  /** The subnet (network) id: the VPC API's `network_id`. */
+  network_id: string;
+  vpc_id: string;
+  name: string;
+  ip_address: string;
+  mac_address: string;
+  device_owner: string;
+  device_id: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RouteTablesTable {
+  id: string;
+  project_id: string;
+  vpc_id: string;
+  name: string;
+  description: string;
+  is_default: number;
+  /** JSON array of {type, destination, nexthop}. */
+  routes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  resource_id: string;
+  /** JSON text. */
+  payload: string;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  domains: DomainsTable;
+  projects: ProjectsTable;
+  users: UsersTable;
+  access_keys: AccessKeysTable;
+  settings: SettingsTable;
+  vpcs: VpcsTable;
+  subnets: SubnetsTable;
+  ports: PortsTable;
+  route_tables: RouteTablesTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,112 @@
+import type { Config } from '../../src/config/schema.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { startServer, type Running } from '../../src/main.ts';
+import { freshDatabase, type TestDialect } from './db.ts';
+import { sdkClient, type SdkCall, type SdkResult } from './sdk.ts';
+
+// Starts the real server on an ephemeral loopback port with two accounts, a
+// service provider and a consumer, each with a password user and an AK/SK pair.
+
+export interface TestAccount {
+  domainName: string;
+  domainId: string;
+  projectId: string;
+  projectName: string;
+  user: string;
+  password: string;
+  ak: string;
+  sk: string;
+  /** Calls the server through the official SDK core, signed with this account's keys. */
+  sdk: (call: SdkCall) => Promise<SdkResult>;
+}
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  running: Running;
+  provider: TestAccount;
+  consumer: TestAccount;
+  close(): Promise<void>;
+}
+
+const ACCOUNTS = {
+  provider: {
+    name: 'provider',
+    id: '5fc973eea581490997e82ea11a1d0101',
+    project: { id: '6e9dfd51d1124e8d8498dce894923a0d', name: 'tr-west-1' },
+    user: 'admin',
+    password: 'provider-secret',
+    ak: 'PROVIDERAK0123456789',
+    sk: 'PROVIDERSK0123456789abcdefghijklmnopqrstu',
+  },
+  consumer: {
+    name: 'consumer',
+    id: '7a1c3f0e2b4d4c6e8f0a1b2c3d4e5f60',
+    project: { id: '0c1d2e3f40514263748596a7b8c9d0e1', name: 'tr-west-1' },
+    user: 'admin',
+    password: 'consumer-secret',
+    ak: 'CONSUMERAK0123456789',
+    sk: 'CONSUMERSK0123456789abcdefghijklmnopqrstu',
+  },
+} as const;
+
+export interface TestServerOptions {
+  dialect?: TestDialect;
+  overrides?: Partial<Config>;
+  /** Extra per-account configuration (e.g. VPCs), merged into the two accounts. */
+  accountExtras?: { provider?: Partial<Config['accounts'][number]>; consumer?: Partial<Config['accounts'][number]> };
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const db = await freshDatabase(opts.dialect ?? 'sqlite');
+  const accounts = (['provider', 'consumer'] as const).map((k) => ({
+    name: ACCOUNTS[k].name,
+    id: ACCOUNTS[k].id,
+    projects: [{ ...ACCOUNTS[k].project }],
+    users: [
+      { name: ACCOUNTS[k].user, password: ACCOUNTS[k].password, access_keys: [{ ak: ACCOUNTS[k].ak, sk: ACCOUNTS[k].sk }] },
+    ],
+    ...(opts.accountExtras?.[k] ?? {}),
+  }));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      listen: '127.0.0.1:0',
+      database: db.url,
+      log_level: 'silent',
+      lifecycle: { endpoint_service_create: 0, endpoint_service_delete: 0, endpoint_create: 0, endpoint_delete: 0 },
+      jobs: { poll_ms: 20, lease_ms: 5000, max_attempts: 5 },
+      accounts,
+      ...opts.overrides,
+    },
+  });
+  let running: Running;
+  try {
+    running = await startServer(config);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const account = (k: 'provider' | 'consumer'): TestAccount => ({
+    domainName: ACCOUNTS[k].name,
+    domainId: ACCOUNTS[k].id,
+    projectId: ACCOUNTS[k].project.id,
+    projectName: ACCOUNTS[k].project.name,
+    user: ACCOUNTS[k].user,
+    password: ACCOUNTS[k].password,
+    ak: ACCOUNTS[k].ak,
+    sk: ACCOUNTS[k].sk,
+    sdk: sdkClient(running.url, { ak: ACCOUNTS[k].ak, sk: ACCOUNTS[k].sk, projectId: ACCOUNTS[k].project.id }),
+  });
+  return {
+    url: running.url,
+    config,
+    running,
+    provider: account('provider'),
+    consumer: account('consumer'),
+    async close() {
+      await running.close();
+      await db.drop();
+    },
+  };
+}
