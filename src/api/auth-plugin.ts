@@ -7,7 +7,11 @@ import { readGetBody } from './body-plugin.ts';
  * caller gets 401 whatever its body looks like, then binds the request to the
  * project its path names.
  */
-export function installAuthentication(app: FastifyInstance, authenticator: Authenticator, bodyLimit: number): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  authenticator: Authenticator,
+  bodyLimit: number,
+): void {
   // The documentation pages are registered by a plugin that knows nothing of our
   // route config; they are public like the OpenAPI document they render.
   app.addHook('onRoute', (route) => {

@@ -33,7 +33,10 @@ export function installBodyParsing(app: FastifyInstance, bodyLimit: number): voi
     try {
       done(null, parseJsonSafely(buf.toString('utf8')));
     } catch {
-      request.bodyError = new ApiError('EndPoint.0002', 'Parameter error: the request body is not valid JSON.');
+      request.bodyError = new ApiError(
+        'EndPoint.0002',
+        'Parameter error: the request body is not valid JSON.',
+      );
       done(null, undefined);
     }
   });
@@ -45,7 +48,8 @@ export function installBodyParsing(app: FastifyInstance, bodyLimit: number): voi
  */
 export async function readGetBody(raw: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const length = raw.headers['content-length'];
-  if (raw.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return undefined;
+  if (raw.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))
+    return undefined;
   if (raw.readableEnded) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;

@@ -67,7 +67,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const source = route.url
       .split('/')
-      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((seg) =>
+        seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('/');
     const re = new RegExp(`^${source}/?$`);
     for (const m of methods) patterns.push({ method: m, re });
@@ -80,7 +82,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = patterns.some((p) => p.re.test(path));
     return sendError(
       reply,
-      known ? new ApiError('EndPoint.0008') : new ApiError('EndPoint.0005', 'The requested resource is unavailable.'),
+      known
+        ? new ApiError('EndPoint.0008')
+        : new ApiError('EndPoint.0005', 'The requested resource is unavailable.'),
     );
   });
 }

@@ -63,7 +63,10 @@ export class Authenticator {
     if (!auth) throw unauthenticated();
     const key = await this.accessKey(auth.accessKey);
     if (!key) throw unauthenticated();
-    const result = verifySignature(req, auth, key.sk, { now: this.clock.now(), maxSkewMs: this.opts.maxSkewMs });
+    const result = verifySignature(req, auth, key.sk, {
+      now: this.clock.now(),
+      maxSkewMs: this.opts.maxSkewMs,
+    });
     if (!result.ok) throw unauthenticated();
     return {
       userId: key.userId,
@@ -79,7 +82,11 @@ export class Authenticator {
    * The project a request acts in. The path's project must belong to the caller's
    * account, match a token's scope, and match an X-Project-Id header if sent.
    */
-  async resolveProject(principal: Principal, pathProjectId: string, headers: IncomingHttpHeaders): Promise<string> {
+  async resolveProject(
+    principal: Principal,
+    pathProjectId: string,
+    headers: IncomingHttpHeaders,
+  ): Promise<string> {
     const denied = () => apiError('EndPoint.0004');
     if (principal.scopeProjectId !== null && principal.scopeProjectId !== pathProjectId) throw denied();
     const headerProject = single(headers, 'x-project-id');

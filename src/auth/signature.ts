@@ -86,7 +86,11 @@ function percentDecode(value: string): Buffer {
   const raw = Buffer.from(value, 'latin1');
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i] ?? 0;
-    if (b === 0x25 && i + 2 < raw.length + 0 && /^[0-9A-Fa-f]{2}$/.test(raw.toString('latin1', i + 1, i + 3))) {
+    if (
+      b === 0x25 &&
+      i + 2 < raw.length + 0 &&
+      /^[0-9A-Fa-f]{2}$/.test(raw.toString('latin1', i + 1, i + 3))
+    ) {
       bytes.push(parseInt(raw.toString('latin1', i + 1, i + 3), 16));
       i += 2;
     } else {
@@ -169,7 +173,12 @@ export function signingKey(algorithm: SignatureAlgorithm, ak: string, sk: string
   return Buffer.from(hkdfSync('sha256', sk, ak, scope ?? '', 32)).toString('hex');
 }
 
-export function stringToSign(algorithm: SignatureAlgorithm, sdkDate: string, cr: string, scope?: string): string {
+export function stringToSign(
+  algorithm: SignatureAlgorithm,
+  sdkDate: string,
+  cr: string,
+  scope?: string,
+): string {
   const digest = sha256Hex(cr);
   return algorithm === 'SDK-HMAC-SHA256'
     ? `${algorithm}\n${sdkDate}\n${digest}`
@@ -207,8 +216,10 @@ export function verifySignature(
 ): VerifyResult {
   const sdkDate = headerValue(req.headers, 'x-sdk-date');
   const at = parseSdkDate(sdkDate);
-  if (at === undefined || sdkDate === undefined) return { ok: false, reason: 'missing or malformed X-Sdk-Date' };
-  if (Math.abs(opts.now - at) > opts.maxSkewMs) return { ok: false, reason: 'X-Sdk-Date outside the allowed window' };
+  if (at === undefined || sdkDate === undefined)
+    return { ok: false, reason: 'missing or malformed X-Sdk-Date' };
+  if (Math.abs(opts.now - at) > opts.maxSkewMs)
+    return { ok: false, reason: 'X-Sdk-Date outside the allowed window' };
   if (auth.scope !== undefined && !auth.scope.startsWith(sdkDate.slice(0, 8))) {
     return { ok: false, reason: 'credential scope date does not match X-Sdk-Date' };
   }

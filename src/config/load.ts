@@ -60,7 +60,8 @@ export interface ListenAddress {
 export function parseListen(value: string, key = 'listen'): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`config key '${key}' must look like HOST:PORT, got '${value}'`);
+  if (!m || port > 65535)
+    throw new ConfigError(`config key '${key}' must look like HOST:PORT, got '${value}'`);
   const host = m[1] ?? (m[2] === '' ? '0.0.0.0' : (m[2] ?? ''));
   return { host, port };
 }

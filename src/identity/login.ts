@@ -50,7 +50,8 @@ export async function loginWithPassword(
         : input.domainName !== undefined
           ? await repo.findDomainByName(input.domainName)
           : undefined;
-    user = domain && input.userName !== undefined ? await repo.findUser(domain.id, input.userName) : undefined;
+    user =
+      domain && input.userName !== undefined ? await repo.findUser(domain.id, input.userName) : undefined;
   }
   const hash = user?.password_hash ?? (await dummyPasswordHash());
   const good = await verifyPassword(input.password, hash);
@@ -60,10 +61,14 @@ export async function loginWithPassword(
   const scope = input.scope;
   if (scope?.kind === 'project') {
     const candidates = await repo.listProjects(domain.id, scope.id === undefined ? scope.name : undefined);
-    project = candidates.find((p) => (scope.id !== undefined ? p.id === scope.id : p.name === scope.name)) ?? null;
+    project =
+      candidates.find((p) => (scope.id !== undefined ? p.id === scope.id : p.name === scope.name)) ?? null;
     if (!project) throw fail();
   } else if (scope?.kind === 'domain') {
-    if ((scope.id !== undefined && scope.id !== domain.id) || (scope.name !== undefined && scope.name !== domain.name)) {
+    if (
+      (scope.id !== undefined && scope.id !== domain.id) ||
+      (scope.name !== undefined && scope.name !== domain.name)
+    ) {
       throw fail();
     }
   }

@@ -14,10 +14,16 @@ import { seedVpc } from '../vpc/seed.ts';
 // resources of these accounts, are left as they are.
 
 async function upsertDomain(db: Kysely<Database>, account: AccountConfig, now: number): Promise<string> {
-  const byName = await db.selectFrom('domains').selectAll().where('name', '=', account.name).executeTakeFirst();
+  const byName = await db
+    .selectFrom('domains')
+    .selectAll()
+    .where('name', '=', account.name)
+    .executeTakeFirst();
   if (byName) {
     if (account.id !== undefined && account.id !== byName.id) {
-      throw new Error(`account '${account.name}' exists with id ${byName.id}; the configuration says ${account.id}`);
+      throw new Error(
+        `account '${account.name}' exists with id ${byName.id}; the configuration says ${account.id}`,
+      );
     }
     return byName.id;
   }
@@ -89,12 +95,19 @@ async function upsertUsers(db: Kysely<Database>, domainId: string, account: Acco
       }
     }
     for (const key of u.access_keys ?? []) {
-      const existing = await db.selectFrom('access_keys').selectAll().where('ak', '=', key.ak).executeTakeFirst();
+      const existing = await db
+        .selectFrom('access_keys')
+        .selectAll()
+        .where('ak', '=', key.ak)
+        .executeTakeFirst();
       if (existing && existing.user_id !== user.id) {
         throw new Error(`access key ${key.ak} already belongs to another user`);
       }
       if (!existing) {
-        await db.insertInto('access_keys').values({ ak: key.ak, sk: key.sk, user_id: user.id, created_at: now }).execute();
+        await db
+          .insertInto('access_keys')
+          .values({ ak: key.ak, sk: key.sk, user_id: user.id, created_at: now })
+          .execute();
       } else if (existing.sk !== key.sk) {
         await db.updateTable('access_keys').set({ sk: key.sk }).where('ak', '=', key.ak).execute();
       }
@@ -118,7 +131,9 @@ export async function seedAccounts(
       for (const vpc of account.vpcs ?? []) {
         const projectId = vpc.project !== undefined ? projects.get(vpc.project) : firstProject;
         if (projectId === undefined) {
-          throw new Error(`vpc '${vpc.name}' of account '${account.name}' names unknown project '${vpc.project}'`);
+          throw new Error(
+            `vpc '${vpc.name}' of account '${account.name}' names unknown project '${vpc.project}'`,
+          );
         }
         await seedVpc(trx, clock, projectId, vpc);
       }
@@ -174,16 +189,22 @@ export async function ensureDemoAccount(
       {
         name: demo.domainName,
         projects: [{ id: demo.projectId, name: demo.projectName }],
-        users: [{ name: demo.userName, password: demo.password, access_keys: [{ ak: demo.ak, sk: demo.sk }] }],
+        users: [
+          { name: demo.userName, password: demo.password, access_keys: [{ ak: demo.ak, sk: demo.sk }] },
+        ],
       },
     ],
     region,
     clock,
   );
   if (demo.credentialsFile) {
-    writeFileSync(demo.credentialsFile, `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`, {
-      mode: 0o600,
-    });
+    writeFileSync(
+      demo.credentialsFile,
+      `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`,
+      {
+        mode: 0o600,
+      },
+    );
   }
   return demo;
 }

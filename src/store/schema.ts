@@ -104,7 +104,8 @@ export interface JobsTable {
   payload: string;
   run_at: number;
   attempts: number;
-  max_attempts: number;
+  /** Null: the worker's configured limit (jobs.max_attempts) applies. */
+  max_attempts: number | null;
   locked_by: string | null;
   locked_until: number | null;
   last_error: string | null;

@@ -22,7 +22,10 @@ export interface TestDatabase {
 export async function freshDatabase(dialect: TestDialect): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'vpcep-test-'));
-    return { url: `sqlite:${join(dir, 'vpcep.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'vpcep.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const admin = process.env.VPCEP_TEST_DATABASE_URL;
   if (!admin) throw new Error('VPCEP_TEST_DATABASE_URL is not set');

@@ -20,7 +20,7 @@ export interface SdkCall {
 }
 
 /** What the SDK hands its caller: the parsed body plus `httpStatusCode`. */
-export type SdkResult = Record<string, unknown> & { httpStatusCode?: number };
+export type SdkResult = Record<string, unknown> & { httpStatusCode?: number; getHttpStatusCode?: unknown };
 
 /** The fields the SDK's exception carries for a non-2xx answer. */
 export interface SdkError {
@@ -37,7 +37,7 @@ export function sdkClient(endpoint: string, creds: SdkCredentials): (call: SdkCa
     .withEndpoint(endpoint)
     .build();
   return async (call) =>
-    (await client.sendRequest({
+    client.sendRequest<SdkResult>({
       method: call.method,
       url: call.url,
       contentType: 'application/json',
@@ -45,7 +45,7 @@ export function sdkClient(endpoint: string, creds: SdkCredentials): (call: SdkCa
       pathParams: call.pathParams ?? {},
       headers: {},
       ...(call.data !== undefined ? { data: call.data as Record<string, unknown> } : {}),
-    })) as SdkResult;
+    });
 }
 
 /** Runs an SDK call expected to fail and returns the SDK's view of the error. */

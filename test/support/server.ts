@@ -54,7 +54,10 @@ export interface TestServerOptions {
   dialect?: TestDialect;
   overrides?: Partial<Config>;
   /** Extra per-account configuration (e.g. VPCs), merged into the two accounts. */
-  accountExtras?: { provider?: Partial<Config['accounts'][number]>; consumer?: Partial<Config['accounts'][number]> };
+  accountExtras?: {
+    provider?: Partial<Config['accounts'][number]>;
+    consumer?: Partial<Config['accounts'][number]>;
+  };
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -64,7 +67,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     id: ACCOUNTS[k].id,
     projects: [{ ...ACCOUNTS[k].project }],
     users: [
-      { name: ACCOUNTS[k].user, password: ACCOUNTS[k].password, access_keys: [{ ak: ACCOUNTS[k].ak, sk: ACCOUNTS[k].sk }] },
+      {
+        name: ACCOUNTS[k].user,
+        password: ACCOUNTS[k].password,
+        access_keys: [{ ak: ACCOUNTS[k].ak, sk: ACCOUNTS[k].sk }],
+      },
     ],
     ...(opts.accountExtras?.[k] ?? {}),
   }));
@@ -74,7 +81,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       listen: '127.0.0.1:0',
       database: db.url,
       log_level: 'silent',
-      lifecycle: { endpoint_service_create: 0, endpoint_service_delete: 0, endpoint_create: 0, endpoint_delete: 0 },
+      lifecycle: {
+        endpoint_service_create: 0,
+        endpoint_service_delete: 0,
+        endpoint_create: 0,
+        endpoint_delete: 0,
+      },
       jobs: { poll_ms: 20, lease_ms: 5000, max_attempts: 5 },
       accounts,
       ...opts.overrides,
@@ -96,7 +108,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     password: ACCOUNTS[k].password,
     ak: ACCOUNTS[k].ak,
     sk: ACCOUNTS[k].sk,
-    sdk: sdkClient(running.url, { ak: ACCOUNTS[k].ak, sk: ACCOUNTS[k].sk, projectId: ACCOUNTS[k].project.id }),
+    sdk: sdkClient(running.url, {
+      ak: ACCOUNTS[k].ak,
+      sk: ACCOUNTS[k].sk,
+      projectId: ACCOUNTS[k].project.id,
+    }),
   });
   return {
     url: running.url,

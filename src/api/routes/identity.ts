@@ -140,7 +140,13 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
       },
     },
     async (request, reply) => {
-      const issued = await loginWithPassword(identity, tokens, clock, config.token_ttl_seconds, toLogin(request.body));
+      const issued = await loginWithPassword(
+        identity,
+        tokens,
+        clock,
+        config.token_ttl_seconds,
+        toLogin(request.body),
+      );
       const domainRef = { id: issued.domain.id, name: issued.domain.name };
       const base = baseUrl(request);
       const endpoint = (name: string, path: string) => ({
@@ -195,24 +201,32 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
     },
   );
 
-  app.get('/v3/auth/projects', { schema: { tags: ['iam'], summary: 'List projects the caller can use' } }, async (request) => {
-    const { principal } = ctxOf(request);
-    return projectsBody(request, await identity.listProjects(principal.domainId), '/v3/auth/projects');
-  });
+  app.get(
+    '/v3/auth/projects',
+    { schema: { tags: ['iam'], summary: 'List projects the caller can use' } },
+    async (request) => {
+      const { principal } = ctxOf(request);
+      return projectsBody(request, await identity.listProjects(principal.domainId), '/v3/auth/projects');
+    },
+  );
 
-  app.get('/v3/auth/domains', { schema: { tags: ['iam'], summary: 'List the caller\'s account' } }, async (request) => {
-    const { principal } = ctxOf(request);
-    return {
-      links: { self: `${baseUrl(request)}/v3/auth/domains`, previous: null, next: null },
-      domains: [
-        {
-          id: principal.domainId,
-          name: principal.domainName,
-          enabled: true,
-          description: '',
-          links: { self: `${baseUrl(request)}/v3/domains/${principal.domainId}` },
-        },
-      ],
-    };
-  });
+  app.get(
+    '/v3/auth/domains',
+    { schema: { tags: ['iam'], summary: "List the caller's account" } },
+    async (request) => {
+      const { principal } = ctxOf(request);
+      return {
+        links: { self: `${baseUrl(request)}/v3/auth/domains`, previous: null, next: null },
+        domains: [
+          {
+            id: principal.domainId,
+            name: principal.domainName,
+            enabled: true,
+            description: '',
+            links: { self: `${baseUrl(request)}/v3/domains/${principal.domainId}` },
+          },
+        ],
+      };
+    },
+  );
 }

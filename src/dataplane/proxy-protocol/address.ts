@@ -78,7 +78,7 @@ export function formatIPv6(bytes: Uint8Array, mixed = true): string {
   for (let i = 0; i < 8; i++) groups.push(view.readUInt16BE(i * 2));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -136,7 +136,9 @@ export function unifyFamilies(
   const b4 = asV4(b);
   if (a4 !== null && b4 !== null) return { family: 'INET', source: a4, destination: b4 };
   const asV6 = (ip: ParsedIp): Buffer =>
-    ip.family === 'INET6' ? ip.bytes : Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), ip.bytes]);
+    ip.family === 'INET6'
+      ? ip.bytes
+      : Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), ip.bytes]);
   return { family: 'INET6', source: asV6(a), destination: asV6(b) };
 }
 

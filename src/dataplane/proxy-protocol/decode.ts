@@ -36,7 +36,8 @@ export function decodeProxyHeader(data: Uint8Array, options: DecodeOptions = {})
   if (v2) return data.length < V2_SIGNATURE.length ? { status: 'incomplete' } : decodeV2(data, maxV2);
   if (!v1) return { status: 'none' };
   if (data.length < V1_PREFIX.length) return { status: 'incomplete' };
-  if (options.allowV1 === false) return { status: 'invalid', reason: 'PROXY protocol v1 is not accepted here' };
+  if (options.allowV1 === false)
+    return { status: 'invalid', reason: 'PROXY protocol v1 is not accepted here' };
   return decodeV1(data);
 }
 

@@ -166,7 +166,8 @@ export function serializeTlvs(tlvs: readonly Tlv[]): Buffer {
     if (!Number.isInteger(type) || type < 0 || type > 0xff) {
       throw new RangeError(`TLV type must be an integer in 0..255, got ${type}`);
     }
-    if (value.length > 0xffff) throw new RangeError(`TLV value must be at most 65535 bytes, got ${value.length}`);
+    if (value.length > 0xffff)
+      throw new RangeError(`TLV value must be at most 65535 bytes, got ${value.length}`);
     const head = Buffer.alloc(3);
     head.writeUInt8(type);
     head.writeUInt16BE(value.length, 1);

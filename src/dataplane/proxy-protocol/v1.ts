@@ -36,7 +36,8 @@ export function encodeV1(options: EncodeV1Options = {}): Buffer {
   const src = parseIp(source.address);
   const dst = parseIp(destination.address);
   if (src === null) throw new RangeError(`invalid source address ${JSON.stringify(source.address)}`);
-  if (dst === null) throw new RangeError(`invalid destination address ${JSON.stringify(destination.address)}`);
+  if (dst === null)
+    throw new RangeError(`invalid destination address ${JSON.stringify(destination.address)}`);
   if (!isPort(source.port)) throw new RangeError(`invalid source port ${source.port}`);
   if (!isPort(destination.port)) throw new RangeError(`invalid destination port ${destination.port}`);
   const unified = unifyFamilies(src, dst);
@@ -81,7 +82,9 @@ export function decodeV1(data: Uint8Array): DecodeResult {
   }
   const line = Buffer.from(data.buffer, data.byteOffset, crlf).toString('latin1');
   const parsed = parseLine(line);
-  return typeof parsed === 'string' ? invalid(parsed) : { status: 'complete', header: parsed, length: crlf + 2 };
+  return typeof parsed === 'string'
+    ? invalid(parsed)
+    : { status: 'complete', header: parsed, length: crlf + 2 };
 }
 
 function parseLine(line: string): ProxyHeader | string {
@@ -99,7 +102,8 @@ function parseLine(line: string): ProxyHeader | string {
       tlvs: [],
     };
   }
-  if (proto !== 'TCP4' && proto !== 'TCP6') return `v1 header has unknown protocol ${JSON.stringify(proto)}`;
+  if (proto !== 'TCP4' && proto !== 'TCP6')
+    return `v1 header has unknown protocol ${JSON.stringify(proto?.slice(0, 16))}`;
   if (tokens.length !== 6) return `v1 ${proto} header must have exactly 6 space-separated fields`;
   const [, , srcText = '', dstText = '', sportText = '', dportText = ''] = tokens;
   const parse = proto === 'TCP4' ? parseIPv4 : parseIPv6;

@@ -18,7 +18,9 @@ import type {
 } from './types.ts';
 
 /** Chosen by the spec to be invalid at the start of any common text protocol. */
-export const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
+export const V2_SIGNATURE = Buffer.from([
+  0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+]);
 export const V2_FIXED_LENGTH = 16;
 export const V2_MAX_LENGTH = V2_FIXED_LENGTH + 0xffff;
 
@@ -62,8 +64,13 @@ export interface EncodeV2Options {
 export function encodeV2(options: EncodeV2Options): Buffer {
   const { command, source, destination, tlvs = [] } = options;
   const transport = options.transport ?? 'STREAM';
-  if (!(command in COMMAND_BITS)) throw new RangeError(`invalid command ${String(command)}`);
-  if (transport !== 'STREAM' && transport !== 'DGRAM') throw new RangeError(`invalid transport ${String(transport)}`);
+  // Checked at run time too: the dataplane may pass values read from config.
+  if (command !== 'PROXY' && command !== 'LOCAL') {
+    throw new RangeError(`invalid command ${String(command)}`);
+  }
+  if (transport !== 'STREAM' && transport !== 'DGRAM') {
+    throw new RangeError(`invalid transport ${String(transport)}`);
+  }
   for (const t of tlvs) {
     // A caller-supplied CRC TLV would carry a value we did not compute, so
     // every strict receiver would reject the header.
@@ -120,7 +127,8 @@ function encodeAddresses(
   const src = parseIp(source.address);
   const dst = parseIp(destination.address);
   if (src === null) throw new RangeError(`invalid source address ${JSON.stringify(source.address)}`);
-  if (dst === null) throw new RangeError(`invalid destination address ${JSON.stringify(destination.address)}`);
+  if (dst === null)
+    throw new RangeError(`invalid destination address ${JSON.stringify(destination.address)}`);
   if (!isPort(source.port)) throw new RangeError(`invalid source port ${source.port}`);
   if (!isPort(destination.port)) throw new RangeError(`invalid destination port ${destination.port}`);
   const unified = unifyFamilies(src, dst);
@@ -134,7 +142,8 @@ function writeUnixPath(block: Buffer, offset: number, path: string): void {
   const bytes = Buffer.from(path, 'utf8');
   // NUL terminates the path on decode, so an embedded one would truncate it.
   if (bytes.includes(0)) throw new RangeError('UNIX socket path must not contain NUL');
-  if (bytes.length > UNIX_PATH_LENGTH) throw new RangeError(`UNIX socket path exceeds ${UNIX_PATH_LENGTH} bytes`);
+  if (bytes.length > UNIX_PATH_LENGTH)
+    throw new RangeError(`UNIX socket path exceeds ${UNIX_PATH_LENGTH} bytes`);
   bytes.copy(block, offset);
 }
 
@@ -157,12 +166,17 @@ export function decodeV2(data: Uint8Array, maxLength: number): DecodeResult {
     if ((verCmd & 0x0f) > 0x1) return invalid(`unsupported v2 command 0x${(verCmd & 0x0f).toString(16)}`);
   }
   if (buf.length > 13 && !FAMILY_BYTES.has(buf.readUInt8(13))) {
-    return invalid(`unsupported v2 family/transport byte 0x${buf.readUInt8(13).toString(16).padStart(2, '0')}`);
+    return invalid(
+      `unsupported v2 family/transport byte 0x${buf.readUInt8(13).toString(16).padStart(2, '0')}`,
+    );
   }
   if (buf.length < V2_FIXED_LENGTH) return { status: 'incomplete' };
 
   const command: Command = (buf.readUInt8(12) & 0x0f) === 0x1 ? 'PROXY' : 'LOCAL';
-  const { family, transport } = FAMILY_BYTES.get(buf.readUInt8(13)) ?? { family: 'UNSPEC', transport: 'UNSPEC' };
+  const { family, transport } = FAMILY_BYTES.get(buf.readUInt8(13)) ?? {
+    family: 'UNSPEC',
+    transport: 'UNSPEC',
+  };
   const total = V2_FIXED_LENGTH + buf.readUInt16BE(14);
   if (total > maxLength) return invalid(`v2 header of ${total} bytes exceeds the ${maxLength}-byte limit`);
   const addressEnd = V2_FIXED_LENGTH + ADDRESS_BLOCK_LENGTH[family];

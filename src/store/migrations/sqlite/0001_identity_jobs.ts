@@ -31,7 +31,7 @@ export const statements = [
      payload TEXT NOT NULL,
      run_at INTEGER NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0,
-     max_attempts INTEGER NOT NULL,
+     max_attempts INTEGER,
      locked_by TEXT,
      locked_until INTEGER,
      last_error TEXT,

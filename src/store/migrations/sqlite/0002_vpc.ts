@@ -9,6 +9,9 @@ export const statements = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL)`,
   `CREATE INDEX vpcs_project ON vpcs (project_id, created_at)`,
+  // Non-empty VPC names are unique within a project (as in the cloud); configuration
+  // seeding finds VPCs by name, so two with one name would make it ambiguous.
+  `CREATE UNIQUE INDEX vpcs_project_name ON vpcs (project_id, name) WHERE name <> ''`,
   `CREATE TABLE subnets (
      id TEXT PRIMARY KEY,
      project_id TEXT NOT NULL REFERENCES projects(id),

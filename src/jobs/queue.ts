@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+
+// The producer side of the outbox. These take a Kysely handle rather than a
+// store so a caller passes its own transaction: the job then exists if and only
+// if the state change that needs it commits.
+
+export interface NewJob {
+  kind: string;
+  /** The resource the job acts on; cancelJobs() finds jobs by it. */
+  resourceId: string;
+  /** Any JSON-serialisable value (default `{}`). */
+  payload?: unknown;
+  /** Earliest time (epoch ms, by the worker's clock) the job may run. */
+  runAt: number;
+  /** Attempts before giving up; omitted means the worker's configured limit. */
+  maxAttempts?: number;
+  /** created_at (epoch ms); defaults to Date.now(). Informational only. */
+  now?: number;
+}
+
+/** Writes a job row through `db` (usually a transaction) and returns its id. */
+export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<number> {
+  if (!Number.isFinite(job.runAt)) throw new RangeError(`job runAt must be a finite time, got ${job.runAt}`);
+  const max = job.maxAttempts;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+    throw new RangeError(`job maxAttempts must be a positive integer, got ${max}`);
+  }
+  const row = await db
+    .insertInto('jobs')
+    .values({
+      kind: job.kind,
+      resource_id: job.resourceId,
+      payload: JSON.stringify(job.payload ?? {}),
+      run_at: Math.floor(job.runAt),
+      attempts: 0,
+      max_attempts: max ?? null,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      created_at: Math.floor(job.now ?? Date.now()),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/**
+ * Deletes a resource's pending jobs (of one kind, or all) and returns how many.
+ * Call it in the transaction that makes them obsolete. A job whose handler is
+ * running right now holds its row (PostgreSQL row lock / SQLite write lock), so
+ * this waits for it and then deletes nothing if it completed — which is why
+ * handlers re-check the resource's state instead of trusting they were wanted.
+ */
+export async function cancelJobs(
+  db: Kysely<Database>,
+  filter: { kind?: string; resourceId: string },
+): Promise<number> {
+  let q = db.deleteFrom('jobs').where('resource_id', '=', filter.resourceId);
+  if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+  const res = await q.executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -1,0 +1,296 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database, PortsTable, RouteTablesTable, SubnetsTable, VpcsTable } from '../store/schema.ts';
+
+// SQL for the VPC inventory, and nothing else: no rules, no HTTP. Every function
+// takes the database handle first so callers can pass a transaction, and every
+// read of a resource is scoped by project so tenancy cannot be forgotten.
+
+export type Db = Kysely<Database>;
+export type VpcRow = VpcsTable;
+export type SubnetRow = SubnetsTable;
+export type PortRow = PortsTable;
+export type RouteTableRow = RouteTablesTable;
+
+/** Where a page starts: strictly after this (created_at, id) position. */
+export interface Position {
+  created_at: number;
+  id: string;
+}
+
+export interface PageQuery {
+  limit: number;
+  after?: Position | undefined;
+}
+
+// Lists are ordered by (created_at, id), so a marker row pins an exact place even
+// when several rows share a millisecond. Raw SQL because the same predicate
+// serves four tables and both dialects.
+function afterPosition(p: Position): Expression<SqlBool> {
+  return sql<SqlBool>`(created_at > ${p.created_at} OR (created_at = ${p.created_at} AND id > ${p.id}))`;
+}
+
+/**
+ * Serialises writers on one parent row. A no-op UPDATE takes the row lock on
+ * PostgreSQL and the write lock on SQLite, so two transactions that both check
+ * "no overlapping subnet" or "address free" and then insert cannot interleave.
+ * Returns false when the row does not exist.
+ */
+async function touch(db: Db, table: 'vpcs' | 'subnets', projectId: string, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable(table)
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+// ---- VPCs ------------------------------------------------------------------
+
+export async function insertVpc(db: Db, row: VpcRow): Promise<void> {
+  await db.insertInto('vpcs').values(row).execute();
+}
+
+export function findVpc(db: Db, projectId: string, id: string): Promise<VpcRow | undefined> {
+  return db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Unscoped: only for configuration seeding, which must detect ids taken by another project. */
+export function findVpcAnywhere(db: Db, id: string): Promise<VpcRow | undefined> {
+  return db.selectFrom('vpcs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findVpcByName(db: Db, projectId: string, name: string): Promise<VpcRow | undefined> {
+  return db
+    .selectFrom('vpcs')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+}
+
+export function listVpcs(db: Db, projectId: string, q: PageQuery & { id?: string | undefined }): Promise<VpcRow[]> {
+  let query = db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId);
+  if (q.id !== undefined) query = query.where('id', '=', q.id);
+  if (q.after) query = query.where(afterPosition(q.after));
+  return query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
+}
+
+export async function updateVpc(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<VpcRow, 'name' | 'description' | 'cidr' | 'updated_at'>>,
+): Promise<void> {
+  await db.updateTable('vpcs').set(patch).where('id', '=', id).execute();
+}
+
+export async function deleteVpc(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('route_tables').where('vpc_id', '=', id).execute();
+  await db.deleteFrom('vpcs').where('id', '=', id).execute();
+}
+
+export function lockVpc(db: Db, projectId: string, id: string): Promise<boolean> {
+  return touch(db, 'vpcs', projectId, id);
+}
+
+// ---- Subnets ---------------------------------------------------------------
+
+export async function insertSubnet(db: Db, row: SubnetRow): Promise<void> {
+  await db.insertInto('subnets').values(row).execute();
+}
+
+export function findSubnet(db: Db, projectId: string, id: string): Promise<SubnetRow | undefined> {
+  return db
+    .selectFrom('subnets')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export function findSubnetAnywhere(db: Db, id: string): Promise<SubnetRow | undefined> {
+  return db.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A subnet by its own id or by its neutron_subnet_id (what fixed_ips[].subnet_id carries). */
+export function findSubnetByAnyId(db: Db, projectId: string, id: string): Promise<SubnetRow | undefined> {
+  return db
+    .selectFrom('subnets')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)]))
+    .executeTakeFirst();
+}
+
+export function subnetsOfVpc(db: Db, vpcId: string): Promise<SubnetRow[]> {
+  return db.selectFrom('subnets').selectAll().where('vpc_id', '=', vpcId).orderBy('created_at').orderBy('id').execute();
+}
+
+export function subnetsByIds(db: Db, ids: readonly string[]): Promise<SubnetRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('subnets').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+export function listSubnets(
+  db: Db,
+  projectId: string,
+  q: PageQuery & { vpcId?: string | undefined },
+): Promise<SubnetRow[]> {
+  let query = db.selectFrom('subnets').selectAll().where('project_id', '=', projectId);
+  if (q.vpcId !== undefined) query = query.where('vpc_id', '=', q.vpcId);
+  if (q.after) query = query.where(afterPosition(q.after));
+  return query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
+}
+
+export async function updateSubnet(
+  db: Db,
+  id: string,
+  patch: Partial<Omit<SubnetRow, 'id' | 'project_id' | 'vpc_id' | 'created_at'>>,
+): Promise<void> {
+  await db.updateTable('subnets').set(patch).where('id', '=', id).execute();
+}
+
+export async function deleteSubnet(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('subnets').where('id', '=', id).execute();
+}
+
+export async function countSubnets(db: Db, vpcId: string): Promise<number> {
+  const row = await db
+    .selectFrom('subnets')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('vpc_id', '=', vpcId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function lockSubnet(db: Db, projectId: string, id: string): Promise<boolean> {
+  return touch(db, 'subnets', projectId, id);
+}
+
+// ---- Ports -----------------------------------------------------------------
+
+export interface PortFilter extends PageQuery {
+  ids?: readonly string[] | undefined;
+  name?: string | undefined;
+  networkIds?: readonly string[] | undefined;
+  deviceId?: string | undefined;
+  deviceOwner?: string | undefined;
+  status?: string | undefined;
+  macAddress?: string | undefined;
+  ipAddresses?: readonly string[] | undefined;
+}
+
+export async function insertPort(db: Db, row: PortRow): Promise<void> {
+  await db.insertInto('ports').values(row).execute();
+}
+
+export function findPort(db: Db, projectId: string, id: string): Promise<PortRow | undefined> {
+  return db.selectFrom('ports').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+}
+
+export function findPortAnywhere(db: Db, id: string): Promise<PortRow | undefined> {
+  return db.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findPortInSubnet(db: Db, subnetId: string, ip: string): Promise<PortRow | undefined> {
+  return db
+    .selectFrom('ports')
+    .selectAll()
+    .where('network_id', '=', subnetId)
+    .where('ip_address', '=', ip)
+    .executeTakeFirst();
+}
+
+export function findPortInVpc(db: Db, projectId: string, vpcId: string, ip: string): Promise<PortRow | undefined> {
+  return db
+    .selectFrom('ports')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('vpc_id', '=', vpcId)
+    .where('ip_address', '=', ip)
+    .executeTakeFirst();
+}
+
+export function portsOfSubnet(db: Db, subnetId: string): Promise<PortRow[]> {
+  return db.selectFrom('ports').selectAll().where('network_id', '=', subnetId).execute();
+}
+
+export async function addressesInSubnet(db: Db, subnetId: string): Promise<string[]> {
+  const rows = await db.selectFrom('ports').select('ip_address').where('network_id', '=', subnetId).execute();
+  return rows.map((r) => r.ip_address);
+}
+
+export function listPorts(db: Db, projectId: string, f: PortFilter): Promise<PortRow[]> {
+  let query = db.selectFrom('ports').selectAll().where('project_id', '=', projectId);
+  // An empty id or network list means "nothing can match", not "no filter".
+  if (f.ids !== undefined) query = f.ids.length ? query.where('id', 'in', [...f.ids]) : query.where(sql<SqlBool>`1 = 0`);
+  if (f.networkIds !== undefined) {
+    query = f.networkIds.length ? query.where('network_id', 'in', [...f.networkIds]) : query.where(sql<SqlBool>`1 = 0`);
+  }
+  if (f.ipAddresses !== undefined && f.ipAddresses.length) query = query.where('ip_address', 'in', [...f.ipAddresses]);
+  if (f.name !== undefined) query = query.where('name', '=', f.name);
+  if (f.deviceId !== undefined) query = query.where('device_id', '=', f.deviceId);
+  if (f.deviceOwner !== undefined) query = query.where('device_owner', '=', f.deviceOwner);
+  if (f.status !== undefined) query = query.where('status', '=', f.status);
+  if (f.macAddress !== undefined) query = query.where('mac_address', '=', f.macAddress);
+  if (f.after) query = query.where(afterPosition(f.after));
+  return query.orderBy('created_at').orderBy('id').limit(f.limit).execute();
+}
+
+export async function updatePort(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<PortRow, 'name' | 'ip_address' | 'device_owner' | 'device_id' | 'status' | 'updated_at'>>,
+): Promise<void> {
+  await db.updateTable('ports').set(patch).where('id', '=', id).execute();
+}
+
+export async function deletePort(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('ports').where('id', '=', id).execute();
+}
+
+export async function countPorts(db: Db, subnetId: string): Promise<number> {
+  const row = await db
+    .selectFrom('ports')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('network_id', '=', subnetId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+// ---- Route tables ------------------------------------------------------------
+
+export async function insertRouteTable(db: Db, row: RouteTableRow): Promise<void> {
+  await db.insertInto('route_tables').values(row).execute();
+}
+
+export function findRouteTable(db: Db, projectId: string, id: string): Promise<RouteTableRow | undefined> {
+  return db
+    .selectFrom('route_tables')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export function defaultRouteTableOf(db: Db, vpcId: string): Promise<RouteTableRow | undefined> {
+  return db
+    .selectFrom('route_tables')
+    .selectAll()
+    .where('vpc_id', '=', vpcId)
+    .where('is_default', '=', 1)
+    .executeTakeFirst();
+}
+
+export function listRouteTables(
+  db: Db,
+  projectId: string,
+  q: PageQuery & { id?: string | undefined; vpcId?: string | undefined; defaultOnly?: boolean },
+): Promise<RouteTableRow[]> {
+  let query = db.selectFrom('route_tables').selectAll().where('project_id', '=', projectId);
+  if (q.id !== undefined) query = query.where('id', '=', q.id);
+  if (q.vpcId !== undefined) query = query.where('vpc_id', '=', q.vpcId);
+  if (q.defaultOnly) query = query.where('is_default', '=', 1);
+  if (q.after) query = query.where(afterPosition(q.after));
+  return query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
+}

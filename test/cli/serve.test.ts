@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { rawRequest } from '../support/http.ts';
+import { sdkClient } from '../support/sdk.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'src/cli/main.ts');
+// Resolved here, not from the child's working directory, which holds no node_modules.
+const TSX = import.meta.resolve('tsx');
+
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd,
+    env: { ...process.env, VPCEP_CONFIG: '', VPCEP_LISTEN: '', VPCEP_DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, exited, output: () => out, errors: () => err };
+}
+
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stop(child: ChildProcess) {
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+test('serve with embedded defaults creates the demo account and answers signed requests', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+  // Port 0 keeps parallel runs apart; everything else is the embedded default.
+  const p = run(['serve', '--listen', '127.0.0.1:0'], cwd);
+  try {
+    await waitFor(() => /listening on (http:\/\/\S+)/.test(p.output()), 20_000, 'the server to listen');
+    const url = /listening on (http:\/\/\S+)/.exec(p.output())![1]!;
+    const out = p.output();
+    const ak = /access key \(AK\)\s*:\s*(\S+)/.exec(out)?.[1];
+    const sk = /secret key \(SK\)\s*:\s*(\S+)/.exec(out)?.[1];
+    const projectId = /\(id ([0-9a-f]{32})\)/.exec(out)?.[1];
+    assert.ok(ak && sk && projectId, out);
+    const csv = readFileSync(join(cwd, '.vpcep/credentials.csv'), 'utf8');
+    assert.equal(csv, `User Name,Access Key Id,Secret Access Key\nadmin,${ak},${sk}\n`);
+    assert.ok(existsSync(join(cwd, '.vpcep/vpcep.db')));
+    const call = sdkClient(url, { ak, sk, projectId });
+    const projects = await call({ method: 'GET', url: '/v3/projects', queryParams: { name: 'tr-west-1' } });
+    assert.equal((projects.projects as unknown[]).length, 1);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0, 'SIGTERM shuts down cleanly');
+
+    // A second start reuses the store: no second demo account, same keys still valid.
+    const again = run(['serve', '--listen', '127.0.0.1:0'], cwd);
+    try {
+      await waitFor(() => /listening on/.test(again.output()), 20_000, 'the restart');
+      assert.doesNotMatch(again.output(), /demo account/);
+      again.child.kill('SIGINT');
+      assert.equal(await again.exited, 0, 'SIGINT shuts down cleanly');
+    } finally {
+      stop(again.child);
+    }
+  } finally {
+    stop(p.child);
+  }
+});
+
+test('a bad configuration exits non-zero and names the key', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+  writeFileSync(join(cwd, 'bad.yaml'), 'quotas:\n  endpoint: lots\n');
+  const p = run(['serve', '--config', 'bad.yaml'], cwd);
+  const code = await p.exited;
+  assert.notEqual(code, 0);
+  assert.match(p.errors(), /quotas\.endpoint/);
+  const q = run(['serve'], cwd, { VPCEP_LISTEN: 'not-an-address' });
+  assert.notEqual(await q.exited, 0);
+  assert.match(q.errors(), /'listen'/);
+});
+
+test('VPCEP_CONFIG and the config file are honoured', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+  writeFileSync(
+    join(cwd, 'vpcep.yaml'),
+    [
+      'listen: 127.0.0.1:0',
+      'database: sqlite:data/x.db',
+      'accounts:',
+      '  - name: acme',
+      '    projects: [{ id: 6e9dfd51d1124e8d8498dce894923a0d, name: tr-west-1 }]',
+      '    users: [{ name: ops, access_keys: [{ ak: ACMEAK00000000000000, sk: ACMESK0000000000000000000000000000000000 }] }]',
+    ].join('\n'),
+  );
+  const p = run(['serve'], cwd, { VPCEP_CONFIG: 'vpcep.yaml' });
+  try {
+    await waitFor(() => /listening on/.test(p.output()), 20_000, 'the server to listen');
+    const url = /listening on (http:\/\/\S+)/.exec(p.output())![1]!;
+    assert.doesNotMatch(p.output(), /demo account/, 'no demo account when accounts are configured');
+    assert.ok(existsSync(join(cwd, 'data/x.db')));
+    const res = await rawRequest({ method: 'GET', url: `${url}/` });
+    assert.equal(res.status, 200);
+    const call = sdkClient(url, {
+      ak: 'ACMEAK00000000000000',
+      sk: 'ACMESK0000000000000000000000000000000000',
+      projectId: '6e9dfd51d1124e8d8498dce894923a0d',
+    });
+    const projects = await call({ method: 'GET', url: '/v3/auth/projects' });
+    assert.equal((projects.projects as { id: string }[])[0]?.id, '6e9dfd51d1124e8d8498dce894923a0d');
+  } finally {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseListen } from '../../src/config/load.ts';
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'vpcep-cfg-')), 'vpcep.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('embedded defaults need no file', () => {
+  const c = loadConfig({ env: {} });
+  assert.equal(c.listen, '127.0.0.1:8080');
+  assert.equal(c.database, 'sqlite:.vpcep/vpcep.db');
+  assert.equal(c.region, 'tr-west-1');
+  assert.deepEqual(c.quotas, { endpoint_service: 20, endpoint: 50 });
+  assert.equal(c.lifecycle.endpoint_create, 1000);
+});
+
+test('the example file of the issue loads, and env overrides it', () => {
+  const file = yamlFile(`
+region: tr-west-1
+listen: 127.0.0.1:9090
+database: sqlite:/tmp/x.db
+lifecycle:
+  endpoint_service_create: 0
+  endpoint_service_delete: 0
+  endpoint_create: 0
+  endpoint_delete: 0
+quotas: { endpoint_service: 3, endpoint: 4 }
+accounts:
+  - name: provider
+    id: 5fc973eea581490997e82ea11a1d0101
+    projects: [{ id: 6e9dfd51d1124e8d8498dce894923a0d, name: tr-west-1 }]
+    users:
+      - name: admin
+        password: change-me
+        access_keys: [{ ak: EXAMPLEAK0123456789AB, sk: EXAMPLESK0123456789abcdefghijklmnopqrstuv }]
+`);
+  const c = loadConfig({ file, env: {} });
+  assert.equal(c.listen, '127.0.0.1:9090');
+  assert.equal(c.quotas.endpoint, 4);
+  assert.equal(c.accounts[0]?.users?.[0]?.access_keys?.[0]?.ak, 'EXAMPLEAK0123456789AB');
+  // Partial objects merge with the defaults.
+  assert.equal(c.jobs.poll_ms, 200);
+  const env = loadConfig({
+    env: {
+      VPCEP_CONFIG: file,
+      VPCEP_LISTEN: '127.0.0.2:7000',
+      VPCEP_DATABASE_URL: 'postgres://u:p@127.0.0.1/db',
+    },
+  });
+  assert.equal(env.listen, '127.0.0.2:7000');
+  assert.equal(env.database, 'postgres://u:p@127.0.0.1/db');
+  assert.equal(env.quotas.endpoint_service, 3);
+});
+
+test('a bad configuration names the wrong key', () => {
+  assert.match(
+    errorOf(() => loadConfig({ file: yamlFile('quotas: { endpoint: -1 }'), env: {} })),
+    /'quotas\.endpoint'/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ file: yamlFile('lisen: 1'), env: {} })),
+    /'lisen' is not a known key/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ file: yamlFile('lifecycle: { endpoint_create: "fast" }'), env: {} })),
+    /'lifecycle\.endpoint_create' must be integer/,
+  );
+  assert.match(
+    errorOf(() =>
+      loadConfig({ file: yamlFile('accounts: [{ name: a, users: [{ name: u, pasword: x }] }]'), env: {} }),
+    ),
+    /'accounts\[0\]\.users\[0\]\.pasword' is not a known key/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ env: { VPCEP_LISTEN: 'nowhere' } })),
+    /'listen'/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ env: { VPCEP_DATABASE_URL: 'mysql://x' } })),
+    /'database'/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ file: yamlFile('region: [unclosed'), env: {} })),
+    /not valid YAML/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ file: '/nonexistent/vpcep.yaml', env: {} })),
+    /cannot read/,
+  );
+});
+
+test('listen addresses', () => {
+  assert.deepEqual(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(parseListen('[::1]:80'), { host: '::1', port: 80 });
+  assert.deepEqual(parseListen(':0'), { host: '0.0.0.0', port: 0 });
+  assert.throws(() => parseListen('127.0.0.1:70000'), ConfigError);
+});

@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../../src/context/clock.ts';
+import type { JobLogger } from '../../src/jobs/index.ts';
+import { openStore, type Store } from '../../src/store/open.ts';
+import { freshDatabase, type TestDialect } from '../support/db.ts';
+
+/** A clock the test moves by hand, so due/backoff/lease decisions are exact. */
+export function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/** Runs `fn` against a freshly migrated database of `dialect`, then drops it. */
+export async function withStore(
+  dialect: TestDialect,
+  fn: (store: Store, url: string) => Promise<void>,
+): Promise<void> {
+  const tdb = await freshDatabase(dialect);
+  const store = await openStore(tdb.url);
+  try {
+    await fn(store, tdb.url);
+  } finally {
+    await store.close();
+    await tdb.drop();
+  }
+}
+
+/** Polls `cond` until true; throws (naming `what`) after `timeoutMs` so no test can hang. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export interface RecordedLog extends JobLogger {
+  entries: { level: 'info' | 'warn' | 'error'; msg: string; obj: object }[];
+}
+
+export function recordingLog(): RecordedLog {
+  const entries: RecordedLog['entries'] = [];
+  return {
+    entries,
+    info: (obj, msg = '') => void entries.push({ level: 'info', msg, obj }),
+    warn: (obj, msg = '') => void entries.push({ level: 'warn', msg, obj }),
+    error: (obj, msg = '') => void entries.push({ level: 'error', msg, obj }),
+  };
+}
