@@ -8,7 +8,12 @@ import type { Config } from './config/schema.ts';
 import { systemClock, type Clock } from './context/clock.ts';
 import { IdentityRepository } from './identity/repository.ts';
 import { ensureDemoAccount, seedAccounts, type DemoAccount } from './identity/seed.ts';
+import { JobWorker } from './jobs/index.ts';
 import { openStore, type Store } from './store/open.ts';
+import { ChangeBus } from './vpcep/change-bus.ts';
+import type { VpcepDeps } from './vpcep/deps.ts';
+import { vpcepJobs } from './vpcep/jobs.ts';
+import { ensurePublicServices } from './vpcep/services/bootstrap.ts';
 
 export interface StartOptions {
   clock?: Clock;
@@ -23,6 +28,8 @@ export interface Running {
   /** `http://host:port` the API listens on. */
   url: string;
   demo: DemoAccount | undefined;
+  changes: ChangeBus;
+  jobs: JobWorker;
   close(): Promise<void>;
 }
 
@@ -48,18 +55,47 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const authenticator = new Authenticator(identity, tokens, clock, {
       maxSkewMs: config.signature_max_skew_seconds * 1000,
     });
+    const changes = new ChangeBus();
+    // The worker needs the handlers and the handlers need to wake the worker:
+    // the wake function is bound once both exist.
+    let wake = () => {};
+    const vpcep: VpcepDeps = {
+      db: store.db,
+      dialect: store.dialect,
+      clock,
+      config,
+      wakeJobs: () => wake(),
+      notifyChange: (change) => changes.publish(change),
+    };
+    await ensurePublicServices(vpcep);
+    const registry = vpcepJobs(vpcep);
     const app = await buildApp(
-      { config, store, clock, identity, authenticator, tokens },
+      { config, store, clock, identity, authenticator, tokens, vpcep },
       { logger: opts.logger ?? false },
     );
+    const jobs = new JobWorker({
+      db: store.db,
+      dialect: store.dialect,
+      clock,
+      pollMs: config.jobs.poll_ms,
+      leaseMs: config.jobs.lease_ms,
+      maxAttempts: config.jobs.max_attempts,
+      handlers: registry.handlers,
+      onGiveUp: registry.onGiveUp,
+      log: app.log,
+    });
+    wake = () => jobs.wake();
     closers.push(() => app.close());
+    // Jobs start after the API listens and stop before it closes (closers run in reverse).
+    closers.push(() => jobs.close());
     const { host, port } = parseListen(config.listen);
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    jobs.start();
     if (demo && opts.announce) opts.announce(describeDemo(demo, url, config.region));
-    return { app, store, url, demo, close: closeAll };
+    return { app, store, url, demo, changes, jobs, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -10,6 +10,8 @@ import { requestId } from '../context/ids.ts';
 import type { IdentityRepository } from '../identity/repository.ts';
 import { createAjv } from '../schema/ajv.ts';
 import type { Store } from '../store/open.ts';
+import type { VpcepDeps } from '../vpcep/deps.ts';
+import { registerVpcepRoutes } from '../vpcep/routes.ts';
 import { installAuthentication } from './auth-plugin.ts';
 import { installBodyParsing } from './body-plugin.ts';
 import { installErrorHandling } from './errors-plugin.ts';
@@ -25,6 +27,7 @@ export interface AppServices {
   identity: IdentityRepository;
   authenticator: Authenticator;
   tokens: TokenCodec;
+  vpcep: VpcepDeps;
 }
 
 export interface AppOptions {
@@ -81,5 +84,6 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
   registerVersionRoutes(app);
   registerIdentityRoutes(app, services);
   registerVpcRoutes(app, services);
+  registerVpcepRoutes(app, services.vpcep);
   return app;
 }

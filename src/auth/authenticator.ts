@@ -45,6 +45,7 @@ const unauthenticated = () => apiError('EndPoint.0003');
 export class Authenticator {
   private readonly keys: TtlCache<AccessKeyRecord | null>;
   private readonly projects: TtlCache<ProjectRow | null>;
+  private readonly users: TtlCache<Omit<Principal, 'scopeProjectId' | 'method'> | null>;
 
   constructor(
     private readonly repo: IdentityRepository,
@@ -54,6 +55,7 @@ export class Authenticator {
   ) {
     this.keys = new TtlCache(opts.cacheTtlMs ?? 5000);
     this.projects = new TtlCache(opts.cacheTtlMs ?? 5000);
+    this.users = new TtlCache(opts.cacheTtlMs ?? 5000);
   }
 
   async authenticate(req: SignedRequest): Promise<Principal> {
@@ -97,19 +99,21 @@ export class Authenticator {
   }
 
   private async fromToken(token: string): Promise<Principal> {
-    const claims = this.tokens.verify(token, this.clock.now());
+    const now = this.clock.now();
+    const claims = this.tokens.verify(token, now);
     if (!claims) throw unauthenticated();
-    const user = await this.repo.findUserById(claims.u);
-    const domain = user ? await this.repo.findDomainById(user.domain_id) : undefined;
-    if (!user || !domain || domain.id !== claims.d) throw unauthenticated();
-    return {
-      userId: user.id,
-      userName: user.name,
-      domainId: domain.id,
-      domainName: domain.name,
-      scopeProjectId: claims.p,
-      method: 'token',
-    };
+    // The token proves who signed in; the user must still exist (a deleted user's
+    // tokens stop working within the cache lifetime).
+    let user = this.users.get(claims.u, now);
+    if (user === undefined) {
+      const row = await this.repo.findUserById(claims.u);
+      const domain = row ? await this.repo.findDomainById(row.domain_id) : undefined;
+      user =
+        row && domain ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name } : null;
+      this.users.set(claims.u, user, now);
+    }
+    if (!user || user.domainId !== claims.d) throw unauthenticated();
+    return { ...user, scopeProjectId: claims.p, method: 'token' };
   }
 
   private async accessKey(ak: string): Promise<AccessKeyRecord | undefined> {

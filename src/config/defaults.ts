@@ -20,6 +20,25 @@ export function defaultConfig(): Config {
     },
     quotas: { endpoint_service: 20, endpoint: 50 },
     jobs: { poll_ms: 200, lease_ms: 30_000, max_attempts: 10 },
+    limits: { endpoint_whitelist: 20, port_mappings: 200, permissions: 500 },
+    dns: { zone: 'vpcep.local' },
+    public_services: [
+      {
+        id: '3b8a4d5e-0b5f-4f0e-9a53-6f1d2c7e0b01',
+        name: 'obs',
+        service_type: 'gateway',
+        owner: 'vpcep',
+        description: 'Object storage gateway (operator-defined public service)',
+      },
+      {
+        id: '3b8a4d5e-0b5f-4f0e-9a53-6f1d2c7e0b02',
+        name: 'dns',
+        service_type: 'interface',
+        owner: 'vpcep',
+        description: 'Private DNS (operator-defined public service)',
+        ports: [{ client_port: 53, server_port: 53, protocol: 'UDP' }],
+      },
+    ],
     accounts: [],
   };
 }

@@ -75,6 +75,33 @@ export const AccountConfig = Type.Object(
 
 const Delay = Type.Integer({ minimum: 0, maximum: 3_600_000 });
 
+const PortMappingConfig = Type.Object(
+  {
+    client_port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    server_port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Optional(Type.Union([Type.Literal('TCP'), Type.Literal('UDP')])),
+  },
+  { additionalProperties: false },
+);
+
+/** An operator-defined public service, visible to every tenant (decision #21). */
+export const PublicServiceConfig = Type.Object(
+  {
+    id: Type.Optional(Type.String({ format: 'uuid' })),
+    name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,16}$' }),
+    service_type: Type.Union([Type.Literal('gateway'), Type.Literal('interface')]),
+    owner: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    description: Type.Optional(Type.String({ maxLength: 128 })),
+    is_charge: Type.Optional(Type.Boolean()),
+    enable_policy: Type.Optional(Type.Boolean()),
+    /** Interface services only: where accepted endpoints forward to. */
+    backend_ip: Type.Optional(Type.String({ format: 'ipv4' })),
+    ports: Type.Optional(Type.Array(PortMappingConfig, { maxItems: 200 })),
+    tcp_proxy: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     region: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
@@ -120,6 +147,25 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    limits: Type.Object(
+      {
+        /** IP whitelist entries per endpoint. */
+        endpoint_whitelist: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        /** Port mappings per endpoint service. */
+        port_mappings: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        /** Whitelist (permission) records per endpoint service. */
+        permissions: Type.Integer({ minimum: 1, maximum: 100_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    dns: Type.Object(
+      {
+        /** Zone the endpoints' private names live under: `{endpoint_id}.{region}.{zone}`. */
+        zone: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' }),
+      },
+      { additionalProperties: false },
+    ),
+    public_services: Type.Array(PublicServiceConfig),
     accounts: Type.Array(AccountConfig),
   },
   { additionalProperties: false },
@@ -128,3 +174,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type AccountConfig = Static<typeof AccountConfig>;
 export type VpcConfig = Static<typeof VpcConfig>;
+export type PublicServiceConfig = Static<typeof PublicServiceConfig>;

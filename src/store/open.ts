@@ -32,6 +32,27 @@ const pgTypes = {
   },
 };
 
+/**
+ * Kysely prepares every query anew; with better-sqlite3 preparing costs more
+ * than running a small indexed query. The SQL text Kysely generates for a
+ * given query shape is stable, so prepared statements are reused by text.
+ */
+function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = raw.prepare(sqlText);
+        if (cache.size >= max) cache.clear();
+        cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 function openSqlite(location: string): { db: Kysely<Database>; dataDir: string | undefined } {
   const memory = location === ':memory:' || location === '';
   const file = memory ? ':memory:' : resolve(location);
@@ -44,7 +65,7 @@ function openSqlite(location: string): { db: Kysely<Database>; dataDir: string |
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return { db, dataDir: memory ? undefined : dirname(file) };
 }
 

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { VpcepTables } from './vpcep-schema.ts';
 
 // Row shapes shared by both dialects. Times are integer milliseconds since the
 // epoch (sortable, the same in SQLite and PostgreSQL), flags are 0/1 integers and
@@ -112,7 +113,7 @@ export interface JobsTable {
   created_at: number;
 }
 
-export interface Database {
+export interface Database extends VpcepTables {
   domains: DomainsTable;
   projects: ProjectsTable;
   users: UsersTable;

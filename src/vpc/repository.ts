@@ -52,7 +52,12 @@ export async function insertVpc(db: Db, row: VpcRow): Promise<void> {
 }
 
 export function findVpc(db: Db, projectId: string, id: string): Promise<VpcRow | undefined> {
-  return db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('vpcs')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Unscoped: only for configuration seeding, which must detect ids taken by another project. */
@@ -69,7 +74,11 @@ export function findVpcByName(db: Db, projectId: string, name: string): Promise<
     .executeTakeFirst();
 }
 
-export function listVpcs(db: Db, projectId: string, q: PageQuery & { id?: string | undefined }): Promise<VpcRow[]> {
+export function listVpcs(
+  db: Db,
+  projectId: string,
+  q: PageQuery & { id?: string | undefined },
+): Promise<VpcRow[]> {
   let query = db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId);
   if (q.id !== undefined) query = query.where('id', '=', q.id);
   if (q.after) query = query.where(afterPosition(q.after));
@@ -123,12 +132,22 @@ export function findSubnetByAnyId(db: Db, projectId: string, id: string): Promis
 }
 
 export function subnetsOfVpc(db: Db, vpcId: string): Promise<SubnetRow[]> {
-  return db.selectFrom('subnets').selectAll().where('vpc_id', '=', vpcId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('subnets')
+    .selectAll()
+    .where('vpc_id', '=', vpcId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function subnetsByIds(db: Db, ids: readonly string[]): Promise<SubnetRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('subnets').selectAll().where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('subnets')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 export function listSubnets(
@@ -185,7 +204,12 @@ export async function insertPort(db: Db, row: PortRow): Promise<void> {
 }
 
 export function findPort(db: Db, projectId: string, id: string): Promise<PortRow | undefined> {
-  return db.selectFrom('ports').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('ports')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export function findPortAnywhere(db: Db, id: string): Promise<PortRow | undefined> {
@@ -201,7 +225,12 @@ export function findPortInSubnet(db: Db, subnetId: string, ip: string): Promise<
     .executeTakeFirst();
 }
 
-export function findPortInVpc(db: Db, projectId: string, vpcId: string, ip: string): Promise<PortRow | undefined> {
+export function findPortInVpc(
+  db: Db,
+  projectId: string,
+  vpcId: string,
+  ip: string,
+): Promise<PortRow | undefined> {
   return db
     .selectFrom('ports')
     .selectAll()
@@ -223,11 +252,15 @@ export async function addressesInSubnet(db: Db, subnetId: string): Promise<strin
 export function listPorts(db: Db, projectId: string, f: PortFilter): Promise<PortRow[]> {
   let query = db.selectFrom('ports').selectAll().where('project_id', '=', projectId);
   // An empty id or network list means "nothing can match", not "no filter".
-  if (f.ids !== undefined) query = f.ids.length ? query.where('id', 'in', [...f.ids]) : query.where(sql<SqlBool>`1 = 0`);
+  if (f.ids !== undefined)
+    query = f.ids.length ? query.where('id', 'in', [...f.ids]) : query.where(sql<SqlBool>`1 = 0`);
   if (f.networkIds !== undefined) {
-    query = f.networkIds.length ? query.where('network_id', 'in', [...f.networkIds]) : query.where(sql<SqlBool>`1 = 0`);
+    query = f.networkIds.length
+      ? query.where('network_id', 'in', [...f.networkIds])
+      : query.where(sql<SqlBool>`1 = 0`);
   }
-  if (f.ipAddresses !== undefined && f.ipAddresses.length) query = query.where('ip_address', 'in', [...f.ipAddresses]);
+  if (f.ipAddresses !== undefined && f.ipAddresses.length)
+    query = query.where('ip_address', 'in', [...f.ipAddresses]);
   if (f.name !== undefined) query = query.where('name', '=', f.name);
   if (f.deviceId !== undefined) query = query.where('device_id', '=', f.deviceId);
   if (f.deviceOwner !== undefined) query = query.where('device_owner', '=', f.deviceOwner);
@@ -240,7 +273,9 @@ export function listPorts(db: Db, projectId: string, f: PortFilter): Promise<Por
 export async function updatePort(
   db: Db,
   id: string,
-  patch: Partial<Pick<PortRow, 'name' | 'ip_address' | 'device_owner' | 'device_id' | 'status' | 'updated_at'>>,
+  patch: Partial<
+    Pick<PortRow, 'name' | 'ip_address' | 'device_owner' | 'device_id' | 'status' | 'updated_at'>
+  >,
 ): Promise<void> {
   await db.updateTable('ports').set(patch).where('id', '=', id).execute();
 }

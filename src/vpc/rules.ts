@@ -37,9 +37,15 @@ function networkError(what: string, text: string, problem: NetworkProblem): ApiE
       );
     }
     case 'prefix':
-      return apiError('VPC.0101', `Invalid ${what} CIDR '${text}': the prefix must be /${MIN_PREFIX} to /${MAX_PREFIX}.`);
+      return apiError(
+        'VPC.0101',
+        `Invalid ${what} CIDR '${text}': the prefix must be /${MIN_PREFIX} to /${MAX_PREFIX}.`,
+      );
     case 'reserved':
-      return apiError('VPC.0102', `The ${what} CIDR '${text}' overlaps the reserved range ${formatCidr(RESERVED_RANGE)}.`);
+      return apiError(
+        'VPC.0102',
+        `The ${what} CIDR '${text}' overlaps the reserved range ${formatCidr(RESERVED_RANGE)}.`,
+      );
     case 'range':
       return apiError(
         'VPC.0101',
@@ -128,6 +134,9 @@ export function addressError(problem: AddressProblem, text: string, subnet: Cidr
     case 'gateway':
       return apiError('VPC.0302', `The IP address ${text} is the gateway of the subnet ${where}.`);
     case 'in-use':
-      return apiError('VPC.0302', `The IP address ${text} is already used by another port of the subnet ${where}.`);
+      return apiError(
+        'VPC.0302',
+        `The IP address ${text} is already used by another port of the subnet ${where}.`,
+      );
   }
 }

@@ -1,0 +1,486 @@
+// What authentication costs: requests/s of one authenticated GET on the real
+// vpcep server, with X-Auth-Token and with an AK/SK signature, each as a ratio
+// to a bare fastify route measured in the same run on the same machine.
+//
+// Usage:
+//   node --import tsx bench/api-auth.ts [--duration 5] [--connections 50] [--warmup 1]
+//                                       [--database postgres://USER:PASS@HOST:PORT/DB]
+//
+//   --duration N     seconds measured per case and round (default 5)
+//   --connections N  concurrent keep-alive connections, pipelining 1 (default 50)
+//   --warmup N       seconds of unmeasured load per case before the first round (default 1)
+//   --database URL   run vpcep on this database (the bench account is seeded into
+//                    it); default: a temporary SQLite file, removed afterwards
+//
+// Each server runs in a child process of its own (bench/support/serve-child.ts)
+// and autocannon drives it from this process. The order bare, token, aksk is run
+// twice; the table shows both rounds and the ratios use the better round of each
+// case (p50/p99 latency are those of that round). Any non-2xx response, socket
+// error or timeout, in warm-up or measurement, makes the run fail (exit code 1).
+// The default run takes about 40 s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { rawRequest, type RawResponse } from '../test/support/http.ts';
+import { officialSign } from '../test/support/official-signer.ts';
+import { BENCH_ACCOUNT } from './support/account.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
+const ROUNDS = 2;
+
+// ---------------------------------------------------------------- options
+
+function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new Error(`--${name} must be an integer from 1 to ${max}, got '${value}'`);
+  }
+  return n;
+}
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      database: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: node --import tsx bench/api-auth.ts [--duration N] [--connections N] [--warmup N] [--database URL]',
+    );
+    process.exit(0);
+  }
+  const database = values.database;
+  if (database !== undefined && !/^(sqlite:|postgres(ql)?:\/\/)/.test(database)) {
+    throw new Error(`--database must be sqlite:PATH or postgres://…, got '${database}'`);
+  }
+  return {
+    duration: positiveInt('duration', values.duration, 5, 600),
+    connections: positiveInt('connections', values.connections, 50, 1000),
+    warmup: positiveInt('warmup', values.warmup, 1, 60),
+    database,
+  };
+}
+
+// ---------------------------------------------------------------- child servers
+
+const children = new Set<ChildProcess>();
+
+async function spawnServer(label: string, args: string[]): Promise<string> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(proc);
+  const lines = createInterface({ input: proc.stdout });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${label} server did not start within 30 s`)), 30_000);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        resolve(line.trim());
+      });
+      proc.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${label} server exited (code ${code}, signal ${signal}) before it was ready`));
+      });
+    });
+    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`${label} server printed '${url}'`);
+    return url;
+  } finally {
+    // Keep draining stdout so the child can never block on a full pipe.
+    lines.on('line', () => undefined);
+  }
+}
+
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = once(proc, 'exit');
+  proc.stdin?.end();
+  proc.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
+  if (!done) {
+    proc.kill('SIGKILL');
+    await Promise.race([exited, delay(2000)]);
+  }
+}
+
+async function stopChildren(): Promise<void> {
+  await Promise.all([...children].map((c) => stopChild(c)));
+  children.clear();
+}
+
+// ---------------------------------------------------------------- load
+
+let interrupted = false;
+let currentLoad: autocannon.Instance | undefined;
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  /** Non-2xx responses, socket errors (timeouts included) and body mismatches. */
+  bad: number;
+  ok: number;
+  detail: string;
+}
+
+function load(url: string, headers: Record<string, string>, seconds: number, connections: number) {
+  return new Promise<Measured>((resolve, reject) => {
+    // Bounded twice over: by duration, and by a request count no machine here reaches.
+    const instance = autocannon(
+      {
+        url,
+        headers,
+        method: 'GET',
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        maxOverallRequests: seconds * 1_000_000,
+        timeout: 10,
+      },
+      (err: unknown, result: autocannon.Result) => {
+        clearTimeout(watchdog);
+        currentLoad = undefined;
+        if (err) {
+          reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err }));
+          return;
+        }
+        const codes = Object.entries(result.statusCodeStats ?? {})
+          .map(([code, s]) => `${code}×${s.count ?? 0}`)
+          .join(' ');
+        const bad = result.non2xx + result.errors + result.mismatches;
+        resolve({
+          rps: result.requests.average,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          total: result.requests.total,
+          bad,
+          ok: result['2xx'],
+          detail: `status ${codes || 'none'}; non-2xx ${result.non2xx}, errors ${result.errors} (timeouts ${result.timeouts}), 2xx ${result['2xx']}`,
+        });
+      },
+    );
+    currentLoad = instance;
+    const watchdog = setTimeout(() => instance.stop(), (seconds + 20) * 1000);
+  });
+}
+
+// ---------------------------------------------------------------- the cases
+
+type CaseName = 'bare' | 'token' | 'aksk';
+
+interface Case {
+  name: CaseName;
+  route: string;
+  base: string;
+  path: string;
+  /** Called before every load run: the headers every request of that run carries. */
+  headers: () => Promise<Record<string, string>>;
+  /** Checks one real response before any load is sent. */
+  check: (res: RawResponse) => string | undefined;
+}
+
+function describeResponse(res: RawResponse): string {
+  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
+}
+
+async function login(base: string): Promise<string> {
+  const res = await rawRequest({
+    method: 'POST',
+    url: `${base}/v3/auth/tokens?nocatalog=true`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: {
+              name: BENCH_ACCOUNT.user,
+              password: BENCH_ACCOUNT.password,
+              domain: { name: BENCH_ACCOUNT.name },
+            },
+          },
+        },
+        scope: { project: { id: BENCH_ACCOUNT.project.id } },
+      },
+    }),
+  });
+  const token = res.headers['x-subject-token'];
+  if (res.status !== 201 || typeof token !== 'string') {
+    throw new Error(`login failed: ${describeResponse(res)}`);
+  }
+  return token;
+}
+
+interface Route {
+  label: string;
+  /** The path as the SDK's generated clients write it (`{project_id}` left in place). */
+  signPath: string;
+  query: Record<string, string>;
+  projectId: string | undefined;
+  check: (res: RawResponse) => string | undefined;
+}
+
+const VPCS_ROUTE: Route = {
+  label: 'GET /v1/{project_id}/vpcs',
+  signPath: '/v1/{project_id}/vpcs',
+  query: {},
+  projectId: BENCH_ACCOUNT.project.id,
+  check: (res) =>
+    Array.isArray((res.json as { vpcs?: unknown } | undefined)?.vpcs) ? undefined : 'no vpcs array',
+};
+
+const PROJECTS_ROUTE: Route = {
+  label: `GET /v3/projects?name=${BENCH_ACCOUNT.project.name}`,
+  signPath: '/v3/projects',
+  query: { name: BENCH_ACCOUNT.project.name },
+  projectId: undefined,
+  check: (res) => {
+    const projects = (res.json as { projects?: { id?: string }[] } | undefined)?.projects;
+    return projects?.length === 1 && projects[0]?.id === BENCH_ACCOUNT.project.id
+      ? undefined
+      : 'expected exactly the bench project';
+  },
+};
+
+/** Prefers GET /v1/{project_id}/vpcs; falls back to /v3/projects while that route does not exist. */
+async function chooseRoute(base: string, token: string): Promise<Route> {
+  const res = await rawRequest({
+    method: 'GET',
+    url: `${base}/v1/${BENCH_ACCOUNT.project.id}/vpcs`,
+    headers: { 'x-auth-token': token },
+  });
+  const code = (res.json as { error_code?: string } | undefined)?.error_code;
+  if (res.status === 404 && code === 'EndPoint.0005') return PROJECTS_ROUTE;
+  if (res.status === 200) return VPCS_ROUTE;
+  throw new Error(`GET /v1/{project_id}/vpcs exists but answered ${describeResponse(res)}`);
+}
+
+async function signedHeaders(
+  base: string,
+  route: Route,
+): Promise<{ path: string; headers: Record<string, string> }> {
+  const wire = await officialSign({
+    endpoint: base,
+    method: 'GET',
+    path: route.signPath,
+    query: route.query,
+    ak: BENCH_ACCOUNT.ak,
+    sk: BENCH_ACCOUNT.sk,
+    ...(route.projectId !== undefined ? { projectId: route.projectId } : {}),
+  });
+  if (!wire.url.startsWith(base)) throw new Error(`the signer produced an unexpected URL ${wire.url}`);
+  return { path: wire.url.slice(base.length), headers: wire.headers };
+}
+
+// ---------------------------------------------------------------- report
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtMs(n: number): string {
+  return n.toFixed(2);
+}
+
+function fmtLoad(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+    .join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = readOptions();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    console.error(`\n${signal}: stopping…`);
+    interrupted = true;
+    currentLoad?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const failures: string[] = [];
+  // The temporary SQLite database belongs to this process, so it is removed even
+  // if the child dies without cleaning up.
+  const tempDir = opts.database === undefined ? mkdtempSync(join(tmpdir(), 'vpcep-bench-')) : undefined;
+  const database = opts.database ?? `sqlite:${join(tempDir ?? '', 'vpcep.db')}`;
+  // The last line of defence: whatever happens, the run ends.
+  const budgetMs = (60 + 3 * opts.warmup + ROUNDS * 3 * (opts.duration + 25)) * 1000;
+  setTimeout(() => {
+    console.error(`bench: still running after ${budgetMs / 1000} s, killing everything`);
+    for (const c of children) c.kill('SIGKILL');
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    process.exit(1);
+  }, budgetMs).unref();
+
+  try {
+    const [bareUrl, vpcepUrl] = await Promise.all([
+      spawnServer('bare', ['bare']),
+      spawnServer('vpcep', ['vpcep', '--database', database]),
+    ]);
+    const token = await login(vpcepUrl);
+    const route = await chooseRoute(vpcepUrl, token);
+    const routePath = (await signedHeaders(vpcepUrl, route)).path;
+
+    // Authentication is really enforced on the measured route.
+    const anonymous = await rawRequest({ method: 'GET', url: vpcepUrl + routePath });
+    if (anonymous.status !== 401) {
+      throw new Error(`${route.label} without credentials answered ${describeResponse(anonymous)}`);
+    }
+
+    const cases: Case[] = [
+      {
+        name: 'bare',
+        route: 'GET /bare (bare fastify)',
+        base: bareUrl,
+        path: '/bare',
+        headers: async () => ({}),
+        check: (res) => ((res.json as { ok?: unknown } | undefined)?.ok === true ? undefined : 'no ok'),
+      },
+      {
+        name: 'token',
+        route: `${route.label} X-Auth-Token`,
+        base: vpcepUrl,
+        path: routePath,
+        headers: async () => ({ 'x-auth-token': token }),
+        check: route.check,
+      },
+      {
+        name: 'aksk',
+        route: `${route.label} SDK-HMAC-SHA256`,
+        base: vpcepUrl,
+        path: routePath,
+        // Signed once per load run, by the official SDK signer: every request of
+        // the run is identical, so they may all carry the same signature (its
+        // X-Sdk-Date stays valid for 15 minutes). The server still verifies each
+        // request in full: key look-up, canonical request, HMAC, date window.
+        headers: async () => {
+          const signed = await signedHeaders(vpcepUrl, route);
+          if (signed.path !== routePath) throw new Error(`signed path ${signed.path} != ${routePath}`);
+          return signed.headers;
+        },
+        check: route.check,
+      },
+    ];
+
+    for (const c of cases) {
+      const res = await rawRequest({ method: 'GET', url: c.base + c.path, headers: await c.headers() });
+      const problem = res.status === 200 ? c.check(res) : 'not 200';
+      if (problem) throw new Error(`${c.name}: ${problem}: ${describeResponse(res)}`);
+    }
+
+    const loadBefore = fmtLoad();
+    console.log(
+      `node ${process.version}, ${availableParallelism()} CPU (${cpus()[0]?.model.trim() ?? '?'}), ` +
+        `database ${opts.database === undefined ? 'temporary SQLite' : opts.database.replace(/\/\/[^@/]*@/, '//…@')}`,
+    );
+    console.log(
+      `${opts.connections} connections, pipelining 1, ${opts.warmup} s warm-up per case, ` +
+        `${opts.duration} s per case × ${ROUNDS} rounds (order ${cases.map((c) => c.name).join(', ')})\n`,
+    );
+
+    const run = async (c: Case, seconds: number, phase: string): Promise<Measured> => {
+      if (interrupted) throw new Error('interrupted');
+      const m = await load(c.base + c.path, await c.headers(), seconds, opts.connections);
+      if (m.bad > 0 || m.ok === 0) failures.push(`${c.name} ${phase}: ${m.detail}`);
+      if (interrupted) throw new Error('interrupted');
+      return m;
+    };
+
+    for (const c of cases) {
+      process.stderr.write(`warm-up ${c.name}…\n`);
+      await run(c, opts.warmup, 'warm-up');
+    }
+    const results = new Map<CaseName, Measured[]>(cases.map((c) => [c.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of cases) {
+        process.stderr.write(`round ${round} ${c.name}…\n`);
+        results.get(c.name)!.push(await run(c, opts.duration, `round ${round}`));
+      }
+    }
+
+    const best = new Map<CaseName, Measured>();
+    const rows: string[][] = [
+      [
+        'case',
+        'route',
+        ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`),
+        'best req/s',
+        'p50 ms',
+        'p99 ms',
+        'requests',
+        'non-2xx/err',
+      ],
+    ];
+    for (const c of cases) {
+      const runs = results.get(c.name)!;
+      const top = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+      best.set(c.name, top);
+      rows.push([
+        c.name,
+        c.route,
+        ...runs.map((r) => fmtInt(r.rps)),
+        fmtInt(top.rps),
+        fmtMs(top.p50),
+        fmtMs(top.p99),
+        fmtInt(runs.reduce((s, r) => s + r.total, 0)),
+        String(runs.reduce((s, r) => s + r.bad, 0)),
+      ]);
+    }
+    console.log(table(rows));
+    // Other processes on the machine skew every number; the load average shows them.
+    console.log(`\nload average before ${loadBefore}, after ${fmtLoad()}`);
+    console.log('\nratios of the better round of each case (p50/p99 from that round):');
+    const rps = (n: CaseName) => best.get(n)!.rps;
+    console.log(`token/bare ${(rps('token') / rps('bare')).toFixed(2)}`);
+    console.log(`aksk/bare  ${(rps('aksk') / rps('bare')).toFixed(2)}`);
+    console.log(`aksk/token ${(rps('aksk') / rps('token')).toFixed(2)}`);
+  } finally {
+    await stopChildren();
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    if (failures.length > 0) {
+      console.error('\n!!! BENCH FAILED: responses other than 2xx (or socket errors) during the run:');
+      for (const f of failures) console.error(`!!!   ${f}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  if (interrupted) {
+    console.error('bench: interrupted');
+    process.exitCode = 130;
+  } else {
+    console.error('bench failed:', err);
+    process.exitCode = 1;
+  }
+});

@@ -1,0 +1,68 @@
+import { sql, type Kysely } from 'kysely';
+import { apiError } from '../../errors/api-error.ts';
+import type { Database } from '../../store/schema.ts';
+
+// Quota accounting. `resource_usage` holds how many resources of a type a
+// project has; taking a unit is one conditional UPDATE, so two creates racing
+// for the last unit cannot both succeed on either database. The same counter
+// answers unfiltered `total_count` without counting rows.
+
+export type QuotaType = 'endpoint_service' | 'endpoint';
+export const QUOTA_TYPES: readonly QuotaType[] = ['endpoint_service', 'endpoint'];
+
+export async function quotaOf(
+  db: Kysely<Database>,
+  projectId: string,
+  type: QuotaType,
+  defaults: Record<QuotaType, number>,
+): Promise<number> {
+  const row = await db
+    .selectFrom('quota_overrides')
+    .select('quota')
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .executeTakeFirst();
+  return row?.quota ?? defaults[type];
+}
+
+export async function usageOf(db: Kysely<Database>, projectId: string, type: QuotaType): Promise<number> {
+  const row = await db
+    .selectFrom('resource_usage')
+    .select('used')
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .executeTakeFirst();
+  return row?.used ?? 0;
+}
+
+/** Takes one unit of quota inside the caller's transaction, or throws Endpoint.1018. */
+export async function takeQuota(
+  db: Kysely<Database>,
+  projectId: string,
+  type: QuotaType,
+  quota: number,
+): Promise<void> {
+  await db
+    .insertInto('resource_usage')
+    .values({ project_id: projectId, type, used: 0 })
+    .onConflict((oc) => oc.columns(['project_id', 'type']).doNothing())
+    .execute();
+  const res = await db
+    .updateTable('resource_usage')
+    .set({ used: sql<number>`used + 1` })
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .where('used', '<', quota)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw apiError('Endpoint.1018');
+}
+
+/** Gives a unit back when a resource is finally gone. */
+export async function releaseQuota(db: Kysely<Database>, projectId: string, type: QuotaType): Promise<void> {
+  await db
+    .updateTable('resource_usage')
+    .set({ used: sql<number>`CASE WHEN used > 0 THEN used - 1 ELSE 0 END` })
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .execute();
+}
