@@ -22,6 +22,8 @@ export interface ClaimedJob {
  * Throwing rolls both back and schedules a retry. Handlers must still be
  * idempotent — check the resource's current state — because work outside the
  * database (or a future change of handler) is not covered by that transaction.
+ * Use `trx` for every query: on SQLite the store has one connection, so
+ * awaiting the outer Kysely handle from inside the transaction never returns.
  */
 export type JobHandler = (trx: Transaction<Database>, job: ClaimedJob) => Promise<void>;
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../src/context/clock.ts';
-import type { JobLogger } from '../../src/jobs/index.ts';
+import { JobWorker, type JobLogger, type JobWorkerOptions } from '../../src/jobs/index.ts';
 import { openStore, type Store } from '../../src/store/open.ts';
 import { freshDatabase, type TestDialect } from '../support/db.ts';
 
@@ -47,3 +47,21 @@ export function recordingLog(): RecordedLog {
     error: (obj, msg = '') => void entries.push({ level: 'error', msg, obj }),
   };
 }
+
+/** A worker with test defaults: no polling of its own, long lease, pinned jitter. */
+export function makeWorker(store: Store, clock: Clock, opts: Partial<JobWorkerOptions> = {}): JobWorker {
+  return new JobWorker({
+    db: store.db,
+    dialect: store.dialect,
+    clock,
+    pollMs: 60_000,
+    leaseMs: 60_000,
+    maxAttempts: 3,
+    random: () => 0,
+    handlers: {},
+    ...opts,
+  });
+}
+
+export const settingValue = async (store: Store, key: string) =>
+  (await store.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;

@@ -26,7 +26,14 @@ for (const dialect of testDialects()) {
           Rollback,
         );
         const id = await db.transaction().execute((trx) =>
-          enqueueJob(trx, { kind: 'k', resourceId: 'kept', payload: { a: [1] }, runAt: 5, maxAttempts: 4, now: 3 }),
+          enqueueJob(trx, {
+            kind: 'k',
+            resourceId: 'kept',
+            payload: { a: [1] },
+            runAt: 5,
+            maxAttempts: 4,
+            now: 3,
+          }),
         );
         await enqueueJob(db, { kind: 'k', resourceId: 'default-max', runAt: 5 });
         const rows = await db.selectFrom('jobs').selectAll().orderBy('id').execute();
@@ -46,7 +53,10 @@ for (const dialect of testDialects()) {
     test('enqueueJob rejects an invalid runAt or maxAttempts', async () => {
       await withStore(dialect, async ({ db }) => {
         await assert.rejects(enqueueJob(db, { kind: 'k', resourceId: 'r', runAt: NaN }), RangeError);
-        await assert.rejects(enqueueJob(db, { kind: 'k', resourceId: 'r', runAt: 1, maxAttempts: 0 }), RangeError);
+        await assert.rejects(
+          enqueueJob(db, { kind: 'k', resourceId: 'r', runAt: 1, maxAttempts: 0 }),
+          RangeError,
+        );
         const n = await db.selectFrom('jobs').select('id').execute();
         assert.equal(n.length, 0);
       });
@@ -129,15 +139,15 @@ for (const dialect of testDialects()) {
         assert.equal(await deleteClaimed(db, stale), false);
         assert.equal(await releaseClaimed(db, stale, { runAt: 0, lastError: 'x' }), false);
         const fresh = { ...stale, attempts: 2 };
-        assert.equal(await releaseClaimed(db, fresh, { runAt: 7, lastError: 'y', refundAttempt: true }), true);
+        assert.equal(
+          await releaseClaimed(db, fresh, { runAt: 7, lastError: 'y', refundAttempt: true }),
+          true,
+        );
         const row = await db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
-        assert.deepEqual([row.locked_by, row.locked_until, row.attempts, row.run_at, row.last_error], [
-          null,
-          null,
-          1,
-          7,
-          'y',
-        ]);
+        assert.deepEqual(
+          [row.locked_by, row.locked_until, row.attempts, row.run_at, row.last_error],
+          [null, null, 1, 7, 'y'],
+        );
         assert.equal(await deleteClaimed(db, fresh), false, 'a released claim is no longer a claim');
       });
     });
