@@ -109,7 +109,9 @@ export class Authenticator {
       const row = await this.repo.findUserById(claims.u);
       const domain = row ? await this.repo.findDomainById(row.domain_id) : undefined;
       user =
-        row && domain ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name } : null;
+        row && domain
+          ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name }
+          : null;
       this.users.set(claims.u, user, now);
     }
     if (!user || user.domainId !== claims.d) throw unauthenticated();

@@ -16,6 +16,4 @@ export interface VpcepDeps {
   notifyChange(change: VpcepChange): void;
 }
 
-export type VpcepChange =
-  | { kind: 'endpoint'; id: string }
-  | { kind: 'service'; id: string };
+export type VpcepChange = { kind: 'endpoint'; id: string } | { kind: 'service'; id: string };

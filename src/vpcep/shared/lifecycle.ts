@@ -4,7 +4,8 @@
 // instead of a state clients' waiters have never heard of.
 
 export type ServiceStatus = 'creating' | 'available' | 'failed' | 'deleting';
-export type EndpointStatus = 'creating' | 'pendingAcceptance' | 'accepted' | 'rejected' | 'failed' | 'deleting';
+export type EndpointStatus =
+  'creating' | 'pendingAcceptance' | 'accepted' | 'rejected' | 'failed' | 'deleting';
 
 const SERVICE: Record<ServiceStatus, readonly ServiceStatus[]> = {
   creating: ['available', 'failed', 'deleting'],

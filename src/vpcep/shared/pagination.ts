@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import type { SelectQueryBuilder } from 'kysely';
 
 // Query parameters shared by every VPCEP list (decision #18). Bad values are
@@ -13,7 +13,7 @@ export const SortKey = Type.Union([
 ]);
 export const SortDir = Type.Union([Type.Literal('asc'), Type.Literal('desc')]);
 
-export function listQuery<P extends Record<string, import('typebox').TSchema>>(maxLimit: number, extra: P) {
+export function listQuery<P extends Record<string, TSchema>>(maxLimit: number, extra: P) {
   return Type.Object({
     limit: Type.Optional(Type.Integer({ minimum: 0, maximum: maxLimit, default: 10 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
@@ -55,10 +55,10 @@ export function applyPage<DB, TB extends keyof DB, O>(
   table: string,
 ): SelectQueryBuilder<DB, TB, O> {
   // Kysely cannot type a dynamic `${table}.column` reference; the names are ours, not input.
-  /* eslint-disable @typescript-eslint/no-explicit-any */
+  /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment */
   const col = `${table}.${page.column}` as any;
   const id = `${table}.id` as any;
-  /* eslint-enable @typescript-eslint/no-explicit-any */
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment */
   return q.orderBy(col, page.dir).orderBy(id, page.dir).limit(page.limit).offset(page.offset);
 }
 

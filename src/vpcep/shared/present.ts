@@ -44,7 +44,11 @@ export function serviceView(
     ip: row.ip ?? '',
     ip_version: row.ip_version ?? 'ipv4',
     snat_network_id: row.snat_network_id ?? '',
-    ports: ports.map((p) => ({ client_port: p.client_port, server_port: p.server_port, protocol: p.protocol })),
+    ports: ports.map((p) => ({
+      client_port: p.client_port,
+      server_port: p.server_port,
+      protocol: p.protocol,
+    })),
     tcp_proxy: row.tcp_proxy,
     tags: tags.map((t) => ({ key: t.key, value: t.value })),
     connection_count: connectionCount,
@@ -97,7 +101,9 @@ export function endpointView(row: EndpointsTable, ctx: EndpointContext) {
     ...view,
     ...(row.ip_visible === 1 && row.ip !== null ? { ip: row.ip } : {}),
     ...(row.ipv6_address !== null ? { ipv6_address: row.ipv6_address } : {}),
-    ...(row.policy_document !== null ? { policy_document: parseJsonColumn<unknown>(row.policy_document, {}) } : {}),
+    ...(row.policy_document !== null
+      ? { policy_document: parseJsonColumn<unknown>(row.policy_document, {}) }
+      : {}),
   };
 }
 

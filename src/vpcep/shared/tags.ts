@@ -61,12 +61,22 @@ export async function insertTags(
   if (tags.length === 0) return;
   await db
     .insertInto('resource_tags')
-    .values(tags.map((t) => ({ resource_type: resourceType, resource_id: resourceId, project_id: projectId, ...t })))
+    .values(
+      tags.map((t) => ({
+        resource_type: resourceType,
+        resource_id: resourceId,
+        project_id: projectId,
+        ...t,
+      })),
+    )
     .execute();
 }
 
 /** Tags of many resources in one query, in key order. */
-export async function tagsOf(db: Kysely<Database>, resourceIds: readonly string[]): Promise<Map<string, Tag[]>> {
+export async function tagsOf(
+  db: Kysely<Database>,
+  resourceIds: readonly string[],
+): Promise<Map<string, Tag[]>> {
   const out = new Map<string, Tag[]>();
   if (resourceIds.length === 0) return out;
   const rows = await db

@@ -4,7 +4,10 @@ import { apiError } from '../../errors/api-error.ts';
 export function validateDescription(text: string | undefined, max = 128): string {
   if (text === undefined) return '';
   if (text.length > max || /[<>]/.test(text)) {
-    throw apiError('EndPoint.0002', `Parameter error: description must be at most ${max} characters without < or >.`);
+    throw apiError(
+      'EndPoint.0002',
+      `Parameter error: description must be at most ${max} characters without < or >.`,
+    );
   }
   return text;
 }

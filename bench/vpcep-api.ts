@@ -1,0 +1,921 @@
+// What the VPC endpoint API costs, in one run:
+//
+//  1. requests/s of GET /v1/{project_id}/vpc-endpoints/{id} and of POST
+//     /v1/{project_id}/vpc-endpoints (create), AK/SK signed, each as a ratio to
+//     a bare fastify route measured in the same run on the same machine;
+//  2. p50/p99 latency of GET /v1/{project_id}/vpc-endpoints?limit=10 when the
+//     project holds 1,000 and 100,000 endpoints, and their ratio (lists must not
+//     scan: 100k/1k must stay within 2×), plus the p50 of a list filtered by
+//     vpc_id at both sizes, for information;
+//  3. the same on PostgreSQL when --database is given.
+//
+// Usage:
+//   node --import tsx bench/vpcep-api.ts [--duration 5] [--connections 50] [--warmup 1]
+//                                        [--creates 500] [--database postgres://USER:PASS@HOST:PORT/DB]
+//                                        [--no-sqlite]
+//
+//   --duration N     seconds measured per throughput case and round (default 5); also
+//                    bounds every latency series and create run
+//   --connections N  concurrent keep-alive connections for part 1, pipelining 1 (default 50)
+//   --warmup N       seconds of unmeasured load per GET case before the first round (default 1)
+//   --creates N      creates per measured round (autocannon `amount`, default 500); the
+//                    warm-up sends max(N/10, connections) more
+//   --database URL   also run everything on this PostgreSQL server: a fresh database is
+//                    created per server (vpcep_bench_<random>_<case>) and dropped at the end
+//   --no-sqlite      with --database, skip the SQLite runs
+//
+// Servers run in child processes (bench/support/vpcep-api-child.ts for vpcep,
+// bench/support/serve-child.ts for the bare route); load comes from this
+// process. Each vpcep child first creates, through the API, an endpoint service
+// (same account, no approval) and one endpoint of it in a 127.40.0.0/16 subnet,
+// with a quota of 1,000,000 endpoints; the list servers then copy that endpoint
+// straight into the database up to 1,000 or 100,000 rows (endpoints plus the
+// project's resource_usage) before the server starts for real. During the
+// measurements endpoint_create is delayed by an hour: the creates measured
+// here are the synchronous request (validation, quota, address, marker, row,
+// job) and leave their endpoints `creating`; no job runs under load.
+//
+// Any non-2xx response, socket error or timeout, in a check, warm-up or
+// measurement, fails the run (exit code 1), and so does a 100k/1k p50 ratio of
+// the unfiltered list above 2. The default run (SQLite only) takes about 80 s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { rawRequest, type RawResponse } from '../test/support/http.ts';
+import { officialSign } from '../test/support/official-signer.ts';
+import { BENCH_ACCOUNT } from './support/account.ts';
+import type { ChildReady } from './support/vpcep-api-child.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BARE_CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
+const VPCEP_CHILD = join(ROOT, 'bench', 'support', 'vpcep-api-child.ts');
+const ROUNDS = 2;
+const SIZES = [1_000, 100_000] as const;
+/** The unfiltered list at 100k may take at most this many times its p50 at 1k. */
+const MAX_LIST_RATIO = 2;
+/** Requests per latency series at most (it also stops after --duration seconds). */
+const LIST_REQUESTS = 2_000;
+const FILTERED_REQUESTS = 500;
+const LIST_WARMUP_REQUESTS = 200;
+
+// ---------------------------------------------------------------- options
+
+function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new Error(`--${name} must be an integer from 1 to ${max}, got '${value}'`);
+  }
+  return n;
+}
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      creates: { type: 'string' },
+      database: { type: 'string' },
+      'no-sqlite': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: node --import tsx bench/vpcep-api.ts [--duration N] [--connections N] [--warmup N] ' +
+        '[--creates N] [--database postgres://…] [--no-sqlite]',
+    );
+    process.exit(0);
+  }
+  const database = values.database;
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) {
+    throw new Error(`--database must be a postgres://… URL, got '${database}'`);
+  }
+  if (values['no-sqlite'] && database === undefined) throw new Error('--no-sqlite needs --database');
+  const connections = positiveInt('connections', values.connections, 50, 1000);
+  const creates = positiveInt('creates', values.creates, 500, 20_000);
+  if (creates < connections * 2) throw new Error(`--creates must be at least twice --connections`);
+  return {
+    duration: positiveInt('duration', values.duration, 5, 120),
+    connections,
+    warmup: positiveInt('warmup', values.warmup, 1, 60),
+    creates,
+    database,
+    sqlite: !values['no-sqlite'],
+  };
+}
+
+type Options = ReturnType<typeof readOptions>;
+
+// ---------------------------------------------------------------- child servers
+
+const children = new Set<ChildProcess>();
+
+/** Starts a child and resolves with the first line it prints. */
+async function spawnChild(
+  label: string,
+  script: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ proc: ChildProcess; line: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(proc);
+  const lines = createInterface({ input: proc.stdout });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${label} server did not start within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        resolve(line.trim());
+      });
+      proc.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${label} server exited (code ${code}, signal ${signal}) before it was ready`));
+      });
+    });
+    return { proc, line };
+  } finally {
+    // Keep draining stdout so the child can never block on a full pipe.
+    lines.on('line', () => undefined);
+  }
+}
+
+async function spawnBare(): Promise<string> {
+  const { line: url } = await spawnChild('bare', BARE_CHILD, ['bare'], 30_000);
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`bare server printed '${url}'`);
+  return url;
+}
+
+interface VpcepChild {
+  proc: ChildProcess;
+  ready: ChildReady;
+}
+
+async function spawnVpcep(label: string, database: string, endpoints: number): Promise<VpcepChild> {
+  const { proc, line } = await spawnChild(
+    label,
+    VPCEP_CHILD,
+    ['--database', database, '--endpoints', String(endpoints)],
+    120_000,
+  );
+  const ready = JSON.parse(line) as ChildReady;
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(ready.url)) throw new Error(`${label} server printed '${line}'`);
+  if (ready.endpoints !== endpoints) throw new Error(`${label} server holds ${ready.endpoints} endpoints`);
+  return { proc, ready };
+}
+
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = once(proc, 'exit');
+  proc.stdin?.end();
+  proc.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
+  if (!done) {
+    proc.kill('SIGKILL');
+    await Promise.race([exited, delay(2000)]);
+  }
+}
+
+/** Stops some children now, e.g. a finished case's server, so it takes no CPU from the next. */
+async function stopSome(procs: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(procs.map((c) => stopChild(c)));
+  for (const c of procs) children.delete(c);
+}
+
+async function stopChildren(): Promise<void> {
+  await Promise.all([...children].map((c) => stopChild(c)));
+  children.clear();
+}
+
+// ---------------------------------------------------------------- databases
+
+/** Where each vpcep child keeps its data; everything is removed by cleanup(). */
+interface Databases {
+  label: string;
+  dialect: 'sqlite' | 'postgres';
+  /** A fresh, empty database for `name`. */
+  fresh(name: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteDatabases(): Databases {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcep-bench-'));
+  return {
+    label: 'SQLite (temporary files)',
+    dialect: 'sqlite',
+    fresh: async (name) => `sqlite:${join(dir, `${name}.db`)}`,
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function postgresDatabases(admin: string): Databases {
+  const prefix = `vpcep_bench_${randomBytes(4).toString('hex')}`;
+  const created: string[] = [];
+  const withAdmin = async (fn: (c: pg.Client) => Promise<void>) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    label: `PostgreSQL ${admin.replace(/\/\/[^@/]*@/, '//…@')} (fresh ${prefix}_* databases)`,
+    dialect: 'postgres',
+    async fresh(name) {
+      const db = `${prefix}_${name}`;
+      await withAdmin(async (c) => {
+        await c.query(`CREATE DATABASE ${db}`);
+      });
+      created.push(db);
+      const url = new URL(admin);
+      url.pathname = `/${db}`;
+      return url.toString();
+    },
+    async cleanup() {
+      if (created.length === 0) return;
+      await withAdmin(async (c) => {
+        for (const db of created.splice(0)) await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- signing
+
+async function signed(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  query: Record<string, string> = {},
+  body?: unknown,
+): Promise<{ path: string; headers: Record<string, string>; body: string | undefined }> {
+  const wire = await officialSign({
+    endpoint: base,
+    method,
+    path,
+    query,
+    ...(body !== undefined ? { body } : {}),
+    ak: BENCH_ACCOUNT.ak,
+    sk: BENCH_ACCOUNT.sk,
+    projectId: BENCH_ACCOUNT.project.id,
+  });
+  if (!wire.url.startsWith(base)) throw new Error(`the signer produced an unexpected URL ${wire.url}`);
+  return { path: wire.url.slice(base.length), headers: wire.headers, body: wire.body };
+}
+
+// ---------------------------------------------------------------- throughput (autocannon)
+
+let interrupted = false;
+let currentLoad: autocannon.Instance | undefined;
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  /** Non-2xx responses, socket errors (timeouts included) and body mismatches. */
+  bad: number;
+  ok: number;
+  /** Socket errors and timeouts: requests sent that got no response. */
+  errors: number;
+  seconds: number;
+  detail: string;
+}
+
+interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | undefined;
+  connections: number;
+  /** Time bound; with `amount`, only the watchdog's. */
+  seconds: number;
+  /** A fixed number of requests (creates); the run ends when they are answered. */
+  amount?: number;
+}
+
+function load(spec: LoadSpec): Promise<Measured> {
+  return new Promise<Measured>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.url,
+        method: spec.method,
+        headers: spec.headers,
+        ...(spec.body !== undefined ? { body: spec.body } : {}),
+        connections: spec.connections,
+        pipelining: 1,
+        timeout: 10,
+        // Autocannon notices the end of a run only at a sample tick: with the default of
+        // 1 s, a fixed-amount run would be rounded up to whole seconds.
+        sampleInt: 10,
+        // Bounded twice over: by duration (or amount), and by a request count.
+        ...(spec.amount !== undefined
+          ? { amount: spec.amount }
+          : { duration: spec.seconds, maxOverallRequests: spec.seconds * 1_000_000 }),
+      },
+      (err: unknown, result: autocannon.Result) => {
+        clearTimeout(watchdog);
+        currentLoad = undefined;
+        if (err) {
+          reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err }));
+          return;
+        }
+        const codes = Object.entries(result.statusCodeStats ?? {})
+          .map(([code, s]) => `${code}×${s.count ?? 0}`)
+          .join(' ');
+        const bad = result.non2xx + result.errors + result.mismatches;
+        resolve({
+          // Over the whole run: a fixed-amount run ends in the middle of a second.
+          rps: result.duration > 0 ? result.requests.total / result.duration : 0,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          total: result.requests.total,
+          bad,
+          ok: result['2xx'],
+          errors: result.errors,
+          seconds: result.duration,
+          detail: `status ${codes || 'none'}; non-2xx ${result.non2xx}, errors ${result.errors} (timeouts ${result.timeouts}), 2xx ${result['2xx']}`,
+        });
+      },
+    );
+    currentLoad = instance;
+    const watchdog = setTimeout(() => instance.stop(), (spec.seconds + 20) * 1000);
+  });
+}
+
+// ---------------------------------------------------------------- latency (sequential, one connection)
+
+interface Series {
+  p50: number;
+  p99: number;
+  rps: number;
+  count: number;
+  bad: number;
+  detail: string;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Up to `count` identical requests one after the other on one keep-alive
+ * connection, for at most `seconds`: latency with hrtime precision (autocannon
+ * records whole milliseconds, too coarse for a ~1 ms list).
+ */
+async function sequential(
+  url: string,
+  headers: Record<string, string>,
+  count: number,
+  seconds: number,
+  check: (res: RawResponse) => string | undefined,
+): Promise<Series> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const u = new URL(url);
+  const path = url.slice(url.indexOf('/', u.protocol.length + 2));
+  const one = () =>
+    new Promise<{ ms: number; status: number; text: string }>((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const req = httpRequest(
+        { host: u.hostname, port: u.port, path, method: 'GET', headers, agent, timeout: 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              ms: Number(process.hrtime.bigint() - started) / 1e6,
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('request timed out after 10 s')));
+      req.on('error', reject);
+      req.end();
+    });
+  const samples: number[] = [];
+  let bad = 0;
+  const problems: string[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  try {
+    for (let i = 0; i < count && performance.now() < deadline && !interrupted; i++) {
+      let r: { ms: number; status: number; text: string };
+      try {
+        r = await one();
+      } catch (err) {
+        bad++;
+        if (problems.length < 3) problems.push((err as Error).message);
+        continue;
+      }
+      samples.push(r.ms);
+      if (r.status < 200 || r.status > 299) {
+        bad++;
+        if (problems.length < 3) problems.push(`HTTP ${r.status} ${r.text.slice(0, 200)}`);
+      } else if (i === 0 || i === count - 1 || i % 100 === 0) {
+        // Checking every body would slow the loop down; a sample is enough.
+        let json: unknown;
+        try {
+          json = JSON.parse(r.text);
+        } catch {
+          json = undefined;
+        }
+        const problem = check({ status: r.status, headers: {}, text: r.text, json });
+        if (problem) {
+          bad++;
+          if (problems.length < 3) problems.push(problem);
+        }
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    rps: elapsed > 0 ? samples.length / elapsed : 0,
+    count: samples.length,
+    bad,
+    detail: problems.join('; '),
+  };
+}
+
+// ---------------------------------------------------------------- report helpers
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtMs(n: number): string {
+  return n.toFixed(2);
+}
+
+function fmtLoad(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+/** The first `left` columns are left-aligned, the rest right-aligned. */
+function table(rows: string[][], left: number): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i < left ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function describeResponse(res: RawResponse): string {
+  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
+}
+
+const P = '/v1/{project_id}';
+
+// ---------------------------------------------------------------- part 1: single GET and create
+
+async function throughput(
+  opts: Options,
+  dbs: Databases,
+  bareUrl: string,
+  failures: string[],
+): Promise<{ get: number; create: number }> {
+  const child = await spawnVpcep(`${dbs.dialect} api`, await dbs.fresh('api'), 1);
+  try {
+    return await measureThroughput(opts, dbs, bareUrl, child.ready, failures);
+  } finally {
+    await stopSome([child.proc]);
+  }
+}
+
+async function measureThroughput(
+  opts: Options,
+  dbs: Databases,
+  bareUrl: string,
+  server: ChildReady,
+  failures: string[],
+): Promise<{ get: number; create: number }> {
+  const base = server.url;
+  const getPath = `${P}/vpc-endpoints/${server.endpointId}`;
+  const createBody = {
+    endpoint_service_id: server.serviceId,
+    vpc_id: server.vpcId,
+    subnet_id: server.subnetId,
+  };
+
+  interface Case {
+    name: 'bare' | 'get' | 'create';
+    route: string;
+    base: string;
+    method: 'GET' | 'POST';
+    /** Signed anew before every load run (each signature's X-Sdk-Date is valid for 15 minutes). */
+    wire: () => Promise<{ path: string; headers: Record<string, string>; body: string | undefined }>;
+    check: (res: RawResponse) => string | undefined;
+    /** Fixed request count of a measured run (creates), else the run lasts --duration. */
+    amount?: number;
+  }
+  const cases: Case[] = [
+    {
+      name: 'bare',
+      route: 'GET /bare (bare fastify)',
+      base: bareUrl,
+      method: 'GET',
+      wire: async () => ({ path: '/bare', headers: {}, body: undefined }),
+      check: (res) => ((res.json as { ok?: unknown } | undefined)?.ok === true ? undefined : 'no ok'),
+    },
+    {
+      name: 'get',
+      route: `GET ${P}/vpc-endpoints/{id}`,
+      base,
+      method: 'GET',
+      wire: () => signed(base, 'GET', getPath),
+      check: (res) =>
+        (res.json as { id?: unknown } | undefined)?.id === server.endpointId ? undefined : 'not the endpoint',
+    },
+    {
+      name: 'create',
+      route: `POST ${P}/vpc-endpoints`,
+      base,
+      method: 'POST',
+      // Identical bodies give identical signatures; ids are the server's, so each create is new.
+      wire: () => signed(base, 'POST', `${P}/vpc-endpoints`, {}, createBody),
+      check: (res) => {
+        const body = res.json as { id?: unknown; status?: unknown } | undefined;
+        return typeof body?.id === 'string' && body.status === 'creating' ? undefined : 'not a new endpoint';
+      },
+      amount: opts.creates,
+    },
+  ];
+
+  // Every case answers correctly once, and authentication is really enforced.
+  let created = 0;
+  let unanswered = 0;
+  for (const c of cases) {
+    const w = await c.wire();
+    const res = await rawRequest({
+      method: c.method,
+      url: c.base + w.path,
+      headers: w.headers,
+      ...(w.body !== undefined ? { body: w.body } : {}),
+    });
+    const problem = res.status === 200 ? c.check(res) : 'not 200';
+    if (problem) throw new Error(`${c.name}: ${problem}: ${describeResponse(res)}`);
+    if (c.name === 'create') created++;
+  }
+  const anonymous = await rawRequest({ method: 'GET', url: base + (await cases[1]!.wire()).path });
+  if (anonymous.status !== 401)
+    throw new Error(`GET endpoint without credentials: ${describeResponse(anonymous)}`);
+
+  const run = async (c: Case, phase: string, warm: boolean): Promise<Measured> => {
+    if (interrupted) throw new Error('interrupted');
+    const w = await c.wire();
+    const amount =
+      c.amount === undefined
+        ? undefined
+        : warm
+          ? Math.max(Math.ceil(c.amount / 10), opts.connections)
+          : c.amount;
+    const m = await load({
+      url: c.base + w.path,
+      method: c.method,
+      headers: w.headers,
+      body: w.body,
+      connections: opts.connections,
+      seconds: warm ? opts.warmup : opts.duration,
+      ...(amount !== undefined ? { amount } : {}),
+    });
+    if (m.bad > 0 || m.ok === 0) failures.push(`${dbs.dialect} ${c.name} ${phase}: ${m.detail}`);
+    if (amount !== undefined) {
+      created += m.ok;
+      // A create that timed out may still have been committed: the end check allows for it.
+      unanswered += m.total + m.errors - m.ok;
+      if (m.total + m.errors < amount) {
+        failures.push(`${dbs.dialect} ${c.name} ${phase}: only ${m.total + m.errors} of ${amount} sent`);
+      }
+    }
+    if (interrupted) throw new Error('interrupted');
+    return m;
+  };
+
+  for (const c of cases) {
+    process.stderr.write(`${dbs.dialect}: warm-up ${c.name}…\n`);
+    await run(c, 'warm-up', true);
+  }
+  const warmCreates = created - 1;
+  const results = new Map<Case['name'], Measured[]>(cases.map((c) => [c.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of cases) {
+      process.stderr.write(`${dbs.dialect}: round ${round} ${c.name}…\n`);
+      results.get(c.name)!.push(await run(c, `round ${round}`, false));
+    }
+  }
+
+  // The project's endpoint count (the quota counter) agrees with the creates answered 200.
+  const listWire = await signed(base, 'GET', `${P}/vpc-endpoints`, { limit: '1' });
+  const list = await rawRequest({ method: 'GET', url: base + listWire.path, headers: listWire.headers });
+  const total = (list.json as { total_count?: unknown } | undefined)?.total_count;
+  const consistent = typeof total === 'number' && total >= created + 1 && total <= created + unanswered + 1;
+  if (list.status !== 200 || !consistent) {
+    failures.push(`${dbs.dialect}: after ${created} creates the list says ${describeResponse(list)}`);
+  }
+
+  const best = new Map<Case['name'], Measured>();
+  const rows: string[][] = [
+    [
+      'case',
+      'route',
+      ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`),
+      'best req/s',
+      'p50 ms',
+      'p99 ms',
+      'requests',
+      'non-2xx/err',
+    ],
+  ];
+  for (const c of cases) {
+    const runs = results.get(c.name)!;
+    const top = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    best.set(c.name, top);
+    rows.push([
+      c.name,
+      c.route,
+      ...runs.map((r) => fmtInt(r.rps)),
+      fmtInt(top.rps),
+      fmtMs(top.p50),
+      fmtMs(top.p99),
+      fmtInt(runs.reduce((s, r) => s + r.total, 0)),
+      String(runs.reduce((s, r) => s + r.bad, 0)),
+    ]);
+  }
+  const rps = (n: Case['name']) => best.get(n)!.rps;
+  console.log(
+    `\n1. one endpoint, AK/SK signed (official SDK signer, one signature per run), ` +
+      `${opts.connections} connections, pipelining 1; ${opts.warmup} s warm-up per GET case, ` +
+      `${opts.duration} s per GET case × ${ROUNDS} rounds; creates: autocannon amount ${fmtInt(opts.creates)} ` +
+      `per round. endpoint_create delay 1 h (creates stay 'creating', no job runs under load); ` +
+      `service and template endpoint were made with delays of 0.`,
+  );
+  console.log(table(rows, 2));
+  console.log(
+    `creates: 1 check + ${fmtInt(warmCreates)} warm-up + ${ROUNDS} × ${fmtInt(opts.creates)} = ${fmtInt(created)} ` +
+      `answered 200 (each took a /16 address and a unit of quota); list total_count afterwards ${String(total)} ` +
+      `(creates + the template${unanswered > 0 ? `, + up to ${unanswered} that were not answered 2xx` : ''})`,
+  );
+  console.log(
+    `ratios (better round of each case): get/bare ${(rps('get') / rps('bare')).toFixed(3)}, ` +
+      `create/bare ${(rps('create') / rps('bare')).toFixed(3)}`,
+  );
+  return { get: rps('get') / rps('bare'), create: rps('create') / rps('bare') };
+}
+
+// ---------------------------------------------------------------- part 2: list latency at scale
+
+interface ListResult {
+  size: number;
+  seedMs: number;
+  plans: Record<string, string>;
+  list: Series[];
+  filtered: Series[];
+}
+
+async function listLatency(opts: Options, dbs: Databases, failures: string[]): Promise<number> {
+  process.stderr.write(`${dbs.dialect}: seeding ${SIZES.map(fmtInt).join(' and ')} endpoints…\n`);
+  // Both are set up side by side (nothing is measured yet) and stopped at the end.
+  const spawned = await Promise.allSettled(
+    SIZES.map(async (size) => {
+      const label = `${size / 1000}k`;
+      const child = await spawnVpcep(`${dbs.dialect} ${label}`, await dbs.fresh(label), size);
+      return { size, ...child };
+    }),
+  );
+  const servers = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    const failed = spawned.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return await measureLists(opts, dbs, servers, failures);
+  } finally {
+    await stopSome(servers.map((s) => s.proc));
+  }
+}
+
+async function measureLists(
+  opts: Options,
+  dbs: Databases,
+  servers: { size: number; ready: ChildReady }[],
+  failures: string[],
+): Promise<number> {
+  const results: ListResult[] = servers.map((s) => ({
+    size: s.size,
+    seedMs: s.ready.seedMs,
+    plans: s.ready.plans,
+    list: [],
+    filtered: [],
+  }));
+  const checkPage = (size: number) => (res: RawResponse) => {
+    const body = res.json as { endpoints?: unknown[]; total_count?: unknown } | undefined;
+    if (body?.endpoints?.length !== 10) return `expected 10 endpoints: ${describeResponse(res)}`;
+    if (body.total_count !== size) return `total_count ${String(body.total_count)}, expected ${size}`;
+    return undefined;
+  };
+
+  // Rounds interleave the sizes so a burst of other load on the machine hits both.
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [i, s] of servers.entries()) {
+      const base = s.ready.url;
+      const plain = await signed(base, 'GET', `${P}/vpc-endpoints`, { limit: '10' });
+      const byVpc = await signed(base, 'GET', `${P}/vpc-endpoints`, { limit: '10', vpc_id: s.ready.vpcId });
+      const warm = round === 0;
+      process.stderr.write(
+        `${dbs.dialect}: ${warm ? 'warm-up' : `round ${round}`} list ${fmtInt(s.size)}…\n`,
+      );
+      const phase = `${fmtInt(s.size)} ${warm ? 'warm-up' : `round ${round}`}`;
+      const a = await sequential(
+        base + plain.path,
+        plain.headers,
+        warm ? LIST_WARMUP_REQUESTS : LIST_REQUESTS,
+        warm ? opts.warmup : opts.duration / 2,
+        checkPage(s.size),
+      );
+      if (a.bad > 0 || a.count === 0)
+        failures.push(`${dbs.dialect} list ${phase}: ${a.bad} bad: ${a.detail}`);
+      const b = await sequential(
+        base + byVpc.path,
+        byVpc.headers,
+        warm ? LIST_WARMUP_REQUESTS / 10 : FILTERED_REQUESTS,
+        warm ? opts.warmup : opts.duration / 4,
+        checkPage(s.size),
+      );
+      if (b.bad > 0 || b.count === 0)
+        failures.push(`${dbs.dialect} list vpc_id ${phase}: ${b.bad} bad: ${b.detail}`);
+      if (interrupted) throw new Error('interrupted');
+      if (!warm) {
+        results[i]!.list.push(a);
+        results[i]!.filtered.push(b);
+      }
+    }
+  }
+
+  const bestOf = (series: Series[]) => series.reduce((x, y) => (y.p50 < x.p50 ? y : x));
+  const rows: string[][] = [
+    [
+      'endpoints',
+      'seeded in',
+      ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} p50`),
+      'best p50 ms',
+      'p99 ms',
+      'req/s',
+      'requests',
+      'vpc_id p50 ms',
+      'vpc_id p99 ms',
+      'vpc_id requests',
+    ],
+  ];
+  for (const r of results) {
+    const a = bestOf(r.list);
+    const b = bestOf(r.filtered);
+    rows.push([
+      fmtInt(r.size),
+      r.seedMs < 1000 ? `${Math.round(r.seedMs)} ms` : `${(r.seedMs / 1000).toFixed(1)} s`,
+      ...r.list.map((s) => fmtMs(s.p50)),
+      fmtMs(a.p50),
+      fmtMs(a.p99),
+      fmtInt(a.rps),
+      fmtInt(r.list.reduce((n, s) => n + s.count, 0)),
+      fmtMs(b.p50),
+      fmtMs(b.p99),
+      fmtInt(r.filtered.reduce((n, s) => n + s.count, 0)),
+    ]);
+  }
+  const [small, large] = results as [ListResult, ListResult];
+  const ratio = bestOf(large.list).p50 / bestOf(small.list).p50;
+  const ratio99 = bestOf(large.list).p99 / bestOf(small.list).p99;
+  const ratioVpc = bestOf(large.filtered).p50 / bestOf(small.filtered).p50;
+  console.log(
+    `\n2. GET ${P}/vpc-endpoints?limit=10 (AK/SK signed), one keep-alive connection, requests one after ` +
+      `another (at most ${fmtInt(LIST_REQUESTS)} per series, ${fmtInt(FILTERED_REQUESTS)} with vpc_id, ` +
+      `each bounded in time too); ${ROUNDS} rounds interleaving the sizes after a warm-up; best round by p50. ` +
+      `All endpoints are in one VPC, so the vpc_id filter matches every one of them.`,
+  );
+  console.log(table(rows, 2));
+  const verdict =
+    ratio <= MAX_LIST_RATIO ? `ok, within ${MAX_LIST_RATIO}×` : `FAIL, above ${MAX_LIST_RATIO}×`;
+  console.log(
+    `ratio 100k/1k: p50 ${ratio.toFixed(2)}× (${verdict}), p99 ${ratio99.toFixed(2)}×; ` +
+      `with vpc_id p50 ${ratioVpc.toFixed(2)}× (information)`,
+  );
+  if (ratio > MAX_LIST_RATIO) {
+    failures.push(
+      `${dbs.dialect}: the unfiltered list p50 grows ${ratio.toFixed(2)}× from 1k to 100k endpoints`,
+    );
+  }
+  console.log(
+    `plans at ${fmtInt(large.size)} endpoints (${dbs.dialect} EXPLAIN${dbs.dialect === 'sqlite' ? ' QUERY PLAN' : ''}):`,
+  );
+  for (const [query, plan] of Object.entries(large.plans)) console.log(`  ${query}: ${plan}`);
+  return ratio;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = readOptions();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    console.error(`\n${signal}: stopping…`);
+    interrupted = true;
+    currentLoad?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const dbsList: Databases[] = [];
+  if (opts.sqlite) dbsList.push(sqliteDatabases());
+  if (opts.database !== undefined) dbsList.push(postgresDatabases(opts.database));
+  const failures: string[] = [];
+
+  // The last line of defence: whatever happens, the run ends.
+  const perDialect = 180 + 10 * opts.duration + 6 * opts.warmup;
+  const budgetMs = (30 + dbsList.length * perDialect) * 1000;
+  setTimeout(() => {
+    console.error(`bench: still running after ${budgetMs / 1000} s, killing everything`);
+    for (const c of children) c.kill('SIGKILL');
+    for (const d of dbsList) if (d.dialect === 'sqlite') void d.cleanup();
+    process.exit(1);
+  }, budgetMs).unref();
+
+  const summary: string[] = [];
+  try {
+    const bareUrl = await spawnBare();
+    console.log(
+      `node ${process.version}, ${availableParallelism()} CPU (${cpus()[0]?.model.trim() ?? '?'}), ` +
+        `load average ${fmtLoad()}`,
+    );
+    for (const dbs of dbsList) {
+      console.log(`\n=== ${dbs.label}`);
+      const t = await throughput(opts, dbs, bareUrl, failures);
+      const ratio = await listLatency(opts, dbs, failures);
+      summary.push(
+        `${dbs.dialect.padEnd(8)} get/bare ${t.get.toFixed(3)}  create/bare ${t.create.toFixed(3)}  ` +
+          `list p50 100k/1k ${ratio.toFixed(2)}×`,
+      );
+    }
+    console.log(`\nload average after ${fmtLoad()}`);
+    console.log('\nsummary:');
+    for (const line of summary) console.log(`  ${line}`);
+  } finally {
+    await stopChildren();
+    for (const d of dbsList) {
+      try {
+        await d.cleanup();
+      } catch (err) {
+        failures.push(`cleanup of ${d.label}: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0) {
+      console.error('\n!!! BENCH FAILED:');
+      for (const f of failures) console.error(`!!!   ${f}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  if (interrupted) {
+    console.error('bench: interrupted');
+    process.exitCode = 130;
+  } else {
+    console.error('bench failed:', err);
+    process.exitCode = 1;
+  }
+});

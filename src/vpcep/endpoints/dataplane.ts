@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.ts';
+import { parseJsonColumn } from '../shared/json.ts';
+import { servicePorts } from '../services/repository.ts';
+import type { PortMapping } from '../shared/present.ts';
+
+// What the data plane needs to carry traffic, read straight from the store
+// (architecture: "the data plane follows the store, not the API"). Not scoped
+// by project: the data plane acts for every tenant.
+
+export interface ForwardingEndpoint {
+  endpointId: string;
+  projectId: string;
+  /** The consumer's account. */
+  domainId: string;
+  /** The consumer's VPC (the `proxy_vni` TLV identifies it). */
+  vpcId: string;
+  subnetId: string;
+  /** The endpoint's address in the consumer subnet: where listeners bind. */
+  ip: string;
+  markerId: number;
+  dnsNames: string[];
+  enableWhitelist: boolean;
+  /** IPv4 addresses and CIDR blocks admitted when enableWhitelist is on. */
+  whitelist: string[];
+  serviceId: string;
+  serviceName: string;
+  tcpProxy: string;
+  /**
+   * Where traffic goes: the address of the service's backend port in the VPC
+   * inventory, or the service's own `ip` when it has no such port (operator
+   * services configured with a backend address). Null when neither exists.
+   */
+  backendIp: string | null;
+  /** In the service's order. */
+  ports: PortMapping[];
+}
+
+export interface ForwardingFilter {
+  /** Only these endpoints (e.g. the one a change notification named). */
+  endpointIds?: readonly string[];
+  /** Only endpoints of these services. */
+  serviceIds?: readonly string[];
+}
+
+/**
+ * Every interface endpoint that should carry traffic now: accepted, enabled,
+ * with an address, and connected to an available service, joined with the
+ * service's port mappings, backend address and tcp_proxy mode. Two queries in
+ * all, whatever the number of endpoints.
+ */
+export async function acceptedInterfaceEndpoints(
+  db: Kysely<Database>,
+  filter: ForwardingFilter = {},
+): Promise<ForwardingEndpoint[]> {
+  if (filter.endpointIds?.length === 0 || filter.serviceIds?.length === 0) return [];
+  let q = db
+    .selectFrom('endpoints as e')
+    .innerJoin('endpoint_services as s', 's.id', 'e.service_id')
+    .leftJoin('ports as p', 'p.id', 's.port_id')
+    .select([
+      'e.id as endpointId',
+      'e.project_id as projectId',
+      'e.domain_id as domainId',
+      'e.vpc_id as vpcId',
+      'e.subnet_id as subnetId',
+      'e.ip as ip',
+      'e.marker_id as markerId',
+      'e.dns_names as dnsNames',
+      'e.enable_whitelist as enableWhitelist',
+      'e.whitelist as whitelist',
+      's.id as serviceId',
+      's.service_name as serviceName',
+      's.tcp_proxy as tcpProxy',
+      's.ip as serviceIp',
+      'p.ip_address as portIp',
+    ])
+    .where('e.status', '=', 'accepted')
+    .where('e.service_type', '=', 'interface')
+    .where('e.enable_status', '=', 'enable')
+    .where('e.ip', 'is not', null)
+    .where('s.status', '=', 'available');
+  if (filter.endpointIds) q = q.where('e.id', 'in', [...filter.endpointIds]);
+  if (filter.serviceIds) q = q.where('e.service_id', 'in', [...filter.serviceIds]);
+  const rows = await q.orderBy('e.created_at').orderBy('e.id').execute();
+  if (rows.length === 0) return [];
+
+  const portsBy = await servicePorts(db, [...new Set(rows.map((r) => r.serviceId))]);
+
+  return rows.map((r) => ({
+    endpointId: r.endpointId,
+    projectId: r.projectId,
+    domainId: r.domainId,
+    vpcId: r.vpcId,
+    subnetId: r.subnetId ?? '',
+    ip: r.ip ?? '',
+    markerId: Number(r.markerId),
+    dnsNames: parseJsonColumn<string[]>(r.dnsNames, []),
+    enableWhitelist: r.enableWhitelist === 1,
+    whitelist: parseJsonColumn<string[]>(r.whitelist, []),
+    serviceId: r.serviceId,
+    serviceName: r.serviceName,
+    tcpProxy: r.tcpProxy,
+    backendIp: r.portIp ?? (r.serviceIp !== null && r.serviceIp !== '' ? r.serviceIp : null),
+    ports: portsBy.get(r.serviceId) ?? [],
+  }));
+}

@@ -1,0 +1,202 @@
+import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { DialectName } from '../../store/open.ts';
+import type { Database } from '../../store/schema.ts';
+import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
+import { parseJsonColumn } from '../shared/json.ts';
+import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
+
+// SQL of the endpoint module, nothing else: no HTTP answers, no rules. Every
+// function takes the handle first so it joins the caller's transaction. Reads of
+// the caller's own endpoints are scoped by project; the one cross-tenant read
+// (the service an endpoint connects to, which belongs to another tenant or to the
+// operator) is named for what it is: findConnectableService.
+
+type Db = Kysely<Database>;
+export type EndpointRow = EndpointsTable;
+export type ServiceRow = EndpointServicesTable;
+
+export interface EndpointFilter {
+  /** Case-insensitive substring of the service's full name. */
+  serviceName?: string | undefined;
+  vpcId?: string | undefined;
+  id?: string | undefined;
+}
+
+/** One of the caller's endpoints, or undefined when it is missing or another project's. */
+export function getOwnEndpoint(db: Db, projectId: string, id: string): Promise<EndpointRow | undefined> {
+  return db
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Any endpoint by id, whatever its project: for job handlers, which act for nobody. */
+export function getEndpointById(db: Db, id: string): Promise<EndpointRow | undefined> {
+  return db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The service an endpoint may connect to, looked up across tenants: a consumer
+ * connects to another account's service by id (seed 004 §4.3.1), and public
+ * services belong to the operator. Whether the caller may connect is decided
+ * separately. With `share` (PostgreSQL) the row stays share-locked until
+ * commit: creates of many endpoints of one service proceed side by side, but a
+ * delete of the service (which write-locks the row first) cannot decide "no
+ * endpoint is creating" between our check and our commit. SQLite runs one
+ * write transaction at a time and needs no row lock.
+ */
+export function findConnectableService(
+  db: Db,
+  id: string,
+  lock?: { dialect: DialectName },
+): Promise<ServiceRow | undefined> {
+  let q = db.selectFrom('endpoint_services').selectAll().where('id', '=', id);
+  if (lock?.dialect === 'postgres') q = q.forShare();
+  return q.executeTakeFirst();
+}
+
+/**
+ * The next marker id (decision #8): one row-locked UPDATE of a counter, so ids
+ * are unique across nodes and never reused, even after deletes. Call it as the
+ * last write before inserting the endpoint: on PostgreSQL the counter row stays
+ * locked until commit, so the shorter the rest of the transaction, the better.
+ */
+export async function nextMarkerId(db: Db): Promise<number> {
+  const row = await db
+    .updateTable('counters')
+    .set({ value: sql<number>`value + 1` })
+    .where('name', '=', 'marker_id')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  const value = Number(row.value);
+  // int32 is what the SDKs model; running out would need two billion creates.
+  if (value > 2_147_483_647) throw new Error('marker_id space exhausted');
+  return value;
+}
+
+export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
+  await db.insertInto('endpoints').values(row).execute();
+}
+
+export type EndpointPatch = Partial<
+  Pick<
+    EndpointRow,
+    | 'status'
+    | 'ip_visible'
+    | 'whitelist'
+    | 'enable_whitelist'
+    | 'routetables'
+    | 'policy_statement'
+    | 'policy_document'
+    | 'specification_name'
+    | 'error'
+    | 'updated_at'
+  >
+>;
+
+/**
+ * Applies a patch, optionally only while the endpoint is still in `fromStatus`:
+ * false when it was not (a concurrent delete or accept got there first).
+ */
+export async function updateEndpoint(
+  db: Db,
+  id: string,
+  patch: EndpointPatch,
+  fromStatus?: string,
+): Promise<boolean> {
+  let q = db.updateTable('endpoints').set(patch).where('id', '=', id);
+  if (fromStatus !== undefined) q = q.where('status', '=', fromStatus);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function deleteEndpointRow(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('endpoints').where('id', '=', id).execute();
+}
+
+/**
+ * Route tables (of `ids`) that another live endpoint of the same service in the
+ * same VPC already uses: a route table holds one route per gateway service
+ * (EndPoint.2039).
+ */
+export async function routeTablesTaken(
+  db: Db,
+  serviceId: string,
+  vpcId: string,
+  ids: readonly string[],
+  exceptEndpointId: string,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('endpoints')
+    .select('routetables')
+    .where('vpc_id', '=', vpcId)
+    .where('service_id', '=', serviceId)
+    .where('id', '!=', exceptEndpointId)
+    .where('status', 'not in', ['deleting', 'failed'])
+    .execute();
+  const used = new Set<string>();
+  for (const r of rows) for (const t of parseJsonColumn<string[]>(r.routetables, [])) used.add(t);
+  return ids.filter((id) => used.has(id));
+}
+
+function filtered(db: Db, projectId: string, f: EndpointFilter) {
+  let q = db.selectFrom('endpoints').where('endpoints.project_id', '=', projectId);
+  if (f.id !== undefined) q = q.where('endpoints.id', '=', f.id);
+  if (f.vpcId !== undefined) q = q.where('endpoints.vpc_id', '=', f.vpcId);
+  if (f.serviceName !== undefined && f.serviceName !== '') {
+    // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's only for ASCII.
+    const pattern = likeContains(f.serviceName);
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('endpoint_services')
+          .select(sql`1`.as('one'))
+          .whereRef('endpoint_services.id', '=', 'endpoints.service_id')
+          .where(sql<SqlBool>`lower(endpoint_services.service_name) like ${pattern} escape '\\'`),
+      ),
+    );
+  }
+  return q;
+}
+
+export function hasFilter(f: EndpointFilter): boolean {
+  return f.id !== undefined || f.vpcId !== undefined || (f.serviceName !== undefined && f.serviceName !== '');
+}
+
+/**
+ * The query of one page of the caller's endpoints. Exported so a test can
+ * EXPLAIN it: the unfiltered first page must walk the (project_id, created_at,
+ * id) index, not the table.
+ */
+export function ownEndpointsPage(
+  db: Db,
+  projectId: string,
+  f: EndpointFilter,
+  page: Page,
+): SelectQueryBuilder<Database, 'endpoints', EndpointRow> {
+  return applyPage(filtered(db, projectId, f).selectAll('endpoints'), page, 'endpoints');
+}
+
+export async function countOwnEndpoints(db: Db, projectId: string, f: EndpointFilter): Promise<number> {
+  const row = await filtered(db, projectId, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Full service names by service id, in one query. */
+export async function serviceNamesOf(db: Db, serviceIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const ids = [...new Set(serviceIds)];
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('endpoint_services')
+    .select(['id', 'service_name'])
+    .where('id', 'in', ids)
+    .execute();
+  for (const r of rows) out.set(r.id, r.service_name);
+  return out;
+}

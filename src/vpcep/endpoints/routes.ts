@@ -1,0 +1,159 @@
+import { Type } from 'typebox';
+import { ctxOf, type App } from '../../api/types.ts';
+import type { VpcepDeps } from '../deps.ts';
+import { createEndpoint } from './create.ts';
+import {
+  CreateEndpointBody,
+  EndpointList,
+  EndpointParams,
+  EndpointView,
+  ListEndpointsQuery,
+  PolicyBody,
+  ProjectParams,
+  RoutetablesBody,
+  RoutetablesResult,
+  UpdateEndpointBody,
+  UpgradeBody,
+} from './schemas.ts';
+import {
+  deleteEndpoint,
+  deletePolicy,
+  listEndpoints,
+  showEndpoint,
+  updateEndpointWhitelist,
+  updatePolicy,
+  updateRoutetables,
+  upgradeEndpoint,
+} from './service.ts';
+
+// The VPC endpoint operations at the paths of the official clients (seed 004
+// §4.3, api-surface §3.3). Handlers only parse and shape; the rules live in
+// create.ts and service.ts. Creates answer 200 although they are asynchronous,
+// DELETE answers 204 (decision #1).
+
+const tags = ['vpc-endpoints'];
+const one = { 200: EndpointView };
+const noContent = { 204: Type.Null() };
+
+export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
+  app.post(
+    '/v1/:project_id/vpc-endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Create a VPC endpoint (asynchronous: answers with status creating)',
+        params: ProjectParams,
+        body: CreateEndpointBody,
+        response: one,
+      },
+    },
+    async (request) => createEndpoint(deps, ctxOf(request), request.body),
+  );
+
+  app.get(
+    '/v1/:project_id/vpc-endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'List VPC endpoints',
+        params: ProjectParams,
+        querystring: ListEndpointsQuery,
+        response: { 200: EndpointList },
+      },
+    },
+    async (request) => listEndpoints(deps, ctxOf(request), request.query),
+  );
+
+  app.get(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
+    { schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one } },
+    async (request) => showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id),
+  );
+
+  app.put(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
+    {
+      schema: {
+        tags,
+        summary: "Update a VPC endpoint's IP whitelist",
+        params: EndpointParams,
+        body: UpdateEndpointBody,
+        response: one,
+      },
+    },
+    async (request) =>
+      updateEndpointWhitelist(deps, ctxOf(request), request.params.vpc_endpoint_id, request.body),
+  );
+
+  app.delete(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a VPC endpoint (asynchronous: deleting, then 404)',
+        params: EndpointParams,
+        response: noContent,
+      },
+    },
+    async (request, reply) => {
+      await deleteEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/routetables',
+    {
+      schema: {
+        tags,
+        summary: 'Replace the route tables of a gateway VPC endpoint',
+        params: EndpointParams,
+        body: RoutetablesBody,
+        response: { 200: RoutetablesResult },
+      },
+    },
+    async (request) => updateRoutetables(deps, ctxOf(request), request.params.vpc_endpoint_id, request.body),
+  );
+
+  app.put(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
+    {
+      schema: {
+        tags,
+        summary: 'Set the policy of a VPC endpoint',
+        params: EndpointParams,
+        body: PolicyBody,
+        response: one,
+      },
+    },
+    async (request) => updatePolicy(deps, ctxOf(request), request.params.vpc_endpoint_id, request.body),
+  );
+
+  // api-surface §3.3 (28): this DELETE answers the endpoint object with 200,
+  // unlike every other DELETE (decision #1's 204). The SDK models a response
+  // body here, and a 204 would hand its callers an empty object.
+  app.delete(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
+    {
+      schema: { tags, summary: 'Remove the policy of a VPC endpoint', params: EndpointParams, response: one },
+    },
+    async (request) => deletePolicy(deps, ctxOf(request), request.params.vpc_endpoint_id),
+  );
+
+  app.post(
+    '/v2/:project_id/vpc-endpoints/:vpc_endpoint_id/upgrade',
+    {
+      schema: {
+        tags,
+        summary: 'Upgrade a VPC endpoint to the professional edition',
+        params: EndpointParams,
+        body: UpgradeBody,
+        response: { 200: Type.Object({}) },
+      },
+    },
+    async (request) => {
+      await upgradeEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id, request.body);
+      return {};
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.ts';
+import { endpointView } from '../shared/present.ts';
+import { tagsOf } from '../shared/tags.ts';
+import { serviceNamesOf, type EndpointRow } from './repository.ts';
+
+export type EndpointViewJson = ReturnType<typeof endpointView>;
+
+/**
+ * The API objects of many endpoints with two extra queries in all (service
+ * names, tags), whatever the page size. An endpoint whose service is gone (it
+ * is `failed` then, decision #6) shows an empty service name.
+ */
+export async function endpointViewsFor(
+  db: Kysely<Database>,
+  rows: readonly EndpointRow[],
+): Promise<EndpointViewJson[]> {
+  if (rows.length === 0) return [];
+  const [names, tags] = await Promise.all([
+    serviceNamesOf(
+      db,
+      rows.map((r) => r.service_id),
+    ),
+    tagsOf(
+      db,
+      rows.map((r) => r.id),
+    ),
+  ]);
+  return rows.map((r) =>
+    endpointView(r, { serviceName: names.get(r.service_id) ?? '', tags: tags.get(r.id) ?? [] }),
+  );
+}
+
+export async function endpointViewFor(db: Kysely<Database>, row: EndpointRow): Promise<EndpointViewJson> {
+  const [view] = await endpointViewsFor(db, [row]);
+  if (!view) throw new Error('unreachable: one row gives one view');
+  return view;
+}
