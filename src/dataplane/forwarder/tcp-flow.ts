@@ -31,8 +31,11 @@ export interface TcpFlowOptions {
 /** RST when the socket has a TCP handle, plain destroy otherwise. Never throws. */
 export function resetSocket(socket: net.Socket): void {
   if (socket.destroyed) return;
-  if (socket.connecting) {
-    // resetAndDestroy would wait for the connection to complete first.
+  // - connecting: resetAndDestroy would wait for the connection to complete.
+  // - write side ended: libuv refuses a reset after shutdown (EINVAL), and on
+  //   node 20 the handle is then never closed: a leaked fd and a busy loop.
+  //   Our FIN is already out; a plain close is the best we can do.
+  if (socket.connecting || socket.writableEnded) {
     socket.destroy();
     return;
   }
@@ -79,7 +82,6 @@ export class TcpFlow {
     try {
       backend = net.connect({ host: spec.targetHost, port: spec.targetPort, allowHalfOpen: true });
     } catch (err) {
-      this.#opts.traffic.backendErrors++;
       this.#abort('backend', err);
       return;
     }

@@ -6,6 +6,9 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
+import { EndpointCounters } from './counters.ts';
+import { ForwarderSet } from './forwarder-set.ts';
+import type { ListenerSpec } from './types.ts';
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -210,4 +213,58 @@ export async function udpExchange(
   });
   socket.send(payload, port, host);
   return reply;
+}
+
+/** A TCP spec for endpoint `ep-1` with test-friendly defaults (ephemeral listen port). */
+export function tcpSpec(
+  listenHost: string,
+  target: { host: string; port: number },
+  over: Partial<ListenerSpec> = {},
+): ListenerSpec {
+  return {
+    key: 'ep-1:TCP:0',
+    endpointId: 'ep-1',
+    protocol: 'TCP',
+    listenHost,
+    listenPort: 0,
+    targetHost: target.host,
+    targetPort: target.port,
+    proxyProtocol: null,
+    whitelist: null,
+    maxConnections: 100,
+    idleTimeoutMs: 10_000,
+    ...over,
+  };
+}
+
+export interface TcpForwarderFixture {
+  set: ForwarderSet;
+  counters: EndpointCounters;
+  backend: TcpBackend;
+  /** The port the forwarder listens on. */
+  port: number;
+}
+
+/**
+ * One TCP forwarder (tcpSpec(listenHost, backend, over)) in front of a backend
+ * on `backendHost` running `handle` (echo by default); all closed afterwards.
+ */
+export async function withTcpForwarder(
+  hosts: { listenHost: string; backendHost: string },
+  fn: (f: TcpForwarderFixture) => Promise<void>,
+  over: Partial<ListenerSpec> = {},
+  handle?: (s: net.Socket) => void,
+): Promise<void> {
+  const counters = new EndpointCounters();
+  const set = new ForwarderSet({ counters });
+  const backend = await startTcpBackend(hosts.backendHost, handle);
+  try {
+    const spec = tcpSpec(hosts.listenHost, backend, over);
+    const result = await set.apply([spec]);
+    if (result.failed.length > 0) throw new Error(`forwarder failed: ${JSON.stringify(result.failed)}`);
+    await fn({ set, counters, backend, port: set.address(spec.key)?.port ?? 0 });
+  } finally {
+    await set.close();
+    await backend.close();
+  }
 }

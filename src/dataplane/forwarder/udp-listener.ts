@@ -117,14 +117,13 @@ export class UdpListener implements Listener {
   #fromClient(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.#stopping !== undefined || !this.#bound) return;
     const key = `${rinfo.address}|${rinfo.port}`;
-    let session = this.#sessions.get(key);
+    // Checked per datagram (a cached verdict per source); update() has already
+    // closed the sessions of sources a new whitelist refuses.
     if (!this.#filter.allowsCached(rinfo.address)) {
-      // Only reachable for a session when update() raced a datagram; be safe.
-      if (session !== undefined) this.#closeSession(session);
       this.#ctx.counters.record(this.#spec.endpointId).refusedWhitelist++;
       return;
     }
-    session ??= this.#openSession(key, rinfo);
+    const session = this.#sessions.get(key) ?? this.#openSession(key, rinfo);
     if (session === undefined) return;
     session.timer.refresh();
     session.traffic.bytesClientToBackend += msg.length;
