@@ -37,7 +37,8 @@
 //
 // Any non-2xx response, socket error or timeout, in a check, warm-up or
 // measurement, fails the run (exit code 1), and so does a 100k/1k p50 ratio of
-// the unfiltered list above 2. The default run (SQLite only) takes about 80 s.
+// the unfiltered list above 2. The default run (SQLite only) takes about 60 s on an
+// idle 2-CPU machine; --database adds about 50 s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -366,7 +367,7 @@ function load(spec: LoadSpec): Promise<Measured> {
   });
 }
 
-// ---------------------------------------------------------------- latency (sequential, one connection)
+// ---------------------------------------------------------------- latency (one request at a time)
 
 interface Series {
   p50: number;
@@ -382,90 +383,107 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/**
- * Up to `count` identical requests one after the other on one keep-alive
- * connection, for at most `seconds`: latency with hrtime precision (autocannon
- * records whole milliseconds, too coarse for a ~1 ms list).
- */
-async function sequential(
-  url: string,
-  headers: Record<string, string>,
-  count: number,
-  seconds: number,
-  check: (res: RawResponse) => string | undefined,
-): Promise<Series> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  check: (res: RawResponse) => string | undefined;
+}
+
+interface Answer {
+  ms: number;
+  status: number;
+  text: string;
+}
+
+function getOnce(agent: Agent, url: string, headers: Record<string, string>): Promise<Answer> {
   const u = new URL(url);
   const path = url.slice(url.indexOf('/', u.protocol.length + 2));
-  const one = () =>
-    new Promise<{ ms: number; status: number; text: string }>((resolve, reject) => {
-      const started = process.hrtime.bigint();
-      const req = httpRequest(
-        { host: u.hostname, port: u.port, path, method: 'GET', headers, agent, timeout: 10_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              ms: Number(process.hrtime.bigint() - started) / 1e6,
-              status: res.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('request timed out after 10 s')));
-      req.on('error', reject);
-      req.end();
-    });
-  const samples: number[] = [];
-  let bad = 0;
-  const problems: string[] = [];
+  return new Promise<Answer>((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, path, method: 'GET', headers, agent, timeout: 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out after 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Requests one at a time, taking the targets in turn (a, b, a, b, …), each on
+ * a keep-alive connection of its own: whatever else the machine does hits
+ * every target alike. Up to `count` requests per target, for at most `seconds`
+ * in all. Latency with hrtime precision (autocannon records whole
+ * milliseconds, too coarse for a ~1 ms list).
+ */
+async function alternating(targets: readonly Target[], count: number, seconds: number): Promise<Series[]> {
+  const state = targets.map((t) => ({
+    target: t,
+    agent: new Agent({ keepAlive: true, maxSockets: 1 }),
+    samples: [] as number[],
+    bad: 0,
+    problems: [] as string[],
+    busyMs: 0,
+  }));
+  const note = (st: (typeof state)[number], problem: string) => {
+    st.bad++;
+    if (st.problems.length < 3) st.problems.push(problem);
+  };
   const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
   try {
     for (let i = 0; i < count && performance.now() < deadline && !interrupted; i++) {
-      let r: { ms: number; status: number; text: string };
-      try {
-        r = await one();
-      } catch (err) {
-        bad++;
-        if (problems.length < 3) problems.push((err as Error).message);
-        continue;
-      }
-      samples.push(r.ms);
-      if (r.status < 200 || r.status > 299) {
-        bad++;
-        if (problems.length < 3) problems.push(`HTTP ${r.status} ${r.text.slice(0, 200)}`);
-      } else if (i === 0 || i === count - 1 || i % 100 === 0) {
-        // Checking every body would slow the loop down; a sample is enough.
-        let json: unknown;
+      for (const st of state) {
+        let r: Answer;
         try {
-          json = JSON.parse(r.text);
-        } catch {
-          json = undefined;
+          r = await getOnce(st.agent, st.target.url, st.target.headers);
+        } catch (err) {
+          note(st, (err as Error).message);
+          continue;
         }
-        const problem = check({ status: r.status, headers: {}, text: r.text, json });
-        if (problem) {
-          bad++;
-          if (problems.length < 3) problems.push(problem);
+        st.samples.push(r.ms);
+        st.busyMs += r.ms;
+        if (r.status < 200 || r.status > 299) {
+          note(st, `HTTP ${r.status} ${r.text.slice(0, 200)}`);
+        } else if (i % 50 === 0) {
+          // Checking every body would slow the loop down; a sample is enough.
+          let json: unknown;
+          try {
+            json = JSON.parse(r.text);
+          } catch {
+            json = undefined;
+          }
+          const problem = st.target.check({ status: r.status, headers: {}, text: r.text, json });
+          if (problem) note(st, problem);
         }
       }
     }
   } finally {
-    agent.destroy();
+    for (const st of state) st.agent.destroy();
   }
-  const elapsed = (performance.now() - started) / 1000;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    rps: elapsed > 0 ? samples.length / elapsed : 0,
-    count: samples.length,
-    bad,
-    detail: problems.join('; '),
-  };
+  return state.map((st) => {
+    const sorted = [...st.samples].sort((a, b) => a - b);
+    return {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      // Requests/s of one client waiting for each answer: 1 / mean latency.
+      rps: st.busyMs > 0 ? (st.samples.length * 1000) / st.busyMs : 0,
+      count: st.samples.length,
+      bad: st.bad,
+      detail: st.problems.join('; '),
+    };
+  });
 }
 
 // ---------------------------------------------------------------- report helpers
@@ -749,39 +767,43 @@ async function measureLists(
     return undefined;
   };
 
-  // Rounds interleave the sizes so a burst of other load on the machine hits both.
+  const plain: Target[] = [];
+  const byVpc: Target[] = [];
+  for (const s of servers) {
+    const a = await signed(s.ready.url, 'GET', `${P}/vpc-endpoints`, { limit: '10' });
+    const b = await signed(s.ready.url, 'GET', `${P}/vpc-endpoints`, { limit: '10', vpc_id: s.ready.vpcId });
+    plain.push({ url: s.ready.url + a.path, headers: a.headers, check: checkPage(s.size) });
+    byVpc.push({ url: s.ready.url + b.path, headers: b.headers, check: checkPage(s.size) });
+  }
   for (let round = 0; round <= ROUNDS; round++) {
+    const warm = round === 0;
+    const phase = warm ? 'warm-up' : `round ${round}`;
+    process.stderr.write(`${dbs.dialect}: list ${phase}…\n`);
+    const a = await alternating(
+      plain,
+      warm ? LIST_WARMUP_REQUESTS : LIST_REQUESTS,
+      warm ? opts.warmup : opts.duration,
+    );
+    const b = await alternating(
+      byVpc,
+      warm ? LIST_WARMUP_REQUESTS / 10 : FILTERED_REQUESTS,
+      warm ? opts.warmup : opts.duration / 2,
+    );
+    if (interrupted) throw new Error('interrupted');
     for (const [i, s] of servers.entries()) {
-      const base = s.ready.url;
-      const plain = await signed(base, 'GET', `${P}/vpc-endpoints`, { limit: '10' });
-      const byVpc = await signed(base, 'GET', `${P}/vpc-endpoints`, { limit: '10', vpc_id: s.ready.vpcId });
-      const warm = round === 0;
-      process.stderr.write(
-        `${dbs.dialect}: ${warm ? 'warm-up' : `round ${round}`} list ${fmtInt(s.size)}…\n`,
-      );
-      const phase = `${fmtInt(s.size)} ${warm ? 'warm-up' : `round ${round}`}`;
-      const a = await sequential(
-        base + plain.path,
-        plain.headers,
-        warm ? LIST_WARMUP_REQUESTS : LIST_REQUESTS,
-        warm ? opts.warmup : opts.duration / 2,
-        checkPage(s.size),
-      );
-      if (a.bad > 0 || a.count === 0)
-        failures.push(`${dbs.dialect} list ${phase}: ${a.bad} bad: ${a.detail}`);
-      const b = await sequential(
-        base + byVpc.path,
-        byVpc.headers,
-        warm ? LIST_WARMUP_REQUESTS / 10 : FILTERED_REQUESTS,
-        warm ? opts.warmup : opts.duration / 4,
-        checkPage(s.size),
-      );
-      if (b.bad > 0 || b.count === 0)
-        failures.push(`${dbs.dialect} list vpc_id ${phase}: ${b.bad} bad: ${b.detail}`);
-      if (interrupted) throw new Error('interrupted');
+      for (const [what, series] of [
+        ['list', a[i]!],
+        ['list vpc_id', b[i]!],
+      ] as const) {
+        if (series.bad > 0 || series.count === 0) {
+          failures.push(
+            `${dbs.dialect} ${what} ${fmtInt(s.size)} ${phase}: ${series.bad} bad: ${series.detail}`,
+          );
+        }
+      }
       if (!warm) {
-        results[i]!.list.push(a);
-        results[i]!.filtered.push(b);
+        results[i]!.list.push(a[i]!);
+        results[i]!.filtered.push(b[i]!);
       }
     }
   }
@@ -822,10 +844,11 @@ async function measureLists(
   const ratio99 = bestOf(large.list).p99 / bestOf(small.list).p99;
   const ratioVpc = bestOf(large.filtered).p50 / bestOf(small.filtered).p50;
   console.log(
-    `\n2. GET ${P}/vpc-endpoints?limit=10 (AK/SK signed), one keep-alive connection, requests one after ` +
-      `another (at most ${fmtInt(LIST_REQUESTS)} per series, ${fmtInt(FILTERED_REQUESTS)} with vpc_id, ` +
-      `each bounded in time too); ${ROUNDS} rounds interleaving the sizes after a warm-up; best round by p50. ` +
-      `All endpoints are in one VPC, so the vpc_id filter matches every one of them.`,
+    `\n2. GET ${P}/vpc-endpoints?limit=10 (AK/SK signed), one request at a time, alternating between the ` +
+      `two servers (one keep-alive connection each); per round at most ${fmtInt(LIST_REQUESTS)} requests per ` +
+      `size in ${opts.duration} s, then with vpc_id at most ${fmtInt(FILTERED_REQUESTS)} in ${opts.duration / 2} s; ` +
+      `${ROUNDS} rounds after a warm-up, best round by p50; req/s = 1 / mean latency. All endpoints are in ` +
+      `one VPC, so the vpc_id filter matches every one of them.`,
   );
   console.log(table(rows, 2));
   const verdict =

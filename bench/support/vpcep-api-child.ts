@@ -265,9 +265,10 @@ const COLUMN_TYPES: Record<keyof EndpointsTable, 'text' | 'int' | 'bigint'> = {
 const COLUMNS = Object.keys(COLUMN_TYPES) as (keyof EndpointsTable)[];
 
 /**
- * N − 1 copies of the template endpoint in one statement. `i` runs from 1 to
- * N − 1; copy i is i seconds older than the previous one… and all are older
- * than the template, so the template stays first in the default order.
+ * `copies` copies of the template endpoint in one statement, `i` running from 1:
+ * copy i was created i seconds before the template (distinct created_at, a
+ * second apart, all older than the template, which stays first in the default
+ * order) and has marker_id counter + i.
  */
 async function seedCopies(
   db: Kysely<Database>,
@@ -285,10 +286,12 @@ async function seedCopies(
   const pg = dialect === 'postgres';
   const hex12 = (prefix: string): RawBuilder<unknown> =>
     pg ? sql`${prefix} || lpad(to_hex(i), 12, '0')` : sql`${prefix} || printf('%012x', i)`;
-  // Distinct addresses of 127.40.0.0/16 after the template's, wrapping past 65,536 copies.
+  // Addresses of 127.40.0.0/16 from .0.3 on (.0.1 is the gateway, .0.2 the template's),
+  // distinct for the first 65,533 copies, then wrapping: the endpoints table does not
+  // require them to be unique (the VPC inventory's ports do; no ports are seeded).
   const ip = pg
-    ? sql`'127.40.' || ((i / 256) % 256)::text || '.' || (i % 256)::text`
-    : sql`'127.40.' || ((i / 256) % 256) || '.' || (i % 256)`;
+    ? sql`'127.40.' || (((i + 2) / 256) % 256)::text || '.' || ((i + 2) % 256)::text`
+    : sql`'127.40.' || (((i + 2) / 256) % 256) || '.' || ((i + 2) % 256)`;
   const expr: Partial<Record<keyof EndpointsTable, RawBuilder<unknown>>> = {
     id: hex12('be4c0000-0000-4000-8000-'),
     port_id: hex12('be4c0001-0000-4000-8000-'),
