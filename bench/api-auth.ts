@@ -19,33 +19,23 @@
 // error or timeout, in warm-up or measurement, makes the run fail (exit code 1).
 // The default run takes about 40 s.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
 import { BENCH_ACCOUNT } from './support/account.ts';
+import { describeResponse, fmtLoad, positiveInt, roundsTable, stopChild } from './support/report.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
 const ROUNDS = 2;
 
 // ---------------------------------------------------------------- options
-
-function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new Error(`--${name} must be an integer from 1 to ${max}, got '${value}'`);
-  }
-  return n;
-}
 
 function readOptions() {
   const { values } = parseArgs({
@@ -107,18 +97,6 @@ async function spawnServer(label: string, args: string[]): Promise<string> {
   } finally {
     // Keep draining stdout so the child can never block on a full pipe.
     lines.on('line', () => undefined);
-  }
-}
-
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = once(proc, 'exit');
-  proc.stdin?.end();
-  proc.kill('SIGTERM');
-  const done = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
-  if (!done) {
-    proc.kill('SIGKILL');
-    await Promise.race([exited, delay(2000)]);
   }
 }
 
@@ -197,10 +175,6 @@ interface Case {
   headers: () => Promise<Record<string, string>>;
   /** Checks one real response before any load is sent. */
   check: (res: RawResponse) => string | undefined;
-}
-
-function describeResponse(res: RawResponse): string {
-  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
 }
 
 async function login(base: string): Promise<string> {
@@ -293,27 +267,6 @@ async function signedHeaders(
 }
 
 // ---------------------------------------------------------------- report
-
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function fmtMs(n: number): string {
-  return n.toFixed(2);
-}
-
-function fmtLoad(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
-    .join('\n');
-}
 
 // ---------------------------------------------------------------- main
 
@@ -428,35 +381,8 @@ async function main(): Promise<void> {
       }
     }
 
-    const best = new Map<CaseName, Measured>();
-    const rows: string[][] = [
-      [
-        'case',
-        'route',
-        ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`),
-        'best req/s',
-        'p50 ms',
-        'p99 ms',
-        'requests',
-        'non-2xx/err',
-      ],
-    ];
-    for (const c of cases) {
-      const runs = results.get(c.name)!;
-      const top = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
-      best.set(c.name, top);
-      rows.push([
-        c.name,
-        c.route,
-        ...runs.map((r) => fmtInt(r.rps)),
-        fmtInt(top.rps),
-        fmtMs(top.p50),
-        fmtMs(top.p99),
-        fmtInt(runs.reduce((s, r) => s + r.total, 0)),
-        String(runs.reduce((s, r) => s + r.bad, 0)),
-      ]);
-    }
-    console.log(table(rows));
+    const { text: roundsText, best } = roundsTable(cases, results, ROUNDS);
+    console.log(roundsText);
     // Other processes on the machine skew every number; the load average shows them.
     console.log(`\nload average before ${loadBefore}, after ${fmtLoad()}`);
     console.log('\nratios of the better round of each case (p50/p99 from that round):');

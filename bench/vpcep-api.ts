@@ -41,13 +41,11 @@
 // idle 2-CPU machine; --database adds about 50 s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -56,6 +54,16 @@ import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
 import { BENCH_ACCOUNT } from './support/account.ts';
 import type { ChildReady } from './support/vpcep-api-child.ts';
+import {
+  describeResponse,
+  fmtInt,
+  fmtLoad,
+  fmtMs,
+  positiveInt,
+  roundsTable,
+  stopChild,
+  table,
+} from './support/report.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BARE_CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
@@ -70,15 +78,6 @@ const FILTERED_REQUESTS = 500;
 const LIST_WARMUP_REQUESTS = 200;
 
 // ---------------------------------------------------------------- options
-
-function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new Error(`--${name} must be an integer from 1 to ${max}, got '${value}'`);
-  }
-  return n;
-}
 
 function readOptions() {
   const { values } = parseArgs({
@@ -184,18 +183,6 @@ async function spawnVpcep(label: string, database: string, endpoints: number): P
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(ready.url)) throw new Error(`${label} server printed '${line}'`);
   if (ready.endpoints !== endpoints) throw new Error(`${label} server holds ${ready.endpoints} endpoints`);
   return { proc, ready };
-}
-
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = once(proc, 'exit');
-  proc.stdin?.end();
-  proc.kill('SIGTERM');
-  const done = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
-  if (!done) {
-    proc.kill('SIGKILL');
-    await Promise.race([exited, delay(2000)]);
-  }
 }
 
 /** Stops some children now, e.g. a finished case's server, so it takes no CPU from the next. */
@@ -488,37 +475,6 @@ async function alternating(targets: readonly Target[], count: number, seconds: n
 
 // ---------------------------------------------------------------- report helpers
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function fmtMs(n: number): string {
-  return n.toFixed(2);
-}
-
-function fmtLoad(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-/** The first `left` columns are left-aligned, the rest right-aligned. */
-function table(rows: string[][], left: number): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => (i < left ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-function describeResponse(res: RawResponse): string {
-  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
-}
-
 const P = '/v1/{project_id}';
 
 // ---------------------------------------------------------------- part 1: single GET and create
@@ -668,34 +624,7 @@ async function measureThroughput(
     failures.push(`${dbs.dialect}: after ${created} creates the list says ${describeResponse(list)}`);
   }
 
-  const best = new Map<Case['name'], Measured>();
-  const rows: string[][] = [
-    [
-      'case',
-      'route',
-      ...Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1} req/s`),
-      'best req/s',
-      'p50 ms',
-      'p99 ms',
-      'requests',
-      'non-2xx/err',
-    ],
-  ];
-  for (const c of cases) {
-    const runs = results.get(c.name)!;
-    const top = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
-    best.set(c.name, top);
-    rows.push([
-      c.name,
-      c.route,
-      ...runs.map((r) => fmtInt(r.rps)),
-      fmtInt(top.rps),
-      fmtMs(top.p50),
-      fmtMs(top.p99),
-      fmtInt(runs.reduce((s, r) => s + r.total, 0)),
-      String(runs.reduce((s, r) => s + r.bad, 0)),
-    ]);
-  }
+  const { text: roundsText, best } = roundsTable(cases, results, ROUNDS);
   const rps = (n: Case['name']) => best.get(n)!.rps;
   console.log(
     `\n1. one endpoint, AK/SK signed (official SDK signer, one signature per run), ` +
@@ -704,7 +633,7 @@ async function measureThroughput(
       `per round. endpoint_create delay 1 h (creates stay 'creating', no job runs under load); ` +
       `service and template endpoint were made with delays of 0.`,
   );
-  console.log(table(rows, 2));
+  console.log(roundsText);
   console.log(
     `creates: 1 check + ${fmtInt(warmCreates)} warm-up + ${ROUNDS} × ${fmtInt(opts.creates)} = ${fmtInt(created)} ` +
       `answered 200 (each took a /16 address and a unit of quota); list total_count afterwards ${String(total)} ` +
