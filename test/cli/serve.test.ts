@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient } from '../support/sdk.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -26,12 +27,8 @@ function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   return { child, exited, output: () => out, errors: () => err };
 }
 
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitFor(check: () => boolean, ms: number, what: string): Promise<boolean> {
+  return waitUntil(check, (ok) => ok, what, ms, 50);
 }
 
 function stop(child: ChildProcess) {

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../src/context/clock.ts';
 import { JobWorker, type JobLogger, type JobWorkerOptions } from '../../src/jobs/index.ts';
 import { openStore, type Store } from '../../src/store/open.ts';
 import { freshDatabase, type TestDialect } from '../support/db.ts';
+import { waitUntil } from '../support/wait.ts';
 
 /** A clock the test moves by hand, so due/backoff/lease decisions are exact. */
 export function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
@@ -27,11 +27,7 @@ export async function withStore(
 
 /** Polls `cond` until true; throws (naming `what`) after `timeoutMs` so no test can hang. */
 export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+  await waitUntil(cond, (ok) => ok, what, timeoutMs, 10);
 }
 
 export interface RecordedLog extends JobLogger {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { TestAccount, TestServer, TestServerOptions } from '../support/server.ts';
 import { sdkError, type SdkResult } from '../support/sdk.ts';
+import { waitUntil } from '../support/wait.ts';
 
 export const NETWORKS: NonNullable<TestServerOptions['accountExtras']> = {
   provider: {
@@ -153,19 +154,12 @@ export async function whitelistDomain(
 }
 
 /** Polls `read` until `done` holds (lifecycle delays are 0 in tests, so this is quick). */
-export async function waitFor(
+export function waitFor(
   read: () => Promise<SdkResult>,
   done: (body: SdkResult) => boolean,
   timeoutMs = 10_000,
 ): Promise<SdkResult> {
-  const deadline = Date.now() + timeoutMs;
-  let last: SdkResult | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`timed out waiting; last answer: ${JSON.stringify(last)}`);
+  return waitUntil(read, done, 'the expected state', timeoutMs);
 }
 
 export function getEndpoint(account: TestAccount, id: string): Promise<SdkResult> {

@@ -8,67 +8,8 @@ import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { sdkError } from '../support/sdk.ts';
 import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
-
-const SERVICES = '/v1/{project_id}/vpc-endpoint-services';
-const wire = <T>(value: unknown): T => value as T;
-
-const PROVIDER_VPCS = {
-  vpcs: [
-    {
-      name: 'vpc-a',
-      cidr: '127.20.0.0/16',
-      subnets: [
-        {
-          name: 'sub-a',
-          cidr: '127.20.0.0/24',
-          ports: [
-            { ip: '127.20.0.10', device_owner: 'compute:az1' },
-            { ip: '127.20.0.11', device_owner: 'compute:az1' },
-          ],
-        },
-      ],
-    },
-    {
-      name: 'vpc-b',
-      cidr: '127.21.0.0/16',
-      subnets: [
-        { name: 'sub-b', cidr: '127.21.0.0/24', ports: [{ ip: '127.21.0.10', device_owner: 'compute:az1' }] },
-      ],
-    },
-  ],
-};
-
-async function inventory(account: TestAccount) {
-  const vpcs = wire<{ vpcs: { id: string; name: string }[] }>(
-    await account.sdk({ method: 'GET', url: '/v1/{project_id}/vpcs' }),
-  );
-  const ports = wire<{ ports: { id: string; fixed_ips: { ip_address: string }[] }[] }>(
-    await account.sdk({ method: 'GET', url: '/v1/{project_id}/ports' }),
-  );
-  const vpc = (name: string) => vpcs.vpcs.find((v) => v.name === name)?.id ?? assert.fail(`no VPC ${name}`);
-  const port = (ip: string) =>
-    ports.ports.find((p) => p.fixed_ips[0]?.ip_address === ip)?.id ?? assert.fail(`no port ${ip}`);
-  return { vpc, port };
-}
-
-/** The HTTP status of a call, whether it succeeded or not (for polling until 404). */
-async function status(call: Promise<unknown>): Promise<number | undefined> {
-  try {
-    return ((await call) as { httpStatusCode?: number }).httpStatusCode;
-  } catch (err) {
-    return (err as { httpStatusCode?: number }).httpStatusCode;
-  }
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitUntil as waitFor } from '../support/wait.ts';
+import { inventory, PROVIDER_VPCS, SERVICES, status, wire } from './services.support.ts';
 
 /** The base server ports of every create are distinct, so no case fails on 3044 by accident. */
 let nextServerPort = 20_000;
