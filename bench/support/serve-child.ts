@@ -18,6 +18,7 @@ import Fastify from 'fastify';
 import { loadConfig } from '../../src/config/load.ts';
 import { startServer } from '../../src/main.ts';
 import { BENCH_ACCOUNT } from './account.ts';
+import { exitWithParent } from './child-lifetime.ts';
 
 interface Served {
   url: string;
@@ -92,26 +93,7 @@ async function main(): Promise<void> {
   }
   const served = mode === 'bare' ? await startBare() : await startVpcep(values.database);
 
-  let closing = false;
-  const shutdown = (code: number) => {
-    if (closing) return;
-    closing = true;
-    // Never hang on the way out: a stuck close still ends the process.
-    setTimeout(() => process.exit(code === 0 ? 1 : code), 5000).unref();
-    served.close().then(
-      () => process.exit(code),
-      (err: unknown) => {
-        console.error('serve-child: close failed:', err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown(0));
-  process.on('SIGINT', () => shutdown(0));
-  process.stdin.on('end', () => shutdown(0));
-  process.stdin.on('close', () => shutdown(0));
-  process.stdin.on('error', () => shutdown(0));
-  process.stdin.resume();
+  exitWithParent('serve-child', () => served.close());
 
   process.stdout.write(`${served.url}\n`);
 }

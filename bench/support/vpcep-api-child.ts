@@ -33,6 +33,7 @@ import type { EndpointsTable } from '../../src/store/vpcep-schema.ts';
 import { ownEndpointsPage } from '../../src/vpcep/endpoints/repository.ts';
 import { pageOf } from '../../src/vpcep/shared/pagination.ts';
 import { BENCH_ACCOUNT } from './account.ts';
+import { exitWithParent } from './child-lifetime.ts';
 
 const BENCH_NETWORK = {
   vpcId: '0b7e0c1a-4f40-4a40-8a40-000000000040',
@@ -432,26 +433,7 @@ async function main(): Promise<void> {
   }
 
   const running = await startServer(configFor(database, ONE_HOUR), { logger: false });
-  let closing = false;
-  const shutdown = (code: number) => {
-    if (closing) return;
-    closing = true;
-    // Never hang on the way out: a stuck close still ends the process.
-    setTimeout(() => process.exit(code === 0 ? 1 : code), 5000).unref();
-    running.close().then(
-      () => process.exit(code),
-      (err: unknown) => {
-        console.error('vpcep-api-child: close failed:', err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown(0));
-  process.on('SIGINT', () => shutdown(0));
-  process.stdin.on('end', () => shutdown(0));
-  process.stdin.on('close', () => shutdown(0));
-  process.stdin.on('error', () => shutdown(0));
-  process.stdin.resume();
+  exitWithParent('vpcep-api-child', () => running.close());
 
   const ready: ChildReady = {
     url: running.url,
