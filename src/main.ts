@@ -1,14 +1,18 @@
-import type { FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { buildApp } from './api/app.ts';
 import type { App } from './api/types.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { TokenCodec } from './auth/tokens.ts';
 import { parseListen } from './config/load.ts';
-import type { Config } from './config/schema.ts';
+import type { Config, Role } from './config/schema.ts';
 import { systemClock, type Clock } from './context/clock.ts';
 import { IdentityRepository } from './identity/repository.ts';
 import { ensureDemoAccount, seedAccounts, type DemoAccount } from './identity/seed.ts';
+import { renderDataplaneMetrics } from './dataplane/metrics.ts';
+import { hasDataplaneRole, startDataplane, type Dataplane } from './dataplane/runtime.ts';
 import { JobWorker } from './jobs/index.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { PgChangeFeed } from './store/change-feed.ts';
 import { openStore, type Store } from './store/open.ts';
 import { ChangeBus } from './vpcep/change-bus.ts';
 import type { VpcepDeps } from './vpcep/deps.ts';
@@ -23,39 +27,52 @@ export interface StartOptions {
 }
 
 export interface Running {
-  app: App;
+  /** The HTTP server: the whole API with role `api`, otherwise only `GET /metrics`. */
+  app: App | FastifyInstance;
   store: Store;
-  /** `http://host:port` the API listens on. */
+  /** `http://host:port` the HTTP server listens on. */
   url: string;
+  roles: readonly Role[];
   demo: DemoAccount | undefined;
   changes: ChangeBus;
-  jobs: JobWorker;
+  jobs: JobWorker | undefined;
+  dataplane: Dataplane | undefined;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 /**
  * The composition root: opens the store, brings accounts up to date, builds and
- * starts every component in dependency order, and closes them in reverse.
+ * starts the components of the configured roles in dependency order, and closes
+ * them in reverse.
  */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
   const clock = opts.clock ?? systemClock;
+  const roles = config.roles;
+  const logger = opts.logger ?? false;
   const store = await openStore(config.database);
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
   };
   try {
-    const identity = new IdentityRepository(store.db);
-    const tokens = new TokenCodec(await identity.ensureSetting('token_secret', TokenCodec.newSecret()));
-    await seedAccounts(store.db, config.accounts, config.region, clock);
-    const demo =
-      config.demo_account && config.accounts.length === 0
-        ? await ensureDemoAccount(store.db, config.region, clock, store.dataDir)
-        : undefined;
-    const authenticator = new Authenticator(identity, tokens, clock, {
-      maxSkewMs: config.signature_max_skew_seconds * 1000,
-    });
+    const metrics = new Metrics();
     const changes = new ChangeBus();
+    // Nodes sharing PostgreSQL tell each other about changes; SQLite is one node's.
+    let dataplane: Dataplane | undefined;
+    const logTo: { current?: FastifyBaseLogger } = {};
+    const feed =
+      store.dialect === 'postgres'
+        ? new PgChangeFeed({
+            url: config.database,
+            db: store.db,
+            onChange: (change) => changes.publish(change),
+            onResubscribed: () => void dataplane?.controller.resync(),
+            // The feed exists before the HTTP server whose logger it uses.
+            log: { warn: (obj, msg) => logTo.current?.warn(obj, msg) },
+          })
+        : undefined;
+    if (feed) closers.push(() => feed.close());
     // The worker needs the handlers and the handlers need to wake the worker:
     // the wake function is bound once both exist.
     let wake = () => {};
@@ -65,41 +82,91 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clock,
       config,
       wakeJobs: () => wake(),
-      notifyChange: (change) => changes.publish(change),
+      notifyChange: (change) => {
+        changes.publish(change);
+        feed?.publish(change);
+      },
     };
-    await ensurePublicServices(vpcep);
-    const registry = vpcepJobs(vpcep);
-    const app = await buildApp(
-      { config, store, clock, identity, authenticator, tokens, vpcep },
-      { logger: opts.logger ?? false },
-    );
-    const jobs = new JobWorker({
-      db: store.db,
-      dialect: store.dialect,
-      clock,
-      pollMs: config.jobs.poll_ms,
-      leaseMs: config.jobs.lease_ms,
-      maxAttempts: config.jobs.max_attempts,
-      handlers: registry.handlers,
-      onGiveUp: registry.onGiveUp,
-      log: app.log,
-    });
-    wake = () => jobs.wake();
+    let demo: DemoAccount | undefined;
+    let app: App | FastifyInstance;
+    if (roles.includes('api')) {
+      const identity = new IdentityRepository(store.db);
+      const tokens = new TokenCodec(await identity.ensureSetting('token_secret', TokenCodec.newSecret()));
+      await seedAccounts(store.db, config.accounts, config.region, clock);
+      demo =
+        config.demo_account && config.accounts.length === 0
+          ? await ensureDemoAccount(store.db, config.region, clock, store.dataDir)
+          : undefined;
+      const authenticator = new Authenticator(identity, tokens, clock, {
+        maxSkewMs: config.signature_max_skew_seconds * 1000,
+      });
+      await ensurePublicServices(vpcep);
+      app = await buildApp(
+        { config, store, clock, identity, authenticator, tokens, vpcep },
+        { logger, metrics },
+      );
+    } else {
+      app = buildMetricsApp(metrics, logger);
+    }
     closers.push(() => app.close());
-    // Jobs start after the API listens and stop before it closes (closers run in reverse).
-    closers.push(() => jobs.close());
+    logTo.current = app.log;
+
+    // The data plane starts before the API listens, so what the store already
+    // says carries traffic by the time the first request can change it.
+    if (hasDataplaneRole(roles)) {
+      dataplane = await startDataplane({
+        config,
+        roles,
+        db: store.db,
+        subscribe: (listener) => changes.subscribe(listener),
+        log: app.log.child({ component: 'dataplane' }),
+      });
+      const dp = dataplane;
+      closers.splice(1, 0, () => dp.close());
+      metrics.addSource(() => renderDataplaneMetrics(dp));
+      await feed?.listen();
+    }
+
+    let jobs: JobWorker | undefined;
+    if (roles.includes('jobs')) {
+      const registry = vpcepJobs(vpcep);
+      const worker = new JobWorker({
+        db: store.db,
+        dialect: store.dialect,
+        clock,
+        pollMs: config.jobs.poll_ms,
+        leaseMs: config.jobs.lease_ms,
+        maxAttempts: config.jobs.max_attempts,
+        handlers: registry.handlers,
+        onGiveUp: registry.onGiveUp,
+        log: app.log,
+      });
+      wake = () => worker.wake();
+      // Jobs start after the API listens and stop before it closes (closers run in reverse).
+      closers.push(() => worker.close());
+      jobs = worker;
+    }
+
     const { host, port } = parseListen(config.listen);
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-    jobs.start();
+    jobs?.start();
     if (demo && opts.announce) opts.announce(describeDemo(demo, url, config.region));
-    return { app, store, url, demo, changes, jobs, close: closeAll };
+    return { app, store, url, roles, demo, changes, jobs, dataplane, metrics, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** The HTTP server of a node without the API role: metrics only. */
+function buildMetricsApp(metrics: Metrics, logger: FastifyServerOptions['logger']): FastifyInstance {
+  const app = Fastify({ logger });
+  metrics.instrument(app);
+  metrics.route(app);
+  return app;
 }
 
 function describeDemo(demo: DemoAccount, url: string, region: string): string {

@@ -49,6 +49,8 @@ async function startVpcep(database: string | undefined): Promise<Served> {
         demo_account: false,
         // Background job polling, if any, stays out of the measurement.
         jobs: { poll_ms: 60_000, lease_ms: 30_000, max_attempts: 10 },
+        // The API is measured alone: no listeners for the seeded endpoints, no DNS port.
+        roles: ['api', 'jobs'],
         accounts: [
           {
             name: BENCH_ACCOUNT.name,

@@ -78,6 +78,8 @@ function configFor(database: string, endpointCreateDelay: number): Config {
       quotas: { endpoint_service: 20, endpoint: 1_000_000 },
       // Jobs are woken by the requests that enqueue them; polling stays out of the way.
       jobs: { poll_ms: 60_000, lease_ms: 30_000, max_attempts: 10 },
+      // The API is measured alone: no listeners for the seeded endpoints, no DNS port.
+      roles: ['api', 'jobs'],
       accounts: [
         {
           name: BENCH_ACCOUNT.name,

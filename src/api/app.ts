@@ -7,6 +7,7 @@ import type { TokenCodec } from '../auth/tokens.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { requestId } from '../context/ids.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { IdentityRepository } from '../identity/repository.ts';
 import { createAjv } from '../schema/ajv.ts';
 import type { Store } from '../store/open.ts';
@@ -32,6 +33,8 @@ export interface AppServices {
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Counts requests and serves them on `GET /metrics`. */
+  metrics?: Metrics;
 }
 
 /** Builds the HTTP API. It never listens by itself: main (or a test) decides where. */
@@ -53,6 +56,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
     httpPart === 'body' ? bodyAjv.compile(schema) : textAjv.compile(schema),
   );
 
+  opts.metrics?.instrument(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -81,6 +85,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
+  opts.metrics?.route(app);
   registerVersionRoutes(app);
   registerIdentityRoutes(app, services);
   registerVpcRoutes(app, services);

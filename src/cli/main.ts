@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { startServer } from '../main.ts';
 
-// The `vpcep` command. Only `serve` for now; it runs every role in one process.
+// The `vpcep` command. Only `serve` for now; by default it runs every role in one process.
 
 const program = new Command();
 program.name('vpcep').description('Self-hostable VPC Endpoint service');
@@ -13,7 +14,11 @@ program
   .option('-c, --config <file>', 'YAML configuration file (default: $VPCEP_CONFIG, else embedded defaults)')
   .option('-l, --listen <host:port>', 'address to listen on (overrides the file and $VPCEP_LISTEN)')
   .option('-d, --database <url>', 'sqlite:PATH or postgres://… (overrides the file and $VPCEP_DATABASE_URL)')
-  .action(async (opts: { config?: string; listen?: string; database?: string }) => {
+  .option(
+    '-r, --roles <list>',
+    'comma-separated subset of api,jobs,dataplane,dns (default: all; overrides the file and $VPCEP_ROLES)',
+  )
+  .action(async (opts: { config?: string; listen?: string; database?: string; roles?: string }) => {
     let config;
     try {
       config = loadConfig({
@@ -21,6 +26,8 @@ program
         overrides: {
           ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
           ...(opts.database !== undefined ? { database: opts.database } : {}),
+          // The schema checks the names, so a typo fails like any other bad key.
+          ...(opts.roles !== undefined ? { roles: parseRoles(opts.roles) as Config['roles'] } : {}),
         },
       });
     } catch (err) {
@@ -34,7 +41,13 @@ program
       logger: { level: config.log_level },
       announce: (text) => process.stdout.write(text + '\n'),
     });
-    process.stdout.write(`vpcep listening on ${running.url} (region ${config.region})\n`);
+    process.stdout.write(
+      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
+    );
+    const dns = running.dataplane?.dns?.address;
+    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
+    const dnsError = running.dataplane?.dnsError;
+    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

@@ -21,7 +21,17 @@ export function defaultConfig(): Config {
     quotas: { endpoint_service: 20, endpoint: 50 },
     jobs: { poll_ms: 200, lease_ms: 30_000, max_attempts: 10 },
     limits: { endpoint_whitelist: 20, port_mappings: 200, permissions: 500 },
-    dns: { zone: 'vpcep.local' },
+    roles: ['api', 'jobs', 'dataplane', 'dns'],
+    dataplane: {
+      bindable_cidrs: ['127.0.0.0/8'],
+      max_connections_per_endpoint: 3000,
+      // AWS PrivateLink's fixed TCP idle timeout; UDP as its network load balancers do.
+      tcp_idle_timeout_ms: 350_000,
+      udp_idle_timeout_ms: 120_000,
+      connect_timeout_ms: 10_000,
+      resync_ms: 5000,
+    },
+    dns: { zone: 'vpcep.local', listen: '127.0.0.1:5353', ttl: 60 },
     public_services: [
       {
         id: '3b8a4d5e-0b5f-4f0e-9a53-6f1d2c7e0b01',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
 import { defaultConfig } from './defaults.ts';
@@ -66,6 +67,19 @@ export function parseListen(value: string, key = 'listen'): ListenAddress {
   return { host, port };
 }
 
+/** `api,jobs` → ['api', 'jobs']; the schema then checks each name. */
+export function parseRoles(value: string): string[] {
+  return value
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+}
+
+function isIpv4Cidr(value: string): boolean {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
+  return m !== null && isIPv4(m[1] ?? '') && Number(m[2]) <= 32;
+}
+
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   let merged: unknown = defaultConfig();
@@ -74,6 +88,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const fromEnv: Record<string, unknown> = {};
   if (env.VPCEP_LISTEN) fromEnv.listen = env.VPCEP_LISTEN;
   if (env.VPCEP_DATABASE_URL) fromEnv.database = env.VPCEP_DATABASE_URL;
+  if (env.VPCEP_ROLES) fromEnv.roles = parseRoles(env.VPCEP_ROLES);
+  if (env.VPCEP_DNS_LISTEN) fromEnv.dns = { listen: env.VPCEP_DNS_LISTEN };
   merged = merge(merged, fromEnv);
   if (opts.overrides) merged = merge(merged, opts.overrides);
   if (!validate(merged)) {
@@ -81,6 +97,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
   parseListen(merged.listen);
+  parseListen(merged.dns.listen, 'dns.listen');
+  merged.dataplane.bindable_cidrs.forEach((cidr, i) => {
+    if (!isIpv4Cidr(cidr)) {
+      throw new ConfigError(
+        `config key 'dataplane.bindable_cidrs[${i}]' must be an IPv4 CIDR such as 127.0.0.0/8, got '${cidr}'`,
+      );
+    }
+  });
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(merged.database)) {
     throw new ConfigError(
       `config key 'database' must be sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB, got '${merged.database}'`,

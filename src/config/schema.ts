@@ -74,6 +74,15 @@ export const AccountConfig = Type.Object(
 );
 
 const Delay = Type.Integer({ minimum: 0, maximum: 3_600_000 });
+const Timeout = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
+
+const Role = Type.Union([
+  Type.Literal('api'),
+  Type.Literal('jobs'),
+  Type.Literal('dataplane'),
+  Type.Literal('dns'),
+]);
+export type Role = Static<typeof Role>;
 
 const PortMappingConfig = Type.Object(
   {
@@ -158,10 +167,33 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** What this process runs; several processes sharing one PostgreSQL database may split them. */
+    roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
+    dataplane: Type.Object(
+      {
+        /**
+         * Endpoint IPs inside these IPv4 CIDRs are bound for real; endpoints elsewhere stay
+         * control-plane only (binding an arbitrary address needs it configured on a host interface).
+         */
+        bindable_cidrs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 }),
+        /** Concurrent flows (TCP connections plus UDP sessions) per endpoint; excess is refused. */
+        max_connections_per_endpoint: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        tcp_idle_timeout_ms: Timeout,
+        udp_idle_timeout_ms: Timeout,
+        /** How long a backend TCP connect may take before the client is reset. */
+        connect_timeout_ms: Timeout,
+        /** Full re-read of the store: how changes made by other nodes arrive, and how failed binds retry. */
+        resync_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+      },
+      { additionalProperties: false },
+    ),
     dns: Type.Object(
       {
         /** Zone the endpoints' private names live under: `{endpoint_id}.{region}.{zone}`. */
         zone: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' }),
+        /** UDP and TCP address of the embedded DNS server (role `dns`). */
+        listen: Type.String({ minLength: 1 }),
+        ttl: Type.Integer({ minimum: 0, maximum: 86400 }),
       },
       { additionalProperties: false },
     ),

@@ -16,7 +16,16 @@ const TSX = import.meta.resolve('tsx');
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
     cwd,
-    env: { ...process.env, VPCEP_CONFIG: '', VPCEP_LISTEN: '', VPCEP_DATABASE_URL: '', ...env },
+    // An ephemeral DNS port so that parallel runs (or a developer's own vpcep) do not collide.
+    env: {
+      ...process.env,
+      VPCEP_CONFIG: '',
+      VPCEP_LISTEN: '',
+      VPCEP_DATABASE_URL: '',
+      VPCEP_ROLES: '',
+      VPCEP_DNS_LISTEN: '127.0.0.1:0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -115,4 +124,26 @@ test('VPCEP_CONFIG and the config file are honoured', async () => {
     p.child.kill('SIGTERM');
     await p.exited;
   }
+});
+
+test('--roles runs a subset: a data-plane node serves metrics and DNS but no API; unknown roles exit 2', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+  const p = run(['serve', '--listen', '127.0.0.1:0', '--roles', 'dataplane,dns'], cwd);
+  try {
+    await waitFor(() => /listening on (http:\/\/\S+)/.test(p.output()), 20_000, 'the server to listen');
+    assert.match(p.output(), /roles dataplane,dns/);
+    assert.match(p.output(), /DNS for zone vpcep\.local on 127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(p.output(), /demo account/, 'only the API role seeds accounts');
+    const url = /listening on (http:\/\/\S+)/.exec(p.output())![1]!;
+    const metrics = await rawRequest({ method: 'GET', url: `${url}/metrics` });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.text, /^vpcep_dataplane_listeners 0$/m);
+    assert.equal((await rawRequest({ method: 'GET', url: `${url}/` })).status, 404);
+  } finally {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+  const bad = run(['serve', '--roles', 'api,web'], cwd);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.errors(), /roles/);
 });

@@ -111,3 +111,40 @@ test('listen addresses', () => {
   assert.deepEqual(parseListen(':0'), { host: '0.0.0.0', port: 0 });
   assert.throws(() => parseListen('127.0.0.1:70000'), ConfigError);
 });
+
+test('data-plane defaults: every role, 127.0.0.0/8 bindable, 3000 connections, DNS on 127.0.0.1:5353', () => {
+  const c = loadConfig({ env: {} });
+  assert.deepEqual(c.roles, ['api', 'jobs', 'dataplane', 'dns']);
+  assert.deepEqual(c.dataplane.bindable_cidrs, ['127.0.0.0/8']);
+  assert.equal(c.dataplane.max_connections_per_endpoint, 3000);
+  assert.equal(c.dns.listen, '127.0.0.1:5353');
+});
+
+test('roles and DNS address come from the file, the environment or flags; bad values name the key', () => {
+  const env = loadConfig({ env: { VPCEP_ROLES: 'dataplane, dns', VPCEP_DNS_LISTEN: '127.0.0.2:53' } });
+  assert.deepEqual(env.roles, ['dataplane', 'dns']);
+  assert.equal(env.dns.listen, '127.0.0.2:53');
+  assert.equal(env.dns.zone, 'vpcep.local', 'the rest of dns keeps its defaults');
+  assert.match(
+    errorOf(() => loadConfig({ env: { VPCEP_ROLES: 'api,web' } })),
+    /roles/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ env: {}, overrides: { roles: [] } })),
+    /roles/,
+  );
+  assert.match(
+    errorOf(() => loadConfig({ env: { VPCEP_DNS_LISTEN: 'nowhere' } })),
+    /dns\.listen/,
+  );
+  const file = yamlFile('dataplane:\n  bindable_cidrs: [127.0.0.0/8, 10.0.0.0/33]\n');
+  assert.match(
+    errorOf(() => loadConfig({ file, env: {} })),
+    /dataplane\.bindable_cidrs\[1\]/,
+  );
+  const limit = yamlFile('dataplane:\n  max_connections_per_endpoint: 0\n');
+  assert.match(
+    errorOf(() => loadConfig({ file: limit, env: {} })),
+    /max_connections_per_endpoint/,
+  );
+});

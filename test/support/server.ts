@@ -60,8 +60,14 @@ export interface TestServerOptions {
   };
 }
 
-export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const db = await freshDatabase(opts.dialect ?? 'sqlite');
+/**
+ * The configuration a test server runs on: the two accounts (with `extras`
+ * merged in), zero lifecycle delays, ephemeral ports, and `overrides` last.
+ */
+export function testConfig(
+  databaseUrl: string,
+  opts: Pick<TestServerOptions, 'overrides' | 'accountExtras'> = {},
+): Config {
   const accounts = (['provider', 'consumer'] as const).map((k) => ({
     name: ACCOUNTS[k].name,
     id: ACCOUNTS[k].id,
@@ -75,11 +81,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ],
     ...(opts.accountExtras?.[k] ?? {}),
   }));
-  const config = loadConfig({
+  return loadConfig({
     env: {},
     overrides: {
       listen: '127.0.0.1:0',
-      database: db.url,
+      database: databaseUrl,
       log_level: 'silent',
       lifecycle: {
         endpoint_service_create: 0,
@@ -88,18 +94,17 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         endpoint_delete: 0,
       },
       jobs: { poll_ms: 20, lease_ms: 5000, max_attempts: 5 },
+      // An ephemeral DNS port keeps test servers (and a developer's own vpcep) apart.
+      dns: { zone: 'vpcep.local', listen: '127.0.0.1:0', ttl: 60 },
       accounts,
       ...opts.overrides,
     },
   });
-  let running: Running;
-  try {
-    running = await startServer(config);
-  } catch (err) {
-    await db.drop();
-    throw err;
-  }
-  const account = (k: 'provider' | 'consumer'): TestAccount => ({
+}
+
+/** One of the two test accounts, calling the server at `url`. */
+export function testAccount(k: 'provider' | 'consumer', url: string): TestAccount {
+  return {
     domainName: ACCOUNTS[k].name,
     domainId: ACCOUNTS[k].id,
     projectId: ACCOUNTS[k].project.id,
@@ -108,18 +113,30 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     password: ACCOUNTS[k].password,
     ak: ACCOUNTS[k].ak,
     sk: ACCOUNTS[k].sk,
-    sdk: sdkClient(running.url, {
+    sdk: sdkClient(url, {
       ak: ACCOUNTS[k].ak,
       sk: ACCOUNTS[k].sk,
       projectId: ACCOUNTS[k].project.id,
     }),
-  });
+  };
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const db = await freshDatabase(opts.dialect ?? 'sqlite');
+  const config = testConfig(db.url, opts);
+  let running: Running;
+  try {
+    running = await startServer(config);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
   return {
     url: running.url,
     config,
     running,
-    provider: account('provider'),
-    consumer: account('consumer'),
+    provider: testAccount('provider', running.url),
+    consumer: testAccount('consumer', running.url),
     async close() {
       await running.close();
       await db.drop();

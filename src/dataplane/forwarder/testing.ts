@@ -104,6 +104,7 @@ export interface UdpBackend {
 export async function startUdpBackend(
   host: string,
   reply: (payload: Buffer) => Buffer = (p) => p,
+  port = 0,
 ): Promise<UdpBackend> {
   const socket = dgram.createSocket(net.isIP(host) === 6 ? 'udp6' : 'udp4');
   const sources: string[] = [];
@@ -113,7 +114,7 @@ export async function startUdpBackend(
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, host, resolve);
+    socket.bind(port, host, resolve);
   });
   return {
     host,

@@ -105,3 +105,54 @@ export async function acceptedInterfaceEndpoints(
     ports: portsBy.get(r.serviceId) ?? [],
   }));
 }
+
+export interface DnsRecord {
+  endpointId: string;
+  ip: string;
+  names: string[];
+}
+
+/**
+ * The private DNS records: every endpoint whose address the API shows (it
+ * was accepted at least once, decision #9) and that has names, whatever its
+ * connection state, until its deletion starts. Rejecting keeps the name and
+ * address, as it keeps the `ip` field.
+ */
+export async function endpointDnsRecords(
+  db: Kysely<Database>,
+  filter: { endpointIds?: readonly string[] } = {},
+): Promise<DnsRecord[]> {
+  if (filter.endpointIds?.length === 0) return [];
+  let q = db
+    .selectFrom('endpoints')
+    .select(['id', 'ip', 'dns_names'])
+    .where('ip_visible', '=', 1)
+    .where('ip', 'is not', null)
+    .where('dns_names', '<>', '[]')
+    .where('status', '<>', 'deleting');
+  if (filter.endpointIds) q = q.where('id', 'in', [...filter.endpointIds]);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    endpointId: r.id,
+    ip: r.ip ?? '',
+    names: parseJsonColumn<string[]>(r.dns_names, []),
+  }));
+}
+
+/** Which of these endpoint ids still exist (in any state). */
+export async function existingEndpointIds(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  // Bounded IN lists: SQLite caps bound parameters per statement.
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('endpoints')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
+}

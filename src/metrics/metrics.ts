@@ -1,0 +1,63 @@
+/**
+ * One Prometheus registry per server (not prom-client's global one, so several
+ * servers in one process, as in the tests, never share series), plus text
+ * sources rendered by the components that own their counts.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #sources: (() => string)[] = [];
+  readonly #requests: Counter<'method' | 'route' | 'status_code'>;
+  readonly #latency: Histogram<'method' | 'route'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vpcep_' });
+    this.#requests = new Counter({
+      name: 'vpcep_http_requests_total',
+      help: 'API requests answered, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers: [this.registry],
+    });
+    this.#latency = new Histogram({
+      name: 'vpcep_http_request_duration_seconds',
+      help: 'Time from request received to response sent, by method and route template.',
+      labelNames: ['method', 'route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Counts every response of `app`; the route template keeps label cardinality bounded. */
+  instrument(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      // Unmatched paths share one label so scanning clients cannot grow the series without bound.
+      const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+      this.#requests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
+      this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+  }
+
+  /** Adds text in the exposition format, rendered at each scrape after the registry's own series. */
+  addSource(render: () => string): void {
+    this.#sources.push(render);
+  }
+
+  async render(): Promise<string> {
+    const own = await this.registry.metrics();
+    return [own, ...this.#sources.map((s) => s())].map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
+  }
+
+  /** GET /metrics, public like the health checks a scraper needs. */
+  route(app: FastifyInstance): void {
+    app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+      reply.header('content-type', this.contentType);
+      return this.render();
+    });
+  }
+}

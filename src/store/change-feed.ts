@@ -1,0 +1,126 @@
+/**
+ * Change hints between nodes that share a PostgreSQL database, over
+ * LISTEN/NOTIFY: an API node's accept, reject or delete reaches a separate
+ * data-plane node in milliseconds instead of at its next full re-read. Hints
+ * only: a lost one (the listening connection dropped) is covered by asking the
+ * data plane for a full re-read once the connection is back.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import type { VpcepChange } from '../vpcep/deps.ts';
+import type { Database } from './schema.ts';
+
+const CHANNEL = 'vpcep_changes';
+
+export interface ChangeFeedOptions {
+  url: string;
+  db: Kysely<Database>;
+  /** A change published by another node. */
+  onChange(change: VpcepChange): void;
+  /** The listening connection was re-established: hints may have been missed. */
+  onResubscribed(): void;
+  log: { warn(obj: object, msg?: string): void };
+}
+
+interface Wire {
+  node: string;
+  kind: string;
+  id: string;
+}
+
+function parse(payload: string | undefined): Wire | undefined {
+  try {
+    const v = JSON.parse(payload ?? '') as Partial<Wire>;
+    return typeof v.node === 'string' &&
+      typeof v.id === 'string' &&
+      (v.kind === 'endpoint' || v.kind === 'service')
+      ? (v as Wire)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class PgChangeFeed {
+  readonly #opts: ChangeFeedOptions;
+  /** Lets a node ignore its own notifications, which it already handled in process. */
+  readonly #node = randomUUID();
+  #client: pg.Client | undefined;
+  #listening = false;
+  #retry: NodeJS.Timeout | undefined;
+  #backoffMs = 250;
+  #closed = false;
+
+  constructor(opts: ChangeFeedOptions) {
+    this.#opts = opts;
+  }
+
+  /** Sends a hint to the other nodes; never throws (a lost hint costs one resync period). */
+  publish(change: VpcepChange): void {
+    const payload = JSON.stringify({ node: this.#node, kind: change.kind, id: change.id });
+    sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(this.#opts.db).catch((err: unknown) => {
+      this.#opts.log.warn({ err }, 'could not publish a change notification');
+    });
+  }
+
+  /** Starts listening; resolves once the first LISTEN is in place (or failed, then retries). */
+  async listen(): Promise<void> {
+    this.#listening = true;
+    await this.#connect(false);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  async #connect(resubscribed: boolean): Promise<void> {
+    if (this.#closed || !this.#listening) return;
+    const client = new pg.Client({ connectionString: this.#opts.url });
+    const lost = (err?: unknown) => {
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      client.end().catch(() => undefined);
+      if (err !== undefined) this.#opts.log.warn({ err }, 'change feed connection lost; reconnecting');
+      this.#scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (msg) => {
+      const wire = parse(msg.payload);
+      if (wire === undefined || wire.node === this.#node) return;
+      this.#opts.onChange({ kind: wire.kind as VpcepChange['kind'], id: wire.id });
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      this.#opts.log.warn({ err }, 'change feed could not listen; retrying');
+      this.#scheduleReconnect();
+      return;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#client = client;
+    this.#backoffMs = 250;
+    if (resubscribed) this.#opts.onResubscribed();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, 10_000);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#connect(true);
+    }, delay);
+    this.#retry.unref();
+  }
+}
