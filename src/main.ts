@@ -67,7 +67,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             url: config.database,
             db: store.db,
             onChange: (change) => changes.publish(change),
-            onResubscribed: () => void dataplane?.controller.resync(),
+            onResubscribed: () => void dataplane?.controller.resync(true),
             // The feed exists before the HTTP server whose logger it uses.
             log: { warn: (obj, msg) => logTo.current?.warn(obj, msg) },
           })

@@ -14,10 +14,12 @@ import {
   acceptedInterfaceEndpoints,
   endpointDnsRecords,
   existingEndpointIds,
+  forwardingFingerprint,
   type DnsRecord,
   type ForwardingEndpoint,
 } from '../vpcep/endpoints/dataplane.ts';
-import { desiredState, type ForwardingSettings, type SkipReason } from './desired.ts';
+import { endpointListeners, type ForwardingSettings, type SkipReason } from './desired.ts';
+import type { ListenerSpec } from './forwarder/types.ts';
 import type { DnsZoneTable } from './dns/records.ts';
 import type { EndpointCounters } from './forwarder/counters.ts';
 import type { ForwarderSet } from './forwarder/forwarder-set.ts';
@@ -52,30 +54,51 @@ export interface ControllerStatus {
   failed: { key: string; error: string }[];
   dnsRecords: number;
   passes: number;
+  /** How long the last full re-read of the store took. */
+  lastFullReadMs: number;
   /** Passes that could not read the store. */
   errors: number;
 }
 
 interface Pending {
+  /** Re-read everything, unless the store's fingerprint says nothing changed. */
   full: boolean;
+  /** Re-read everything whatever the fingerprint says. */
+  force: boolean;
+  /** Apply the known desired state again (listeners that failed to bind). */
+  reapply: boolean;
   endpoints: Set<string>;
   services: Set<string>;
 }
 
 function nothingPending(): Pending {
-  return { full: false, endpoints: new Set(), services: new Set() };
+  return { full: false, force: false, reapply: false, endpoints: new Set(), services: new Set() };
 }
+
+function idle(p: Pending): boolean {
+  return !p.full && !p.force && !p.reapply && p.endpoints.size === 0 && p.services.size === 0;
+}
+
+/**
+ * A full re-read is done at least this often even when the fingerprint is
+ * unchanged: it cannot see two changes stamped with the same millisecond.
+ */
+const FORCE_AFTER_MS = 10 * 60_000;
 
 export class DataplaneController {
   readonly #opts: ControllerOptions;
   readonly #endpoints = new Map<string, ForwardingEndpoint>();
+  /** Listener specs (or why none) per endpoint, recomputed only for endpoints that changed. */
+  readonly #plans = new Map<string, ListenerSpec[] | SkipReason>();
+  #fingerprint: string | undefined;
+  #lastFullRead = 0;
+  #lastFullReadMs = 0;
   readonly #dns = new Map<string, DnsRecord>();
   #pending = nothingPending();
   #loop: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
-  #skipped = new Map<string, SkipReason>();
   #failed: { key: string; error: string }[] = [];
   #reported = new Map<string, string>();
   #passes = 0;
@@ -99,15 +122,19 @@ export class DataplaneController {
     return this.#kick();
   }
 
-  /** Full re-read of the store; resolves once applied. */
-  resync(): Promise<void> {
+  /**
+   * Full re-read of the store (skipped when its fingerprint is unchanged, unless
+   * `force`); resolves once applied.
+   */
+  resync(force = false): Promise<void> {
     this.#pending.full = true;
+    if (force) this.#pending.force = true;
     return this.#kick();
   }
 
   status(): ControllerStatus {
     const skipped: Record<SkipReason, number> = { not_bindable: 0, no_backend: 0, no_ports: 0 };
-    for (const reason of this.#skipped.values()) skipped[reason] += 1;
+    for (const plan of this.#plans.values()) if (typeof plan === 'string') skipped[plan] += 1;
     return {
       forwardingEndpoints: this.#endpoints.size,
       skipped,
@@ -115,6 +142,7 @@ export class DataplaneController {
       failed: [...this.#failed],
       dnsRecords: this.#dns.size,
       passes: this.#passes,
+      lastFullReadMs: this.#lastFullReadMs,
       errors: this.#errors,
     };
   }
@@ -139,7 +167,7 @@ export class DataplaneController {
   async #drain(): Promise<void> {
     while (!this.#closed) {
       const work = this.#pending;
-      if (!work.full && work.endpoints.size === 0 && work.services.size === 0) return;
+      if (idle(work)) return;
       this.#pending = nothingPending();
       try {
         await this.#pass(work);
@@ -154,35 +182,65 @@ export class DataplaneController {
   async #pass(work: Pending): Promise<void> {
     const { db } = this.#opts;
     const gone: string[] = [];
-    if (work.full) {
-      const rows = await acceptedInterfaceEndpoints(db);
-      const dns = this.#opts.dns ? await endpointDnsRecords(db) : [];
-      this.#endpoints.clear();
-      for (const ep of rows) this.#endpoints.set(ep.endpointId, ep);
-      this.#replaceDns(dns, null);
-      const counted = this.#opts.counters ? [...this.#opts.counters.snapshot().keys()] : [];
-      gone.push(...counted.filter((id) => !this.#endpoints.has(id)));
-    } else {
+    let changed: string[] | null = [];
+    if (work.full || work.force) {
+      // Read before the rows, so a change made during the read shows up next time.
+      const fingerprint = await forwardingFingerprint(db);
+      const started = Date.now();
+      const same = fingerprint === this.#fingerprint && started - this.#lastFullRead < FORCE_AFTER_MS;
+      if (work.force || !same) {
+        const rows = await acceptedInterfaceEndpoints(db);
+        const dns = this.#opts.dns ? await endpointDnsRecords(db) : [];
+        this.#endpoints.clear();
+        for (const ep of rows) this.#endpoints.set(ep.endpointId, ep);
+        this.#replaceDns(dns, null);
+        const counted = this.#opts.counters ? [...this.#opts.counters.snapshot().keys()] : [];
+        gone.push(...counted.filter((id) => !this.#endpoints.has(id)));
+        this.#fingerprint = fingerprint;
+        this.#lastFullRead = started;
+        this.#lastFullReadMs = Date.now() - started;
+        changed = null;
+      }
+    }
+    if (changed !== null && (work.endpoints.size > 0 || work.services.size > 0)) {
       const endpointIds = [...work.endpoints];
-      const serviceIds = [...work.services];
       const byEndpoint = await acceptedInterfaceEndpoints(db, { endpointIds });
-      const byService = await acceptedInterfaceEndpoints(db, { serviceIds });
+      const byService = await acceptedInterfaceEndpoints(db, { serviceIds: [...work.services] });
       for (const id of endpointIds) this.#endpoints.delete(id);
-      for (const [id, ep] of this.#endpoints) if (work.services.has(ep.serviceId)) this.#endpoints.delete(id);
-      for (const ep of [...byEndpoint, ...byService]) this.#endpoints.set(ep.endpointId, ep);
+      changed.push(...endpointIds);
+      for (const [id, ep] of this.#endpoints) {
+        if (!work.services.has(ep.serviceId)) continue;
+        this.#endpoints.delete(id);
+        changed.push(id);
+      }
+      for (const ep of [...byEndpoint, ...byService]) {
+        this.#endpoints.set(ep.endpointId, ep);
+        changed.push(ep.endpointId);
+      }
       if (this.#opts.dns) this.#replaceDns(await endpointDnsRecords(db, { endpointIds }), endpointIds);
       gone.push(...endpointIds.filter((id) => !this.#endpoints.has(id)));
     }
-    await this.#apply();
+    this.#plan(changed);
+    if (changed === null || changed.length > 0 || work.reapply) await this.#apply();
     await this.#forgetDeleted(gone);
     this.#passes += 1;
   }
 
+  /** Recomputes the listener plans of `ids` (null: of every endpoint). */
+  #plan(ids: readonly string[] | null): void {
+    if (ids === null) this.#plans.clear();
+    for (const id of ids ?? [...this.#endpoints.keys()]) {
+      const ep = this.#endpoints.get(id);
+      if (ep === undefined) this.#plans.delete(id);
+      else this.#plans.set(id, endpointListeners(ep, this.#opts.settings));
+    }
+  }
+
   async #apply(): Promise<void> {
-    const { specs, skipped } = desiredState(this.#endpoints.values(), this.#opts.settings);
-    this.#skipped = skipped;
     const forwarders = this.#opts.forwarders;
     if (!forwarders) return;
+    const specs: ListenerSpec[] = [];
+    for (const plan of this.#plans.values()) if (typeof plan !== 'string') specs.push(...plan);
     const result = await forwarders.apply(specs);
     this.#failed = result.failed.map(({ key, error }) => ({ key, error }));
     const now = new Map(this.#failed.map((f) => [f.key, f.error]));
@@ -210,7 +268,8 @@ export class DataplaneController {
     const delay = Math.min(this.#opts.retryMs ?? 1000, this.#opts.resyncMs);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
-      void this.resync();
+      this.#pending.reapply = true;
+      void this.#kick();
     }, delay);
     this.#retry.unref();
   }

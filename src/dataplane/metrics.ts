@@ -36,6 +36,12 @@ export function renderDataplaneMetrics(dp: Dataplane): string {
       [['', s.failed.length]],
     ),
     ...family('vpcep_dataplane_sync_passes_total', 'counter', 'Reconciliation passes run.', [['', s.passes]]),
+    ...family(
+      'vpcep_dataplane_full_read_seconds',
+      'gauge',
+      'Duration of the last full re-read of the store.',
+      [['', s.lastFullReadMs / 1000]],
+    ),
     ...family('vpcep_dataplane_sync_errors_total', 'counter', 'Passes that could not read the store.', [
       ['', s.errors],
     ]),

@@ -156,3 +156,22 @@ export async function existingEndpointIds(
   }
   return found;
 }
+
+/**
+ * A cheap summary that changes whenever an endpoint or a service is created,
+ * changed (every state or field change moves `updated_at`) or deleted (the
+ * counts move): lets a periodic full re-read be skipped when nothing changed.
+ */
+export async function forwardingFingerprint(db: Kysely<Database>): Promise<string> {
+  const [e, s] = await Promise.all([
+    db
+      .selectFrom('endpoints')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('u')])
+      .executeTakeFirst(),
+    db
+      .selectFrom('endpoint_services')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('u')])
+      .executeTakeFirst(),
+  ]);
+  return JSON.stringify([e?.n, e?.u, s?.n, s?.u].map((v) => (v === null || v === undefined ? null : String(v))));
+}
