@@ -98,6 +98,7 @@ export class DataplaneController {
   #loop: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
+  #retryDelay: number | undefined;
   #closed = false;
   #failed: { key: string; error: string }[] = [];
   #reported = new Map<string, string>();
@@ -261,11 +262,17 @@ export class DataplaneController {
       );
     }
     if (this.#failed.length > 0) this.#scheduleRetry();
+    else this.#retryDelay = undefined;
   }
 
   #scheduleRetry(): void {
     if (this.#retry !== undefined || this.#closed) return;
-    const delay = Math.min(this.#opts.retryMs ?? 1000, this.#opts.resyncMs);
+    // Doubling up to resyncMs: a port freed soon is taken quickly, a lasting conflict
+    // (two VPCs whose endpoints share an address on this host) costs little.
+    const first = Math.min(this.#opts.retryMs ?? 1000, this.#opts.resyncMs);
+    const delay =
+      this.#retryDelay === undefined ? first : Math.min(this.#retryDelay * 2, this.#opts.resyncMs);
+    this.#retryDelay = delay;
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       this.#pending.reapply = true;

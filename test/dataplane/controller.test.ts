@@ -4,7 +4,7 @@
 // real sockets out.
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import type net from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { vpcVni } from '../../src/dataplane/desired.ts';
 import {
@@ -33,7 +33,7 @@ import { PROVIDER_VPCS, SERVICES } from '../vpcep/services.support.ts';
 
 const ENDPOINTS = '/v1/{project_id}/vpc-endpoints';
 /** Answers each chunk with `${tag}:` + the chunk, so a client can tell the backends apart. */
-const tagged = (tag: string) => (s: net.Socket) => {
+const tagged = (tag: string) => (s: Socket) => {
   s.on('data', (c: Buffer) => s.write(`${tag}:${c.toString()}`));
   // The backend is half-open capable; it closes its side once the client closed its own.
   s.on('end', () => s.end());
@@ -231,6 +231,26 @@ describe('data plane controller', () => {
     const tlv = (type: number) => header.tlvs.find((t) => t.type === type)?.value.readUInt32BE(0);
     assert.equal(tlv(0xe0), ep.marker_id);
     assert.equal(tlv(0xe1), vpcVni(consumer.vpcId));
+  });
+
+  test('a listener that cannot bind is reported and retried until it binds', async () => {
+    // Something else holds the endpoint's address and port before the endpoint is accepted.
+    const squatter = createServer((sock) => sock.end('squatter'));
+    await new Promise<void>((resolve) => squatter.listen(9090, '127.30.0.80', resolve));
+    try {
+      await newEndpoint(serviceId, consumer, '127.30.0.80');
+      await until(
+        metrics,
+        (text) => /^vpcep_dataplane_listener_failures 1$/m.test(text),
+        'the failure on /metrics',
+      );
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    assert.ok(
+      await until(() => echoes('127.30.0.80', 9090, '127.30.0.7', 'B:hi'), Boolean, 'the retry to bind'),
+    );
+    assert.match(await metrics(), /^vpcep_dataplane_listener_failures 0$/m);
   });
 
   test('an endpoint outside the bindable range stays control-plane only', async () => {
