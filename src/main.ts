@@ -114,6 +114,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // The data plane starts before the API listens, so what the store already
     // says carries traffic by the time the first request can change it.
     if (hasDataplaneRole(roles)) {
+      // Listening first: a change another node makes while the first full read runs is
+      // then hinted (and re-read), not left for the next periodic pass.
+      await feed?.listen();
       dataplane = await startDataplane({
         config,
         roles,
@@ -124,7 +127,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const dp = dataplane;
       closers.splice(1, 0, () => dp.close());
       metrics.addSource(() => renderDataplaneMetrics(dp));
-      await feed?.listen();
     }
 
     let jobs: JobWorker | undefined;

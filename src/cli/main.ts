@@ -50,7 +50,11 @@ program
     if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the operator does not want to wait for a clean shutdown.
+        process.stderr.write(`vpcep: ${signal} received again, exiting now\n`);
+        process.exit(130);
+      }
       stopping = true;
       process.stdout.write(`vpcep: ${signal} received, shutting down\n`);
       running.close().then(

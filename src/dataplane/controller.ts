@@ -141,7 +141,7 @@ export class DataplaneController {
       skipped,
       listeners: this.#opts.forwarders?.listeners().length ?? 0,
       failed: [...this.#failed],
-      dnsRecords: this.#dns.size,
+      dnsRecords: [...this.#dns.values()].reduce((n, r) => n + r.names.length, 0),
       passes: this.#passes,
       lastFullReadMs: this.#lastFullReadMs,
       errors: this.#errors,
@@ -161,6 +161,9 @@ export class DataplaneController {
     // A running loop drains everything pending before it ends, including what was just added.
     this.#loop ??= this.#drain().finally(() => {
       this.#loop = undefined;
+      // A hint that arrived between the drain's last check and here found the
+      // old loop, already finishing: start another one for it.
+      if (!idle(this.#pending)) void this.#kick();
     });
     return this.#loop;
   }
@@ -173,7 +176,10 @@ export class DataplaneController {
       try {
         await this.#pass(work);
       } catch (err) {
-        // The store is unreachable or failed: keep what runs, and let the next full pass retry.
+        // The store is unreachable or failed: keep what runs. Forgetting the fingerprint makes
+        // the next periodic pass re-read everything, which covers this pass's hints and
+        // whatever it left half-done, without retrying in a busy loop.
+        this.#fingerprint = undefined;
         this.#errors += 1;
         this.#opts.log.warn({ err }, 'data plane could not read the store; keeping the current state');
       }
@@ -184,6 +190,7 @@ export class DataplaneController {
     const { db } = this.#opts;
     const gone: string[] = [];
     let changed: string[] | null = [];
+    let fresh: string | undefined;
     if (work.full || work.force) {
       // Read before the rows, so a change made during the read shows up next time.
       const fingerprint = await forwardingFingerprint(db);
@@ -197,7 +204,7 @@ export class DataplaneController {
         this.#replaceDns(dns, null);
         const counted = this.#opts.counters ? [...this.#opts.counters.snapshot().keys()] : [];
         gone.push(...counted.filter((id) => !this.#endpoints.has(id)));
-        this.#fingerprint = fingerprint;
+        fresh = fingerprint;
         this.#lastFullRead = started;
         this.#lastFullReadMs = Date.now() - started;
         changed = null;
@@ -207,6 +214,8 @@ export class DataplaneController {
       const endpointIds = [...work.endpoints];
       const byEndpoint = await acceptedInterfaceEndpoints(db, { endpointIds });
       const byService = await acceptedInterfaceEndpoints(db, { serviceIds: [...work.services] });
+      // Every read before any change to the in-memory state, so a failed read changes nothing.
+      const dns = this.#opts.dns ? await endpointDnsRecords(db, { endpointIds }) : [];
       for (const id of endpointIds) this.#endpoints.delete(id);
       changed.push(...endpointIds);
       for (const [id, ep] of this.#endpoints) {
@@ -218,12 +227,14 @@ export class DataplaneController {
         this.#endpoints.set(ep.endpointId, ep);
         changed.push(ep.endpointId);
       }
-      if (this.#opts.dns) this.#replaceDns(await endpointDnsRecords(db, { endpointIds }), endpointIds);
+      this.#replaceDns(dns, endpointIds);
       gone.push(...endpointIds.filter((id) => !this.#endpoints.has(id)));
     }
     this.#plan(changed);
     if (changed === null || changed.length > 0 || work.reapply) await this.#apply();
     await this.#forgetDeleted(gone);
+    // Recorded last: a pass that failed before here leaves the next one to re-read.
+    if (fresh !== undefined) this.#fingerprint = fresh;
     this.#passes += 1;
   }
 

@@ -13,6 +13,12 @@ export interface ClaimedJob {
   readonly attempts: number;
   /** The job's own limit, or the worker's when the job was enqueued without one. */
   readonly maxAttempts: number;
+  /**
+   * Runs `fn` once the transaction the handler (or give-up handler) runs in has
+   * committed, and never if it rolls back: for telling others about a change
+   * only when they can see it. Errors thrown by `fn` are logged, not retried.
+   */
+  afterCommit(fn: () => void): void;
   readonly createdAt: number;
 }
 

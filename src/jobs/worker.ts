@@ -222,7 +222,9 @@ export class JobWorker {
     } catch (err) {
       parseError = err;
     }
+    const committed: (() => void)[] = [];
     const job: ClaimedJob = {
+      afterCommit: (fn) => committed.push(fn),
       id: token.id,
       kind: row.kind,
       resourceId: row.resource_id,
@@ -241,15 +243,34 @@ export class JobWorker {
         await handler(trx, job);
       });
     } catch (err) {
+      // What the rolled-back handler asked for must not happen.
+      committed.length = 0;
       if (err instanceof LeaseLost) {
         this.#log?.warn(ctx, 'job lease was taken over before it ran; skipped');
         return;
       }
-      await this.#failed(job, token, ctx, err);
+      await this.#failed(job, token, ctx, err, committed);
+    }
+    this.#runCommitted(committed, ctx);
+  }
+
+  #runCommitted(callbacks: (() => void)[], ctx: object): void {
+    for (const fn of callbacks.splice(0)) {
+      try {
+        fn();
+      } catch (err) {
+        this.#log?.warn({ ...ctx, err }, 'job afterCommit callback failed');
+      }
     }
   }
 
-  async #failed(job: ClaimedJob, token: ClaimToken, ctx: object, err: unknown): Promise<void> {
+  async #failed(
+    job: ClaimedJob,
+    token: ClaimToken,
+    ctx: object,
+    err: unknown,
+    committed: (() => void)[],
+  ): Promise<void> {
     let lastError = messageOf(err);
     if (job.attempts >= job.maxAttempts) {
       const onGiveUp = own(this.#onGiveUp, job.kind);
@@ -262,6 +283,7 @@ export class JobWorker {
         if (gaveUp) this.#log?.error({ ...ctx, err }, 'job failed too many times; gave up');
         return;
       } catch (giveUpErr) {
+        committed.length = 0;
         // Keep the job: dropping it would leave its resource stuck mid-transition.
         lastError = messageOf(`onGiveUp failed: ${messageOf(giveUpErr)}; job error: ${lastError}`);
         this.#log?.error({ ...ctx, err: giveUpErr }, 'job onGiveUp failed; will retry');

@@ -80,7 +80,14 @@ export class PgChangeFeed {
 
   async #connect(resubscribed: boolean): Promise<void> {
     if (this.#closed || !this.#listening) return;
-    const client = new pg.Client({ connectionString: this.#opts.url });
+    // TCP keepalive notices a peer that vanished without closing (a partition), which
+    // would otherwise leave this connection silently deaf.
+    const client = new pg.Client({
+      connectionString: this.#opts.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 10_000,
+    });
     const lost = (err?: unknown) => {
       if (this.#client !== client) return;
       this.#client = undefined;

@@ -4,6 +4,7 @@ import { enqueueJob, UNKNOWN_KIND_DELAY_MS } from '../../src/jobs/index.ts';
 import { claimDueJobs } from '../../src/jobs/claim.ts';
 import type { Store } from '../../src/store/open.ts';
 import { testDialects } from '../support/db.ts';
+import { waitUntil } from '../support/wait.ts';
 import { countJobs } from './fixtures/effects.ts';
 import {
   settingValue as setting,
@@ -89,6 +90,57 @@ for (const dialect of testDialects()) {
         await w.runDue();
         assert.equal(await setting(store, 'effect:r'), '2');
         assert.equal(await countJobs(store.db), 0);
+        await w.close();
+      });
+    });
+
+    test('afterCommit callbacks run once the handler committed, never after a rollback', async () => {
+      await withStore(dialect, async (store) => {
+        const clock = manualClock();
+        let calls = 0;
+        // What each callback saw outside the transaction when it ran.
+        const seen: (string | undefined)[] = [];
+        const gaveUp: (string | undefined)[] = [];
+        const w = worker(store, clock, {
+          maxAttempts: 2,
+          handlers: {
+            'test.after': async (trx, job) => {
+              calls += 1;
+              await trx
+                .insertInto('settings')
+                .values({ key: `after:${calls}`, value: 'x' })
+                .execute();
+              job.afterCommit(() => void setting(store, `after:${calls}`).then((v) => seen.push(v)));
+              if (job.resourceId === 'bad') throw new Error('rolled back');
+            },
+          },
+          onGiveUp: {
+            'test.after': async (trx, job) => {
+              await trx.insertInto('settings').values({ key: 'gave-up', value: 'y' }).execute();
+              job.afterCommit(() => void setting(store, 'gave-up').then((v) => gaveUp.push(v)));
+            },
+          },
+        });
+        await enqueueJob(store.db, { kind: 'test.after', resourceId: 'good', runAt: clock.now() });
+        await w.runDue();
+        await waitUntil(
+          async () => seen.length,
+          (n) => n === 1,
+          'the callback',
+        );
+        assert.deepEqual(seen, ['x'], 'the commit is visible to the callback');
+
+        await enqueueJob(store.db, { kind: 'test.after', resourceId: 'bad', runAt: clock.now() });
+        await w.runDue();
+        clock.advance(60_000);
+        await w.runDue();
+        await waitUntil(
+          async () => gaveUp.length,
+          (n) => n === 1,
+          'the give-up callback',
+        );
+        assert.deepEqual(gaveUp, ['y']);
+        assert.equal(seen.length, 1, 'rolled-back attempts ran no callback');
         await w.close();
       });
     });

@@ -34,7 +34,8 @@ for (const dialect of testDialects()) {
     let deps: VpcepDeps;
     const changes: VpcepChange[] = [];
 
-    const job = (kind: string, resourceId: string): ClaimedJob => ({
+    const job = (kind: string, resourceId: string, committed: (() => void)[]): ClaimedJob => ({
+      afterCommit: (fn) => committed.push(fn),
       id: 0,
       kind,
       resourceId,
@@ -44,12 +45,16 @@ for (const dialect of testDialects()) {
       maxAttempts: 1,
       createdAt: 0,
     });
-    const run = (kind: string, id: string) =>
-      deps.db.transaction().execute((trx) => {
+    // As the worker does: the handler's after-commit callbacks run once its transaction committed.
+    const run = async (kind: string, id: string) => {
+      const committed: (() => void)[] = [];
+      await deps.db.transaction().execute((trx) => {
         const handler = endpointJobs(deps).handlers[kind];
         assert.ok(handler);
-        return handler(trx, job(kind, id));
+        return handler(trx, job(kind, id, committed));
       });
+      for (const fn of committed) fn();
+    };
     const newEndpoint = async () => {
       const e = await createEndpoint(server.consumer, {
         vpc_id: netC.vpcId,
@@ -121,7 +126,7 @@ for (const dialect of testDialects()) {
       await deps.db.transaction().execute(async (trx) => {
         const giveUp = endpointJobs(deps).onGiveUp[JOB_KINDS.endpointCreate];
         assert.ok(giveUp);
-        await giveUp(trx, job(JOB_KINDS.endpointCreate, id), new Error('backend exploded'));
+        await giveUp(trx, job(JOB_KINDS.endpointCreate, id, []), new Error('backend exploded'));
       });
       const failed = await getEndpoint(server.consumer, id);
       assert.equal(failed.status, 'failed');

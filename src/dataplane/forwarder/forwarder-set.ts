@@ -37,6 +37,8 @@ function describe(err: unknown): { error: string; code?: string } {
 export class ForwarderSet {
   readonly #ctx: ListenerContext;
   readonly #running = new Map<string, Listener>();
+  /** The spec object each running listener was last applied from (see apply()). */
+  readonly #inputs = new Map<string, ListenerSpec>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -57,6 +59,10 @@ export class ForwarderSet {
    * maxConnections. An invalid spec, a duplicate key or a bind failure is
    * reported in `failed`; such a key is left not listening, and a later
    * apply() tries again.
+   *
+   * Specs are treated as immutable: passing the very object a listener was
+   * last applied from skips its validation and comparison, which keeps a
+   * reconcile of many unchanged listeners cheap. Pass a new object to change one.
    */
   apply(specs: readonly ListenerSpec[]): Promise<ApplyResult> {
     return this.#serialize(() => this.#apply(specs));
@@ -121,24 +127,37 @@ export class ForwarderSet {
     for (const [key, count] of seen) {
       if (count > 1) result.failed.push({ key, error: `duplicate listener key (${count} specs)` });
     }
+    const unchanged = new Set<string>();
+    const inputs = new Map<string, ListenerSpec>();
     for (const raw of specs) {
       const key = keyOf(raw);
       if ((seen.get(key) ?? 0) > 1) continue;
+      const running = this.#running.get(key);
+      if (running !== undefined && this.#inputs.get(key) === raw) {
+        wanted.set(key, running.spec);
+        unchanged.add(key);
+        continue;
+      }
       const problem = specProblem(raw);
-      if (problem === null) wanted.set(key, cloneSpec(raw));
-      else result.failed.push({ key, error: problem });
+      if (problem === null) {
+        wanted.set(key, cloneSpec(raw));
+        inputs.set(key, raw);
+      } else result.failed.push({ key, error: problem });
     }
 
     const toStop = new Set<string>();
     const toStart: ListenerSpec[] = [];
     for (const [key, listener] of this.#running) {
       const spec = wanted.get(key);
-      const verdict = spec === undefined ? 'remove' : compareSpecs(listener.spec, spec);
+      const verdict =
+        spec === undefined ? 'remove' : unchanged.has(key) ? 'same' : compareSpecs(listener.spec, spec);
       if (verdict === 'remove' || verdict === 'restart') toStop.add(key);
       if (verdict === 'update' && spec !== undefined) {
         listener.update(spec);
         result.updated.push(key);
       }
+      const input = inputs.get(key);
+      if (input !== undefined && verdict !== 'remove' && verdict !== 'restart') this.#inputs.set(key, input);
     }
     for (const [key, spec] of wanted) {
       const running = this.#running.get(key);
@@ -150,7 +169,7 @@ export class ForwarderSet {
     result.stopped.push(...toStop);
     await Promise.all(
       toStart.map(async (spec) => {
-        const failure = await this.#start(spec);
+        const failure = await this.#start(spec, inputs.get(spec.key));
         if (failure === null) result.started.push(spec.key);
         else result.failed.push({ key: spec.key, ...failure });
       }),
@@ -160,7 +179,7 @@ export class ForwarderSet {
     return result;
   }
 
-  async #start(spec: ListenerSpec): Promise<{ error: string; code?: string } | null> {
+  async #start(spec: ListenerSpec, input?: ListenerSpec): Promise<{ error: string; code?: string } | null> {
     let listener: Listener;
     try {
       listener =
@@ -172,11 +191,13 @@ export class ForwarderSet {
       await listener.start();
     } catch (err) {
       const failure = describe(err);
-      this.#ctx.log?.warn({ key: spec.key, ...failure }, 'forwarder listener failed to start');
+      // Debug only: the caller gets the failure in apply()'s result and decides how loudly to report it.
+      this.#ctx.log?.debug?.({ key: spec.key, ...failure }, 'forwarder listener failed to start');
       await listener.stop();
       return failure;
     }
     this.#running.set(spec.key, listener);
+    if (input !== undefined) this.#inputs.set(spec.key, input);
     this.#ctx.log?.info?.(
       { key: spec.key, endpointId: spec.endpointId, host: spec.listenHost, port: listener.port },
       'forwarder listener started',
@@ -190,6 +211,7 @@ export class ForwarderSet {
         const listener = this.#running.get(key);
         if (listener === undefined) return;
         this.#running.delete(key);
+        this.#inputs.delete(key);
         await listener.stop();
         this.#ctx.log?.info?.({ key, endpointId: listener.spec.endpointId }, 'forwarder listener stopped');
       }),

@@ -36,10 +36,12 @@ export interface ForwardingEndpoint {
   ports: PortMapping[];
 }
 
+const IN_LIST_CHUNK = 500;
+
 export interface ForwardingFilter {
   /** Only these endpoints (e.g. the one a change notification named). */
   endpointIds?: readonly string[];
-  /** Only endpoints of these services. */
+  /** Only endpoints of these services. Give one of the two filters at most. */
   serviceIds?: readonly string[];
 }
 
@@ -54,6 +56,21 @@ export async function acceptedInterfaceEndpoints(
   filter: ForwardingFilter = {},
 ): Promise<ForwardingEndpoint[]> {
   if (filter.endpointIds?.length === 0 || filter.serviceIds?.length === 0) return [];
+  const ids = filter.endpointIds ?? filter.serviceIds;
+  if (ids !== undefined && ids.length > IN_LIST_CHUNK) {
+    // Bound parameters per statement are capped (SQLite 32,766, PostgreSQL 65,535).
+    const out: ForwardingEndpoint[] = [];
+    for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
+      const part = ids.slice(i, i + IN_LIST_CHUNK);
+      out.push(
+        ...(await acceptedInterfaceEndpoints(
+          db,
+          filter.endpointIds ? { endpointIds: part } : { serviceIds: part },
+        )),
+      );
+    }
+    return out;
+  }
   let q = db
     .selectFrom('endpoints as e')
     .innerJoin('endpoint_services as s', 's.id', 'e.service_id')
@@ -85,7 +102,12 @@ export async function acceptedInterfaceEndpoints(
   const rows = await q.orderBy('e.created_at').orderBy('e.id').execute();
   if (rows.length === 0) return [];
 
-  const portsBy = await servicePorts(db, [...new Set(rows.map((r) => r.serviceId))]);
+  const serviceIds = [...new Set(rows.map((r) => r.serviceId))];
+  const portsBy = new Map<string, PortMapping[]>();
+  for (let i = 0; i < serviceIds.length; i += IN_LIST_CHUNK) {
+    for (const [id, ports] of await servicePorts(db, serviceIds.slice(i, i + IN_LIST_CHUNK)))
+      portsBy.set(id, ports);
+  }
 
   return rows.map((r) => ({
     endpointId: r.endpointId,
@@ -123,6 +145,15 @@ export async function endpointDnsRecords(
   filter: { endpointIds?: readonly string[] } = {},
 ): Promise<DnsRecord[]> {
   if (filter.endpointIds?.length === 0) return [];
+  if (filter.endpointIds !== undefined && filter.endpointIds.length > IN_LIST_CHUNK) {
+    const out: DnsRecord[] = [];
+    for (let i = 0; i < filter.endpointIds.length; i += IN_LIST_CHUNK) {
+      out.push(
+        ...(await endpointDnsRecords(db, { endpointIds: filter.endpointIds.slice(i, i + IN_LIST_CHUNK) })),
+      );
+    }
+    return out;
+  }
   let q = db
     .selectFrom('endpoints')
     .select(['id', 'ip', 'dns_names'])
@@ -146,11 +177,11 @@ export async function existingEndpointIds(
 ): Promise<Set<string>> {
   const found = new Set<string>();
   // Bounded IN lists: SQLite caps bound parameters per statement.
-  for (let i = 0; i < ids.length; i += 500) {
+  for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
     const rows = await db
       .selectFrom('endpoints')
       .select('id')
-      .where('id', 'in', ids.slice(i, i + 500))
+      .where('id', 'in', ids.slice(i, i + IN_LIST_CHUNK))
       .execute();
     for (const r of rows) found.add(r.id);
   }
@@ -158,20 +189,19 @@ export async function existingEndpointIds(
 }
 
 /**
- * A cheap summary that changes whenever an endpoint or a service is created,
- * changed (every state or field change moves `updated_at`) or deleted (the
- * counts move): lets a periodic full re-read be skipped when nothing changed.
+ * A cheap summary that changes whenever an endpoint, a service or a port is
+ * created, changed (every state or field change moves `updated_at`) or deleted
+ * (the counts move): lets a periodic full re-read be skipped when nothing changed.
  */
 export async function forwardingFingerprint(db: Kysely<Database>): Promise<string> {
-  const [e, s] = await Promise.all([
+  // Ports too: deleting or moving a service's backend port changes where traffic goes.
+  const summary = (table: 'endpoints' | 'endpoint_services' | 'ports') =>
     db
-      .selectFrom('endpoints')
+      .selectFrom(table)
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('u')])
-      .executeTakeFirst(),
-    db
-      .selectFrom('endpoint_services')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('u')])
-      .executeTakeFirst(),
-  ]);
-  return JSON.stringify([e?.n, e?.u, s?.n, s?.u].map((v) => (v === null || v === undefined ? null : String(v))));
+      .executeTakeFirst();
+  const rows = await Promise.all([summary('endpoints'), summary('endpoint_services'), summary('ports')]);
+  return JSON.stringify(
+    rows.flatMap((r) => [r?.n, r?.u].map((v) => (v === null || v === undefined ? null : String(v)))),
+  );
 }

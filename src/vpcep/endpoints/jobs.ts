@@ -74,7 +74,7 @@ async function finishCreate(deps: VpcepDeps, trx: Transaction<Database>, job: Cl
       'creating',
     );
   }
-  notifyWhenSettled(deps, row.id, (r) => r?.status !== 'creating');
+  job.afterCommit(() => deps.notifyChange({ kind: 'endpoint', id: row.id }));
 }
 
 /** Removes the endpoint with everything it holds: its address, tags and unit of quota. */
@@ -86,7 +86,7 @@ async function finishDelete(deps: VpcepDeps, trx: Transaction<Database>, job: Cl
   if (row.port_id !== null) await deletePort(trx, row.project_id, row.port_id);
   await deleteTagsOf(trx, row.id);
   await deleteEndpointRow(trx, row.id);
-  notifyWhenSettled(deps, row.id, (r) => r === undefined);
+  job.afterCommit(() => deps.notifyChange({ kind: 'endpoint', id: row.id }));
 }
 
 async function failCreate(
@@ -102,7 +102,7 @@ async function failCreate(
     error_code: 'EndPoint.2022',
     error_message: `Failed to create the VPC endpoint: ${detail}`.slice(0, 512),
   });
-  notifyWhenSettled(deps, row.id, (r) => r?.status !== 'creating');
+  job.afterCommit(() => deps.notifyChange({ kind: 'endpoint', id: row.id }));
 }
 
 async function markFailed(trx: Transaction<Database>, row: EndpointRow, now: number, entry: ErrorEntry) {
@@ -113,32 +113,4 @@ async function markFailed(trx: Transaction<Database>, row: EndpointRow, now: num
     { status: 'failed', error: JSON.stringify([entry]), updated_at: now },
     row.status,
   );
-}
-
-/**
- * notifyChange once the handler's transaction has committed. A handler cannot
- * see its own commit (the worker commits after it returns), and a listener that
- * re-reads the endpoint on another connection before then would see the old
- * state and keep it until its next periodic reconcile. So this waits, briefly
- * and off the job's path, until the change is visible outside the transaction,
- * and notifies then (or after about two seconds in any case: the notification
- * is only a hint).
- */
-function notifyWhenSettled(
-  deps: VpcepDeps,
-  id: string,
-  settled: (row: EndpointRow | undefined) => boolean,
-): void {
-  const step = async (left: number): Promise<void> => {
-    try {
-      if (left > 0 && !settled(await getEndpointById(deps.db, id))) {
-        setTimeout(() => void step(left - 1), 20).unref();
-        return;
-      }
-    } catch {
-      // The store is closing or briefly unreachable: notify anyway.
-    }
-    deps.notifyChange({ kind: 'endpoint', id });
-  };
-  setTimeout(() => void step(100), 0).unref();
 }

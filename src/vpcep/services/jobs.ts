@@ -101,16 +101,17 @@ async function finishDelete(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<V
 }
 
 export function serviceJobs(deps: VpcepDeps): JobRegistry {
-  // The change bus is a hint (the data plane also reconciles from the store),
-  // and a job handler has no after-commit hook, so it is told when the handler
-  // returns, just before the worker commits.
-  const publish = (changes: readonly VpcepChange[]) => {
-    for (const c of changes) deps.notifyChange(c);
+  // Told once the transaction committed, so a listener re-reading on another
+  // connection sees the new state.
+  const publish = (job: ClaimedJob, changes: readonly VpcepChange[]) => {
+    job.afterCommit(() => {
+      for (const c of changes) deps.notifyChange(c);
+    });
   };
   return {
     handlers: {
-      [JOB_KINDS.serviceCreate]: async (trx, job) => publish(await finishCreate(deps, trx, job)),
-      [JOB_KINDS.serviceDelete]: async (trx, job) => publish(await finishDelete(deps, trx, job)),
+      [JOB_KINDS.serviceCreate]: async (trx, job) => publish(job, await finishCreate(deps, trx, job)),
+      [JOB_KINDS.serviceDelete]: async (trx, job) => publish(job, await finishDelete(deps, trx, job)),
     },
     onGiveUp: {
       // Out of attempts: the service cannot become available; say so instead of
@@ -122,7 +123,8 @@ export function serviceJobs(deps: VpcepDeps): JobRegistry {
           error_code: 'EndPoint.0001',
           error_message: 'The endpoint service could not be created.',
         };
-        if (await markFailed(trx, row, entry, deps.clock.now())) publish([{ kind: 'service', id: row.id }]);
+        if (await markFailed(trx, row, entry, deps.clock.now()))
+          publish(job, [{ kind: 'service', id: row.id }]);
       },
     },
   };
