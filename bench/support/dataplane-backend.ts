@@ -6,8 +6,9 @@
 //
 // Two TCP servers on --host, on ephemeral ports:
 //   sink  reads and discards everything (bulk throughput), counting bytes;
-//   echo  writes back whatever arrives (connection rate, latency, idle RSS).
-// The first stdout line is {"pid","sinkPort","echoPort"} as JSON. Each "stats"
+//   echo  writes back whatever arrives (connection rate, latency, idle RSS);
+//   echo2 the same, for the second service of figure (e).
+// The first stdout line is {"pid","sinkPort","echoPort","echo2Port"} as JSON. Each "stats"
 // line on stdin is answered by one stdout line {"sinkBytes","sinkSockets","echoSockets"}:
 // the parent reads throughput at the receiving end and checks that idle
 // connections really reach the backend. It exits on SIGTERM/SIGINT or when
@@ -22,6 +23,7 @@ export interface BackendReady {
   pid: number;
   sinkPort: number;
   echoPort: number;
+  echo2Port: number;
 }
 
 export interface BackendStats {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     s.on('end', () => s.end());
   });
 
-  const echo = await listen(host, (s) => {
+  const onEcho = (s: net.Socket) => {
     echoSockets.add(s);
     s.setNoDelay(true);
     s.on('error', () => {});
@@ -76,11 +78,16 @@ async function main(): Promise<void> {
       }
     });
     s.on('end', () => s.end());
-  });
+  };
+  const echo = await listen(host, onEcho);
+  // A second echo port: a provider's services may not share a backend port, and (e) needs its own service.
+  const echo2 = await listen(host, onEcho);
 
   exitWithParent('dataplane-backend', async () => {
     for (const s of [...sinkSockets, ...echoSockets]) s.destroy();
-    await Promise.all([sink, echo].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
+    await Promise.all(
+      [sink, echo, echo2].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    );
   });
 
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -89,7 +96,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(stats)}\n`);
   });
 
-  const ready: BackendReady = { pid: process.pid, sinkPort: portOf(sink), echoPort: portOf(echo) };
+  const ready: BackendReady = {
+    pid: process.pid,
+    sinkPort: portOf(sink),
+    echoPort: portOf(echo),
+    echo2Port: portOf(echo2),
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }
 

@@ -67,11 +67,14 @@ export async function startHaproxyPaths(
   const sinkPort = await freePort(bind);
   let echoPort = await freePort(bind);
   while (echoPort === sinkPort) echoPort = await freePort(bind);
-  const running = await startHaproxy(haproxyConfig(nbthread, bind, { sink: sinkPort, echo: echoPort }, backend), {
-    waitFor: [
-      { host: bind, port: sinkPort },
-      { host: bind, port: echoPort },
-    ],
-  });
+  const running = await startHaproxy(
+    haproxyConfig(nbthread, bind, { sink: sinkPort, echo: echoPort }, backend),
+    {
+      waitFor: [
+        { host: bind, port: sinkPort },
+        { host: bind, port: echoPort },
+      ],
+    },
+  );
   return { running, bind, sinkPort, echoPort };
 }

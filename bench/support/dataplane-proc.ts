@@ -56,15 +56,22 @@ export interface CpuUse {
   total: number;
   /** Its busiest thread, in % of one core: near 100 means a single-threaded component is saturated. */
   busiestThread: number;
+  /** Every thread that used at least 2% of a core, busiest first. */
+  threads: number[];
 }
 
 export function cpuUse(a: CpuSample, b: CpuSample): CpuUse {
   const seconds = (b.at - a.at) / 1000;
-  if (seconds <= 0) return { total: 0, busiestThread: 0 };
+  if (seconds <= 0) return { total: 0, busiestThread: 0, threads: [] };
   const pct = (ticks: number) => (ticks / CLK_TCK / seconds) * 100;
-  let busiest = 0;
-  for (const [tid, ticks] of b.threads) busiest = Math.max(busiest, ticks - (a.threads.get(tid) ?? 0));
-  return { total: pct(b.total - a.total), busiestThread: pct(busiest) };
+  const threads = [...b.threads]
+    .map(([tid, ticks]) => pct(ticks - (a.threads.get(tid) ?? 0)))
+    .sort((x, y) => y - x);
+  return {
+    total: pct(b.total - a.total),
+    busiestThread: threads[0] ?? 0,
+    threads: threads.filter((t) => t >= 2),
+  };
 }
 
 /** VmRSS of `pid` in KiB. */
@@ -73,4 +80,41 @@ export function rssKiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
   if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]);
+}
+
+export interface MachineSample {
+  at: number;
+  /** Ticks summed over all CPUs, from the first line of /proc/stat. */
+  busy: number;
+  softirq: number;
+  steal: number;
+}
+
+/**
+ * The whole machine's CPU time. Needed next to the per-process figures:
+ * loopback TCP runs much of the receive path in softirq context, which a
+ * kernel with IRQ time accounting charges to no process at all.
+ */
+export function machineSample(): MachineSample {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { at: performance.now(), busy: user + nice + system + irq + softirq, softirq, steal };
+}
+
+export interface MachineUse {
+  /** All CPUs, in % of one core (2 cores: up to 200); time stolen by the hypervisor is apart. */
+  busy: number;
+  softirq: number;
+  steal: number;
+}
+
+export function machineUse(a: MachineSample, b: MachineSample): MachineUse {
+  const seconds = (b.at - a.at) / 1000;
+  const pct = (ticks: number) => (seconds > 0 ? (ticks / CLK_TCK / seconds) * 100 : 0);
+  return { busy: pct(b.busy - a.busy), softirq: pct(b.softirq - a.softirq), steal: pct(b.steal - a.steal) };
 }

@@ -1,6 +1,6 @@
 // Tables and bound guesses of bench/dataplane.ts. Nothing here measures: it
 // turns results and CPU readings into what gets printed.
-import type { CpuUse } from './dataplane-proc.ts';
+import type { CpuUse, MachineUse } from './dataplane-proc.ts';
 import type { LatencyResult, RateResult, ThroughputResult } from './dataplane-load.ts';
 import { fmtInt, table } from './report.ts';
 
@@ -12,6 +12,7 @@ export interface PhaseCpu {
   client: CpuUse;
   backend: CpuUse;
   proxy?: CpuUse;
+  machine: MachineUse;
 }
 
 export interface PathResults {
@@ -22,8 +23,17 @@ export interface PathResults {
   c?: { r: LatencyResult; cpu: PhaseCpu };
 }
 
+/**
+ * CPU the machine spent outside the three processes and softirq, in % of one
+ * core: other processes (another job on the host) competing with the run.
+ */
+export function otherCpu(cpu: PhaseCpu): number {
+  const ours = cpu.client.total + cpu.backend.total + (cpu.proxy?.total ?? 0);
+  return Math.max(0, cpu.machine.busy - cpu.machine.softirq - ours);
+}
+
 /** A thread at or above this share of a core counts as saturated (sampling is at 10 ms ticks). */
-const SATURATED = 85;
+const SATURATED = 80;
 
 /**
  * Which limit a figure most likely hit, from the CPU readings: a saturated
@@ -35,15 +45,22 @@ const SATURATED = 85;
 export function boundOf(figure: Figure, cpu: PhaseCpu): string {
   const parts: string[] = [];
   const pct = (n: number) => `${Math.round(n)}%`;
-  if (cpu.proxy && cpu.proxy.busiestThread >= SATURATED) parts.push(`proxy thread ${pct(cpu.proxy.busiestThread)}`);
+  if (cpu.proxy && cpu.proxy.busiestThread >= SATURATED)
+    parts.push(`proxy thread ${pct(cpu.proxy.busiestThread)}`);
   if (cpu.client.busiestThread >= SATURATED) parts.push(`client thread ${pct(cpu.client.busiestThread)}`);
   if (cpu.backend.busiestThread >= SATURATED) parts.push(`backend thread ${pct(cpu.backend.busiestThread)}`);
-  const sum = cpu.client.total + cpu.backend.total + (cpu.proxy?.total ?? 0);
-  if (sum >= 170) parts.push(`both CPUs busy (${pct(sum)})`);
+  // Machine-wide, so softirq work (loopback TCP) and any other process count too.
+  const used = cpu.machine.busy + cpu.machine.steal;
+  if (used >= 170) parts.push(`both CPUs busy (${pct(used)})`);
+  const other = otherCpu(cpu);
+  if (other >= 25) parts.push(`other processes took ${pct(other)}`);
   if (parts.length > 0) return parts.join(' + ');
-  return figure === 'c'
-    ? 'serial round trips: wake-ups + per-hop work'
-    : 'no CPU saturated: per-connection latency';
+  const fallback: Record<Figure, string> = {
+    a: 'no CPU saturated: socket buffer hand-offs / wake-ups',
+    b: 'no CPU saturated: setup latency × concurrency',
+    c: 'serial round trips: wake-ups + per-hop work',
+  };
+  return fallback[figure];
 }
 
 const cell = (n: number | undefined, digits = 0): string =>
@@ -89,9 +106,12 @@ export function cpuTable(paths: readonly PathResults[]): string {
       'phase',
       'path',
       'proxy CPU%',
-      'proxy busiest thread%',
+      'proxy threads%',
       'client CPU%',
       'backend CPU%',
+      'machine busy%',
+      'softirq%',
+      'other%',
       'errors',
       'count',
       'likely bound',
@@ -103,14 +123,21 @@ export function cpuTable(paths: readonly PathResults[]): string {
       const m = p[f];
       if (!m) continue;
       const count =
-        f === 'a' ? '-' : f === 'b' ? fmtInt((m.r as RateResult).completed) : fmtInt((m.r as LatencyResult).count);
+        f === 'a'
+          ? '-'
+          : f === 'b'
+            ? fmtInt((m.r as RateResult).completed)
+            : fmtInt((m.r as LatencyResult).count);
       rows.push([
         names[f],
         p.label,
         cell(m.cpu.proxy?.total),
-        cell(m.cpu.proxy?.busiestThread),
+        m.cpu.proxy ? m.cpu.proxy.threads.map((t) => t.toFixed(0)).join('+') || '0' : '-',
         cell(m.cpu.client.total),
         cell(m.cpu.backend.total),
+        cell(m.cpu.machine.busy),
+        cell(m.cpu.machine.softirq),
+        cell(otherCpu(m.cpu)),
         String(m.r.errors),
         count,
         boundOf(f, m.cpu),
@@ -125,15 +152,24 @@ export function cpuTable(paths: readonly PathResults[]): string {
     .join('\n');
 }
 
+interface Rss {
+  before: number;
+  idle: number;
+  echoed: number;
+}
+
 export interface IdleResult {
   label: string;
   count: number;
   opened: number;
   backendSockets: number;
-  rssBefore: number;
-  rssIdle: number;
   echoed: number;
-  rssEchoed: number;
+  /** Whether `rss` was read after full GCs (vpcep with the bench's GC hook); else rss = raw. */
+  gc: boolean;
+  /** KiB, after full GCs when `gc`. */
+  rss: Rss;
+  /** KiB, as read. */
+  raw: Rss;
   firstError?: string;
 }
 
@@ -143,25 +179,30 @@ export function idleTable(rows: readonly IdleResult[]): string {
       'proxy process',
       'opened',
       'backend sockets',
+      'echoed 1 B',
       'RSS before KiB',
       'RSS idle KiB',
-      'KiB/conn',
-      'echoed 1 B',
+      'KiB/conn idle',
       'RSS after echo KiB',
-      'KiB/conn',
+      'KiB/conn after echo',
+      'no GC: KiB/conn idle',
     ],
   ];
+  const per = (a: number, b: number, n: number) => ((b - a) / n).toFixed(2);
   for (const r of rows) {
     out.push([
-      r.label,
+      r.label + (r.gc ? ' (after full GC)' : ''),
       `${fmtInt(r.opened)}/${fmtInt(r.count)}`,
       fmtInt(r.backendSockets),
-      fmtInt(r.rssBefore),
-      fmtInt(r.rssIdle),
-      ((r.rssIdle - r.rssBefore) / r.count).toFixed(2),
       fmtInt(r.echoed),
-      fmtInt(r.rssEchoed),
-      ((r.rssEchoed - r.rssBefore) / r.count).toFixed(2),
+      fmtInt(r.rss.before),
+      fmtInt(r.rss.idle),
+      per(r.rss.before, r.rss.idle, r.count),
+      fmtInt(r.rss.echoed),
+      per(r.rss.before, r.rss.echoed, r.count),
+      r.gc
+        ? `${per(r.raw.before, r.raw.idle, r.count)} (${fmtInt(r.raw.before)}→${fmtInt(r.raw.idle)})`
+        : '-',
     ]);
   }
   return table(out, 1);

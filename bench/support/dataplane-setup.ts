@@ -97,7 +97,11 @@ export async function createTcpService(
 }
 
 /** An endpoint of `serviceId` at `ip` in the consumer subnet, once it has left `creating`. */
-export async function createEndpointAt(api: Api, serviceId: string, ip: string): Promise<{ id: string; status: string }> {
+export async function createEndpointAt(
+  api: Api,
+  serviceId: string,
+  ip: string,
+): Promise<{ id: string; status: string }> {
   const created = await createEndpoint(api.server.consumer, {
     endpoint_service_id: serviceId,
     vpc_id: api.consumer.vpcId,
@@ -129,7 +133,12 @@ function tryConnect(host: string, port: number, localAddress: string, ms = 1000)
 }
 
 /** Resolves once host:port echoes a byte back (the path forwards end to end); throws after `ms`. */
-export async function waitForwarding(host: string, port: number, localAddress: string, ms = 20_000): Promise<void> {
+export async function waitForwarding(
+  host: string,
+  port: number,
+  localAddress: string,
+  ms = 20_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   let last = '';
   while (Date.now() < deadline) {
@@ -180,9 +189,11 @@ export async function acceptToListen(
   const samples: AcceptSample[] = [];
   for (const ip of ips) {
     const ep = await createEndpointAt(api, serviceId, ip);
-    if (ep.status !== 'pendingAcceptance') throw new Error(`endpoint at ${ip} is ${ep.status}, not pendingAcceptance`);
+    if (ep.status !== 'pendingAcceptance')
+      throw new Error(`endpoint at ${ip} is ${ep.status}, not pendingAcceptance`);
     const early = await tryConnect(ip, port, clients.next());
-    if (early !== 'ECONNREFUSED') throw new Error(`${ip}:${port} before the accept: ${early}, expected ECONNREFUSED`);
+    if (early !== 'ECONNREFUSED')
+      throw new Error(`${ip}:${port} before the accept: ${early}, expected ECONNREFUSED`);
     const t0 = performance.now();
     await api.server.provider.sdk({
       method: 'POST',
@@ -195,7 +206,8 @@ export async function acceptToListen(
       attempts += 1;
       const r = await tryConnect(ip, port, clients.next());
       if (r === 'ok') break;
-      if (performance.now() - answered > 10_000) throw new Error(`${ip}:${port} not listening 10 s after the accept (${r})`);
+      if (performance.now() - answered > 10_000)
+        throw new Error(`${ip}:${port} not listening 10 s after the accept (${r})`);
       await sleep(1);
     }
     samples.push({ ip, apiMs: answered - t0, listenMs: performance.now() - answered, attempts });

@@ -1,0 +1,186 @@
+// The measured phases of bench/dataplane.ts around the load generators: the
+// CPU sampling at a window's edges, the pause between phases, figure (d)'s
+// idle connections, and one figure on one path.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Backend } from './dataplane-children.ts';
+import {
+  bulkThroughput,
+  connectionRate,
+  echoEach,
+  openIdle,
+  roundTripLatency,
+  type ClientAddresses,
+  type Phase,
+  type Target,
+} from './dataplane-load.ts';
+import {
+  cpuSample,
+  cpuUse,
+  machineSample,
+  machineUse,
+  rssKiB,
+  type CpuSample,
+  type MachineSample,
+} from './dataplane-proc.ts';
+import type { Figure, IdleResult, PathKey, PathResults, PhaseCpu } from './dataplane-report.ts';
+
+export interface PathDef {
+  key: PathKey;
+  label: string;
+  sink: Target;
+  echo: Target;
+  /** The proxy process, if the path has one. */
+  proxyPid?: number;
+}
+
+export interface Timing {
+  warmupMs: number;
+  seconds: number;
+}
+
+/** A measured window that samples the CPU of client, backend, proxy and the whole machine at its edges. */
+export function phaseWith(
+  timing: Timing,
+  backend: Backend,
+  path: PathDef,
+): { phase: Phase; cpu: () => PhaseCpu } {
+  const pids = { client: process.pid, backend: backend.pid, proxy: path.proxyPid };
+  let start: Record<string, CpuSample> = {};
+  let end: Record<string, CpuSample> = {};
+  let machine: MachineSample[] = [];
+  const sampleAll = () => {
+    const out: Record<string, CpuSample> = {};
+    for (const [k, pid] of Object.entries(pids)) if (pid !== undefined) out[k] = cpuSample(pid);
+    return out;
+  };
+  return {
+    phase: {
+      warmupMs: timing.warmupMs,
+      measureMs: timing.seconds * 1000,
+      mark: (edge) => {
+        if (edge === 'start') {
+          start = sampleAll();
+          machine = [machineSample()];
+        } else {
+          end = sampleAll();
+          machine.push(machineSample());
+        }
+      },
+    },
+    cpu: () => ({
+      client: cpuUse(start.client!, end.client!),
+      backend: cpuUse(start.backend!, end.backend!),
+      ...(start.proxy && end.proxy ? { proxy: cpuUse(start.proxy, end.proxy) } : {}),
+      machine: machineUse(machine[0]!, machine[1]!),
+    }),
+  };
+}
+
+/** Waits (bounded) until the backend holds no connection, so one phase's teardown never overlaps the next. */
+export async function settle(backend: Backend): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const s = await backend.stats();
+    if (s.sinkSockets + s.echoSockets === 0) break;
+    if (Date.now() > deadline) {
+      console.warn(`  (backend still holds ${s.sinkSockets + s.echoSockets} connections after 10 s)`);
+      break;
+    }
+    await sleep(50);
+  }
+  await sleep(200);
+}
+
+/**
+ * Figure (d): RSS of `pid` before and while `count` idle connections go
+ * through it to the echo port. The backend's own socket count proves they
+ * reach it (not just the proxy's listener); a 1-byte echo on each then proves
+ * every one carries data, and the RSS after it shows what forwarding buffers
+ * add. With `collectGarbage` (vpcep), each reading is also taken after full
+ * GCs, which is what the KiB/connection figures use: raw readings of a
+ * garbage-collected heap move by tens of MB whenever V8 decides to shrink it.
+ */
+export async function idlePhase(
+  backend: Backend,
+  label: string,
+  pid: number,
+  echo: Target,
+  count: number,
+  clients: ClientAddresses,
+  collectGarbage?: () => Promise<boolean>,
+): Promise<IdleResult> {
+  let gc = collectGarbage !== undefined;
+  const read = async (): Promise<{ raw: number; settled: number }> => {
+    const raw = rssKiB(pid);
+    if (gc && collectGarbage) gc = await collectGarbage();
+    if (!gc) return { raw, settled: raw };
+    await sleep(200);
+    return { raw, settled: rssKiB(pid) };
+  };
+  await settle(backend);
+  await sleep(500);
+  const before = await read();
+  const opened = await openIdle(echo, count, clients);
+  try {
+    const deadline = Date.now() + 15_000;
+    let backendSockets = 0;
+    while (Date.now() < deadline) {
+      backendSockets = (await backend.stats()).echoSockets;
+      if (backendSockets >= opened.sockets.length) break;
+      await sleep(50);
+    }
+    // Let the proxy finish whatever allocation the burst of accepts started.
+    await sleep(1000);
+    const idle = await read();
+    const echoed = await echoEach(opened.sockets);
+    await sleep(500);
+    const afterEcho = await read();
+    return {
+      label,
+      count,
+      opened: opened.sockets.length,
+      backendSockets,
+      echoed,
+      gc,
+      rss: { before: before.settled, idle: idle.settled, echoed: afterEcho.settled },
+      raw: { before: before.raw, idle: idle.raw, echoed: afterEcho.raw },
+      ...(opened.firstError ? { firstError: opened.firstError } : {}),
+    };
+  } finally {
+    for (const s of opened.sockets) s.destroy();
+  }
+}
+
+export interface FigureSettings extends Timing {
+  streams: number;
+  concurrency: number;
+}
+
+/** Measures `figure` on `path` into `res`; returns a description of any traffic failure. */
+export async function measureFigure(
+  figure: Figure,
+  path: PathDef,
+  res: PathResults,
+  settings: FigureSettings,
+  backend: Backend,
+  clients: ClientAddresses,
+): Promise<string | undefined> {
+  await settle(backend);
+  const { phase, cpu } = phaseWith(settings, backend, path);
+  if (figure === 'a') {
+    const sinkBytes = async () => (await backend.stats()).sinkBytes;
+    const r = await bulkThroughput(path.sink, settings.streams, phase, clients, sinkBytes);
+    res.a = { r, cpu: cpu() };
+    return r.errors > 0 ? `${path.label} bulk: ${r.errors} stream errors` : undefined;
+  }
+  if (figure === 'b') {
+    const r = await connectionRate(path.echo, settings.concurrency, phase, clients);
+    res.b = { r, cpu: cpu() };
+    return r.errors > 0
+      ? `${path.label} conn/s: ${r.errors} errors, first: ${r.firstError ?? '?'}`
+      : undefined;
+  }
+  const r = await roundTripLatency(path.echo, phase, clients);
+  res.c = { r, cpu: cpu() };
+  return r.errors > 0 ? `${path.label} latency: ${r.errors} errors` : undefined;
+}
