@@ -112,23 +112,22 @@ export async function createEndpointAt(
   return { id: String(ep.id), status: String(ep.status) };
 }
 
-/** One connection attempt: 'ok' once connected (then closed), else the error code. */
-function tryConnect(host: string, port: number, localAddress: string, ms = 1000): Promise<string> {
+/**
+ * One connection attempt: 'ok' once connected (or, with `echo`, once a byte
+ * sent came back), else the error code; the socket is closed either way.
+ */
+function probe(host: string, port: number, localAddress: string, echo: boolean, ms = 1000): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port, localAddress });
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve('ETIMEDOUT');
-    }, ms);
-    s.once('connect', () => {
+    const done = (outcome: string): void => {
       clearTimeout(timer);
       s.destroy();
-      resolve('ok');
-    });
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve(err.code ?? err.message);
-    });
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => done('ETIMEDOUT'), ms);
+    s.once('connect', () => (echo ? s.write('?') : done('ok')));
+    s.once('data', () => done('ok'));
+    s.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
   });
 }
 
@@ -142,20 +141,7 @@ export async function waitForwarding(
   const deadline = Date.now() + ms;
   let last = '';
   while (Date.now() < deadline) {
-    last = await new Promise<string>((resolve) => {
-      const s = net.connect({ host, port, localAddress });
-      const timer = setTimeout(() => s.destroy(new Error('no echo within 1 s')), 1000);
-      s.once('connect', () => s.write('?'));
-      s.once('data', () => {
-        clearTimeout(timer);
-        s.destroy();
-        resolve('ok');
-      });
-      s.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        resolve(err.code ?? err.message);
-      });
-    });
+    last = await probe(host, port, localAddress, true);
     if (last === 'ok') return;
     await sleep(50);
   }
@@ -191,7 +177,7 @@ export async function acceptToListen(
     const ep = await createEndpointAt(api, serviceId, ip);
     if (ep.status !== 'pendingAcceptance')
       throw new Error(`endpoint at ${ip} is ${ep.status}, not pendingAcceptance`);
-    const early = await tryConnect(ip, port, clients.next());
+    const early = await probe(ip, port, clients.next(), false);
     if (early !== 'ECONNREFUSED')
       throw new Error(`${ip}:${port} before the accept: ${early}, expected ECONNREFUSED`);
     const t0 = performance.now();
@@ -204,7 +190,7 @@ export async function acceptToListen(
     let attempts = 0;
     for (;;) {
       attempts += 1;
-      const r = await tryConnect(ip, port, clients.next());
+      const r = await probe(ip, port, clients.next(), false);
       if (r === 'ok') break;
       if (performance.now() - answered > 10_000)
         throw new Error(`${ip}:${port} not listening 10 s after the accept (${r})`);
