@@ -125,6 +125,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         log: app.log.child({ component: 'dataplane' }),
       });
       const dp = dataplane;
+      // Right after the store in the list, so it closes after the HTTP server (whose
+      // in-flight requests may still publish changes) and just before the store.
       closers.splice(1, 0, () => dp.close());
       metrics.addSource(() => renderDataplaneMetrics(dp));
     }
