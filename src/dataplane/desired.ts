@@ -20,11 +20,6 @@ export interface ForwardingSettings {
 /** Why an accepted endpoint has no listener. */
 export type SkipReason = 'not_bindable' | 'no_backend' | 'no_ports';
 
-export interface DesiredState {
-  specs: ListenerSpec[];
-  skipped: Map<string, SkipReason>;
-}
-
 /** tcp_proxy values that ask for a PROXY v2 header (decision #12); toa_open cannot be done in userspace. */
 const PROXY_MODES = new Set(['proxy_open', 'open', 'proxy_vni']);
 
@@ -58,7 +53,10 @@ export function listenerKey(endpointId: string, protocol: string, clientPort: nu
   return `${endpointId}:${protocol}:${clientPort}`;
 }
 
-/** The listeners of one endpoint, or why it has none. */
+/**
+ * The listeners of one endpoint, or why it has none. Per endpoint, so the
+ * controller recomputes only the endpoints a change touched.
+ */
 export function endpointListeners(
   ep: ForwardingEndpoint,
   settings: ForwardingSettings,
@@ -86,18 +84,4 @@ export function endpointListeners(
       idleTimeoutMs: protocol === 'TCP' ? settings.tcpIdleTimeoutMs : settings.udpIdleTimeoutMs,
     };
   });
-}
-
-export function desiredState(
-  endpoints: Iterable<ForwardingEndpoint>,
-  settings: ForwardingSettings,
-): DesiredState {
-  const specs: ListenerSpec[] = [];
-  const skipped = new Map<string, SkipReason>();
-  for (const ep of endpoints) {
-    const result = endpointListeners(ep, settings);
-    if (typeof result === 'string') skipped.set(ep.endpointId, result);
-    else specs.push(...result);
-  }
-  return { specs, skipped };
 }

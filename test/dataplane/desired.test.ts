@@ -1,7 +1,7 @@
 // The pure rules that turn stored endpoints into listener specs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BindableRange, desiredState, endpointListeners, vpcVni } from '../../src/dataplane/desired.ts';
+import { BindableRange, endpointListeners, vpcVni } from '../../src/dataplane/desired.ts';
 import type { ForwardingEndpoint } from '../../src/vpcep/endpoints/dataplane.ts';
 
 const settings = {
@@ -89,15 +89,17 @@ test('the VNI is a stable 24-bit value that differs between VPCs', () => {
 });
 
 test('endpoints without a bindable address, a backend or ports are skipped with the reason', () => {
-  const state = desiredState(
-    [
-      endpoint({ endpointId: 'far', ip: '10.0.0.5' }),
-      endpoint({ endpointId: 'nobackend', backendIp: null }),
-      endpoint({ endpointId: 'noports', ports: [] }),
-      endpoint({ endpointId: 'ok' }),
-    ],
-    settings,
-  );
+  const endpoints = [
+    endpoint({ endpointId: 'far', ip: '10.0.0.5' }),
+    endpoint({ endpointId: 'nobackend', backendIp: null }),
+    endpoint({ endpointId: 'noports', ports: [] }),
+    endpoint({ endpointId: 'ok' }),
+  ];
+  const plans = endpoints.map((ep) => [ep.endpointId, endpointListeners(ep, settings)] as const);
+  const state = {
+    skipped: new Map(plans.filter(([, p]) => typeof p === 'string')),
+    specs: plans.flatMap(([, p]) => (typeof p === 'string' ? [] : p)),
+  };
   assert.deepEqual(Object.fromEntries(state.skipped), {
     far: 'not_bindable',
     nobackend: 'no_backend',
