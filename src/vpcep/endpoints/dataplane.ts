@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
+import { inChunks, IN_LIST_CHUNK } from '../../store/in-chunks.ts';
 import { parseJsonColumn } from '../shared/json.ts';
 import { servicePorts } from '../services/repository.ts';
 import type { PortMapping } from '../shared/present.ts';
@@ -36,8 +37,6 @@ export interface ForwardingEndpoint {
   ports: PortMapping[];
 }
 
-const IN_LIST_CHUNK = 500;
-
 export interface ForwardingFilter {
   /** Only these endpoints (e.g. the one a change notification named). */
   endpointIds?: readonly string[];
@@ -58,18 +57,9 @@ export async function acceptedInterfaceEndpoints(
   if (filter.endpointIds?.length === 0 || filter.serviceIds?.length === 0) return [];
   const ids = filter.endpointIds ?? filter.serviceIds;
   if (ids !== undefined && ids.length > IN_LIST_CHUNK) {
-    // Bound parameters per statement are capped (SQLite 32,766, PostgreSQL 65,535).
-    const out: ForwardingEndpoint[] = [];
-    for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
-      const part = ids.slice(i, i + IN_LIST_CHUNK);
-      out.push(
-        ...(await acceptedInterfaceEndpoints(
-          db,
-          filter.endpointIds ? { endpointIds: part } : { serviceIds: part },
-        )),
-      );
-    }
-    return out;
+    return inChunks(ids, (part) =>
+      acceptedInterfaceEndpoints(db, filter.endpointIds ? { endpointIds: part } : { serviceIds: part }),
+    );
   }
   let q = db
     .selectFrom('endpoints as e')
@@ -102,12 +92,7 @@ export async function acceptedInterfaceEndpoints(
   const rows = await q.orderBy('e.created_at').orderBy('e.id').execute();
   if (rows.length === 0) return [];
 
-  const serviceIds = [...new Set(rows.map((r) => r.serviceId))];
-  const portsBy = new Map<string, PortMapping[]>();
-  for (let i = 0; i < serviceIds.length; i += IN_LIST_CHUNK) {
-    for (const [id, ports] of await servicePorts(db, serviceIds.slice(i, i + IN_LIST_CHUNK)))
-      portsBy.set(id, ports);
-  }
+  const portsBy = await servicePorts(db, [...new Set(rows.map((r) => r.serviceId))]);
 
   return rows.map((r) => ({
     endpointId: r.endpointId,
@@ -145,14 +130,9 @@ export async function endpointDnsRecords(
   filter: { endpointIds?: readonly string[] } = {},
 ): Promise<DnsRecord[]> {
   if (filter.endpointIds?.length === 0) return [];
-  if (filter.endpointIds !== undefined && filter.endpointIds.length > IN_LIST_CHUNK) {
-    const out: DnsRecord[] = [];
-    for (let i = 0; i < filter.endpointIds.length; i += IN_LIST_CHUNK) {
-      out.push(
-        ...(await endpointDnsRecords(db, { endpointIds: filter.endpointIds.slice(i, i + IN_LIST_CHUNK) })),
-      );
-    }
-    return out;
+  const ids = filter.endpointIds;
+  if (ids !== undefined && ids.length > IN_LIST_CHUNK) {
+    return inChunks(ids, (part) => endpointDnsRecords(db, { endpointIds: part }));
   }
   let q = db
     .selectFrom('endpoints')
@@ -175,17 +155,10 @@ export async function existingEndpointIds(
   db: Kysely<Database>,
   ids: readonly string[],
 ): Promise<Set<string>> {
-  const found = new Set<string>();
-  // Bounded IN lists: SQLite caps bound parameters per statement.
-  for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
-    const rows = await db
-      .selectFrom('endpoints')
-      .select('id')
-      .where('id', 'in', ids.slice(i, i + IN_LIST_CHUNK))
-      .execute();
-    for (const r of rows) found.add(r.id);
-  }
-  return found;
+  const rows = await inChunks(ids, (part) =>
+    db.selectFrom('endpoints').select('id').where('id', 'in', part).execute(),
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
+import { inChunks } from '../../store/in-chunks.ts';
 import type { EndpointServicesTable } from '../../store/vpcep-schema.ts';
 import { CONNECTED_ENDPOINT_STATUSES } from '../shared/lifecycle.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
@@ -113,13 +114,15 @@ export async function servicePorts(
 ): Promise<Map<string, PortMapping[]>> {
   const out = new Map<string, PortMapping[]>();
   if (serviceIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('service_ports')
-    .select(['service_id', 'client_port', 'server_port', 'protocol'])
-    .where('service_id', 'in', serviceIds)
-    .orderBy('service_id')
-    .orderBy('position')
-    .execute();
+  const rows = await inChunks(serviceIds, (part) =>
+    db
+      .selectFrom('service_ports')
+      .select(['service_id', 'client_port', 'server_port', 'protocol'])
+      .where('service_id', 'in', part)
+      .orderBy('service_id')
+      .orderBy('position')
+      .execute(),
+  );
   for (const r of rows) {
     const list = out.get(r.service_id) ?? [];
     list.push({ client_port: r.client_port, server_port: r.server_port, protocol: r.protocol });
