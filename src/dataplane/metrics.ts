@@ -2,17 +2,8 @@
  * The data plane's series in Prometheus text: per-endpoint traffic (from the
  * forwarders' counters) and the controller's and DNS server's own state.
  */
+import { metricFamily as family } from '../metrics/prom-text.ts';
 import type { Dataplane } from './runtime.ts';
-
-type Sample = [labels: string, value: number];
-
-function family(name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): string[] {
-  return [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} ${type}`,
-    ...samples.map(([labels, value]) => `${name}${labels === '' ? '' : `{${labels}}`} ${value}`),
-  ];
-}
 
 export function renderDataplaneMetrics(dp: Dataplane): string {
   const s = dp.controller.status();

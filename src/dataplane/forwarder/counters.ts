@@ -3,6 +3,7 @@
  * survive a ForwarderSet being rebuilt) and decides when an endpoint's
  * series should disappear (forget()).
  */
+import { escapeLabelValue, metricFamily, type Sample } from '../../metrics/prom-text.ts';
 
 export interface EndpointTraffic {
   /** Open TCP connections (accepted and not yet closed). */
@@ -95,10 +96,6 @@ const METRICS: Metric[] = [
   },
 ];
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
 export class EndpointCounters {
   readonly #byEndpoint = new Map<string, EndpointTraffic>();
 
@@ -136,18 +133,20 @@ export class EndpointCounters {
 
   /** Prometheus text exposition (version 0.0.4), one series per endpoint. */
   renderPrometheus(prefix = 'vpcep_endpoint'): string {
-    const lines: string[] = [];
     const endpoints = [...this.#byEndpoint].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const metric of METRICS) {
-      const name = `${prefix}_${metric.name}`;
-      lines.push(`# HELP ${name} ${metric.help}`, `# TYPE ${name} ${metric.type}`);
-      for (const [id, t] of endpoints) {
-        for (const [extra, pick] of metric.series) {
-          const labels = `endpoint_id="${escapeLabel(id)}"${extra === '' ? '' : `,${extra}`}`;
-          lines.push(`${name}{${labels}} ${pick(t)}`);
-        }
-      }
-    }
+    const lines = METRICS.flatMap((metric) =>
+      metricFamily(
+        `${prefix}_${metric.name}`,
+        metric.type,
+        metric.help,
+        endpoints.flatMap(([id, t]) =>
+          metric.series.map(([extra, pick]): Sample => {
+            const labels = `endpoint_id="${escapeLabelValue(id)}"${extra === '' ? '' : `,${extra}`}`;
+            return [labels, pick(t)];
+          }),
+        ),
+      ),
+    );
     return `${lines.join('\n')}\n`;
   }
 }
