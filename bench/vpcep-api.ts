@@ -51,6 +51,9 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
+
+/** What a response check reads; the latency loop builds one from its own requests. */
+type ResponseSeen = Omit<RawResponse, 'localPort'>;
 import { officialSign } from '../test/support/official-signer.ts';
 import { BENCH_ACCOUNT } from './support/account.ts';
 import type { ChildReady } from './support/vpcep-api-child.ts';
@@ -373,7 +376,7 @@ function percentile(sorted: readonly number[], p: number): number {
 interface Target {
   url: string;
   headers: Record<string, string>;
-  check: (res: RawResponse) => string | undefined;
+  check: (res: ResponseSeen) => string | undefined;
 }
 
 interface Answer {
@@ -515,7 +518,7 @@ async function measureThroughput(
     method: 'GET' | 'POST';
     /** Signed anew before every load run (each signature's X-Sdk-Date is valid for 15 minutes). */
     wire: () => Promise<{ path: string; headers: Record<string, string>; body: string | undefined }>;
-    check: (res: RawResponse) => string | undefined;
+    check: (res: ResponseSeen) => string | undefined;
     /** Fixed request count of a measured run (creates), else the run lasts --duration. */
     amount?: number;
   }
@@ -689,7 +692,7 @@ async function measureLists(
     list: [],
     filtered: [],
   }));
-  const checkPage = (size: number) => (res: RawResponse) => {
+  const checkPage = (size: number) => (res: ResponseSeen) => {
     const body = res.json as { endpoints?: unknown[]; total_count?: unknown } | undefined;
     if (body?.endpoints?.length !== 10) return `expected 10 endpoints: ${describeResponse(res)}`;
     if (body.total_count !== size) return `total_count ${String(body.total_count)}, expected ${size}`;

@@ -28,7 +28,7 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
   }
 }
 
-export function describeResponse(res: RawResponse): string {
+export function describeResponse(res: Pick<RawResponse, 'status' | 'text'>): string {
   return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
 }
 

@@ -16,7 +16,7 @@ import {
   type TcpBackend,
 } from '../../src/dataplane/forwarder/testing.ts';
 import { rawRequest } from '../support/http.ts';
-import { httpGet, startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
+import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { waitUntil } from '../support/wait.ts';
 import {
@@ -221,7 +221,13 @@ describe('data plane controller', () => {
     });
     const ep = await newEndpoint(svc, consumer, '127.30.0.71');
     const res = await until(
-      () => httpGet('127.30.0.71', 8080, '127.30.0.9').catch(() => ({ status: 0, body: '', localPort: 0 })),
+      () =>
+        rawRequest({ method: 'GET', url: 'http://127.30.0.71:8080/', localAddress: '127.30.0.9' }).catch(
+          () => ({
+            status: 0,
+            localPort: 0,
+          }),
+        ),
       (r) => r.status === 200,
       'the proxied backend',
     );

@@ -14,7 +14,7 @@ import {
 } from '../../src/dataplane/forwarder/testing.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
-import { httpGet, startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
+import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { reachable } from '../support/reachable.ts';
 import {
@@ -112,9 +112,13 @@ for (const dialect of testDialects()) {
 
       // HTTP through the endpoint, and the PROXY v2 header the backend read.
       const before = backend.headers.length;
-      const res = await httpGet(ENDPOINT_IP, 8080, INSIDE_CLIENT);
+      const res = await rawRequest({
+        method: 'GET',
+        url: `http://${ENDPOINT_IP}:8080/`,
+        localAddress: INSIDE_CLIENT,
+      });
       assert.equal(res.status, 200);
-      assert.equal(res.body, 'backend says hi');
+      assert.equal(res.text, 'backend says hi');
       const header = backend.headers[backend.headers.length - 1];
       assert.ok(backend.headers.length > before && header, 'the backend saw a PROXY header');
       assert.equal(header.version, 2);

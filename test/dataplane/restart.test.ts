@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { attempt } from '../../src/dataplane/forwarder/testing.ts';
 import { startServer } from '../../src/main.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
-import { httpGet, startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
+import { rawRequest } from '../support/http.ts';
+import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, testAccount, testConfig } from '../support/server.ts';
 import { reachable } from '../support/reachable.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -29,6 +30,10 @@ const CLI = join(ROOT, 'src/cli/main.ts');
 const TSX = import.meta.resolve('tsx');
 const BACKEND_IP = '127.20.0.10';
 const CLIENT = '127.30.0.7';
+
+/** A GET to the endpoint's port 8080 from an address of the consumer subnet. */
+const getFrom = (ip: string) =>
+  rawRequest({ method: 'GET', url: `http://${ip}:8080/`, localAddress: CLIENT });
 
 function serve(configFile: string) {
   const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', configFile], {
@@ -107,7 +112,7 @@ describe('data plane recovery', () => {
       } as TestServer;
       const ep = await acceptedEndpoint(server, ip);
       await reachable(ip, 8080, CLIENT);
-      assert.equal((await httpGet(ip, 8080, CLIENT)).body, 'still here');
+      assert.equal((await getFrom(ip)).text, 'still here');
 
       first.child.kill('SIGKILL');
       await first.exited;
@@ -117,7 +122,7 @@ describe('data plane recovery', () => {
       const { dns } = await second.ready();
       // No API call after the restart: the listeners come back from the store alone.
       await reachable(ip, 8080, CLIENT);
-      assert.equal((await httpGet(ip, 8080, CLIENT)).body, 'still here');
+      assert.equal((await getFrom(ip)).text, 'still here');
       const resolver = new Resolver({ timeout: 2000, tries: 1 });
       resolver.setServers([`${dns.host}:${dns.port}`]);
       assert.deepEqual(await resolver.resolve4((ep.dns_names as string[])[0] ?? ''), [ip]);
@@ -158,7 +163,7 @@ describe('data plane recovery', () => {
         const ip = '127.30.0.61';
         const ep = await acceptedEndpoint(api, ip);
         await reachable(ip, 8080, CLIENT);
-        assert.equal((await httpGet(ip, 8080, CLIENT)).body, 'still here');
+        assert.equal((await getFrom(ip)).text, 'still here');
         const dns = dataNode.dataplane?.dns?.address;
         assert.ok(dns);
         const resolver = new Resolver({ timeout: 2000, tries: 1 });

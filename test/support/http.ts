@@ -6,6 +6,8 @@ export interface RawResponse {
   text: string;
   /** The parsed JSON body, or undefined when the body is empty or not JSON. */
   json: unknown;
+  /** The client socket's local port (data-plane tests match it against PROXY headers). */
+  localPort: number;
 }
 
 export interface RawRequest {
@@ -38,6 +40,7 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
         ...(req.localAddress ? { localAddress: req.localAddress } : {}),
       },
       (res) => {
+        const localPort = res.socket.localPort ?? 0;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -48,7 +51,7 @@ export function rawRequest(req: RawRequest): Promise<RawResponse> {
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, localPort });
         });
         res.on('error', reject);
       },

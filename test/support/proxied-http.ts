@@ -64,25 +64,3 @@ export async function startProxiedHttpBackend(
     },
   };
 }
-
-/** A GET over a fresh connection from `localAddress`; resolves with status and body. */
-export function httpGet(
-  host: string,
-  port: number,
-  localAddress: string,
-  path = '/',
-): Promise<{ status: number; body: string; localPort: number }> {
-  return new Promise((resolve, reject) => {
-    let localPort = 0;
-    const req = http.get({ host, port, path, localAddress, agent: false, timeout: 5000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, localPort }));
-      res.on('error', reject);
-    });
-    req.on('socket', (s) => s.on('connect', () => (localPort = s.localPort ?? 0)));
-    req.on('timeout', () => req.destroy(new Error('HTTP GET timed out')));
-    req.on('error', reject);
-  });
-}
