@@ -24,12 +24,13 @@ import {
   networkOf,
   NETWORKS,
   settled,
-  waitFor,
+  createService,
   waitGone,
   whitelistDomain,
   type Network,
+  type ServiceOptions,
 } from '../vpcep/endpoints.support.ts';
-import { PROVIDER_VPCS, SERVICES } from '../vpcep/services.support.ts';
+import { inventory, PROVIDER_VPCS, SERVICES } from '../vpcep/services.support.ts';
 
 const ENDPOINTS = '/v1/{project_id}/vpc-endpoints';
 /** Answers each chunk with `${tag}:` + the chunk, so a client can tell the backends apart. */
@@ -74,23 +75,8 @@ describe('data plane controller', () => {
   const endpoint = (data: Record<string, unknown>) =>
     server.consumer.sdk({ method: 'PUT', url: `${ENDPOINTS}/${endpointId}`, data });
 
-  async function newService(body: Record<string, unknown>): Promise<string> {
-    const svc = await server.provider.sdk({
-      method: 'POST',
-      url: SERVICES,
-      data: {
-        vpc_id: provider.vpcId,
-        approval_enabled: false,
-        service_type: 'interface',
-        server_type: 'VM',
-        ...body,
-      },
-    });
-    const id = String(svc.id);
-    await waitFor(
-      () => server.provider.sdk({ method: 'GET', url: `${SERVICES}/${id}` }),
-      (s) => s.status === 'available',
-    );
+  async function newService(opts: ServiceOptions): Promise<string> {
+    const { id } = await createService(server, provider, opts);
     await whitelistDomain(server, id, server.consumer.domainId);
     return id;
   }
@@ -127,16 +113,11 @@ describe('data plane controller', () => {
     b = await startTcpBackend('127.20.0.11', tagged('B'));
     proxied = await startProxiedHttpBackend('127.20.0.10', 0);
     const net = await networkOf(server.provider, 'vpc-a');
-    const ports = (await server.provider.sdk({ method: 'GET', url: '/v1/{project_id}/ports' })).ports as {
-      id: string;
-      fixed_ips: { ip_address: string }[];
-    }[];
-    const portOf = (ip: string) =>
-      ports.find((p) => p.fixed_ips[0]?.ip_address === ip)?.id ?? assert.fail(ip);
-    provider = { ...net, portA: portOf('127.20.0.10'), portB: portOf('127.20.0.11') };
+    const { port } = await inventory(server.provider);
+    provider = { ...net, portA: port('127.20.0.10'), portB: port('127.20.0.11') };
     consumer = await networkOf(server.consumer, 'vpc-c');
     serviceId = await newService({
-      port_id: provider.portA,
+      portId: provider.portA,
       ports: [{ client_port: 8080, server_port: a.port, protocol: 'TCP' }],
     });
     const ep = await newEndpoint(serviceId, consumer, IP, {
@@ -215,8 +196,8 @@ describe('data plane controller', () => {
 
   test('proxy_vni sends the marker id and the consumer VPC network id', async () => {
     const svc = await newService({
-      port_id: provider.portA,
-      tcp_proxy: 'proxy_vni',
+      portId: provider.portA,
+      tcpProxy: 'proxy_vni',
       ports: [{ client_port: 8080, server_port: proxied.port, protocol: 'TCP' }],
     });
     const ep = await newEndpoint(svc, consumer, '127.30.0.71');

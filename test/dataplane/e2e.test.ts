@@ -23,7 +23,7 @@ import {
   networkOf,
   NETWORKS,
   settled,
-  waitFor,
+  createService,
   whitelistDomain,
 } from '../vpcep/endpoints.support.ts';
 import { SERVICES } from '../vpcep/services.support.ts';
@@ -55,27 +55,14 @@ for (const dialect of testDialects()) {
     test('an accepted endpoint carries TCP, PROXY v2, whitelist, UDP and DNS; reject cuts it', async (t) => {
       const provider = await networkOf(server.provider, 'vpc-p');
       const consumer = await networkOf(server.consumer, 'vpc-c');
-      const svc = await server.provider.sdk({
-        method: 'POST',
-        url: SERVICES,
-        data: {
-          port_id: provider.backendPortId,
-          vpc_id: provider.vpcId,
-          approval_enabled: true,
-          service_type: 'interface',
-          server_type: 'VM',
-          tcp_proxy: 'proxy_open',
-          ports: [
-            { client_port: 8080, server_port: 80, protocol: 'TCP' },
-            { client_port: UDP_PORT, server_port: UDP_PORT, protocol: 'UDP' },
-          ],
-        },
+      const { id: serviceId } = await createService(server, provider, {
+        approval: true,
+        tcpProxy: 'proxy_open',
+        ports: [
+          { client_port: 8080, server_port: 80, protocol: 'TCP' },
+          { client_port: UDP_PORT, server_port: UDP_PORT, protocol: 'UDP' },
+        ],
       });
-      const serviceId = String(svc.id);
-      await waitFor(
-        () => server.provider.sdk({ method: 'GET', url: `${SERVICES}/${serviceId}` }),
-        (s) => s.status === 'available',
-      );
       await whitelistDomain(server, serviceId, server.consumer.domainId);
 
       const created = await createEndpoint(server.consumer, {

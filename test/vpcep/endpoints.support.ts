@@ -90,6 +90,9 @@ export interface ServiceOptions {
   approval?: boolean;
   name?: string;
   ports?: { client_port: number; server_port: number; protocol?: string }[];
+  /** The backend NIC; the network's backendPortId when absent. */
+  portId?: string;
+  tcpProxy?: string;
 }
 
 /** An interface service of the provider on its backend NIC, waited for until `available`. */
@@ -103,13 +106,14 @@ export async function createService(
     { client_port: 8081, server_port: 81, protocol: 'TCP' },
   ];
   const body = {
-    port_id: net.backendPortId,
+    port_id: opts.portId ?? net.backendPortId,
     vpc_id: net.vpcId,
     approval_enabled: opts.approval ?? false,
     service_type: 'interface',
     server_type: 'VM',
     ports,
     ...(opts.name !== undefined ? { service_name: opts.name } : {}),
+    ...(opts.tcpProxy !== undefined ? { tcp_proxy: opts.tcpProxy } : {}),
   };
   const created = await server.provider.sdk({
     method: 'POST',
