@@ -1,40 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { runCli } from '../support/cli.ts';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient } from '../support/sdk.ts';
 import { waitUntil } from '../support/wait.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'src/cli/main.ts');
-// Resolved here, not from the child's working directory, which holds no node_modules.
-const TSX = import.meta.resolve('tsx');
-
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-    cwd,
-    // An ephemeral DNS port so that parallel runs (or a developer's own vpcep) do not collide.
-    env: {
-      ...process.env,
-      VPCEP_CONFIG: '',
-      VPCEP_LISTEN: '',
-      VPCEP_DATABASE_URL: '',
-      VPCEP_ROLES: '',
-      VPCEP_DNS_LISTEN: '127.0.0.1:0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, exited, output: () => out, errors: () => err };
-}
 
 function waitFor(check: () => boolean, ms: number, what: string): Promise<boolean> {
   return waitUntil(check, (ok) => ok, what, ms, 50);
@@ -47,7 +20,7 @@ function stop(child: ChildProcess) {
 test('serve with embedded defaults creates the demo account and answers signed requests', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
   // Port 0 keeps parallel runs apart; everything else is the embedded default.
-  const p = run(['serve', '--listen', '127.0.0.1:0'], cwd);
+  const p = runCli(['serve', '--listen', '127.0.0.1:0'], cwd);
   try {
     await waitFor(() => /listening on (http:\/\/\S+)/.test(p.output()), 20_000, 'the server to listen');
     const url = /listening on (http:\/\/\S+)/.exec(p.output())![1]!;
@@ -66,7 +39,7 @@ test('serve with embedded defaults creates the demo account and answers signed r
     assert.equal(await p.exited, 0, 'SIGTERM shuts down cleanly');
 
     // A second start reuses the store: no second demo account, same keys still valid.
-    const again = run(['serve', '--listen', '127.0.0.1:0'], cwd);
+    const again = runCli(['serve', '--listen', '127.0.0.1:0'], cwd);
     try {
       await waitFor(() => /listening on/.test(again.output()), 20_000, 'the restart');
       assert.doesNotMatch(again.output(), /demo account/);
@@ -83,11 +56,11 @@ test('serve with embedded defaults creates the demo account and answers signed r
 test('a bad configuration exits non-zero and names the key', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
   writeFileSync(join(cwd, 'bad.yaml'), 'quotas:\n  endpoint: lots\n');
-  const p = run(['serve', '--config', 'bad.yaml'], cwd);
+  const p = runCli(['serve', '--config', 'bad.yaml'], cwd);
   const code = await p.exited;
   assert.notEqual(code, 0);
   assert.match(p.errors(), /quotas\.endpoint/);
-  const q = run(['serve'], cwd, { VPCEP_LISTEN: 'not-an-address' });
+  const q = runCli(['serve'], cwd, { VPCEP_LISTEN: 'not-an-address' });
   assert.notEqual(await q.exited, 0);
   assert.match(q.errors(), /'listen'/);
 });
@@ -105,7 +78,7 @@ test('VPCEP_CONFIG and the config file are honoured', async () => {
       '    users: [{ name: ops, access_keys: [{ ak: ACMEAK00000000000000, sk: ACMESK0000000000000000000000000000000000 }] }]',
     ].join('\n'),
   );
-  const p = run(['serve'], cwd, { VPCEP_CONFIG: 'vpcep.yaml' });
+  const p = runCli(['serve'], cwd, { VPCEP_CONFIG: 'vpcep.yaml' });
   try {
     await waitFor(() => /listening on/.test(p.output()), 20_000, 'the server to listen');
     const url = /listening on (http:\/\/\S+)/.exec(p.output())![1]!;
@@ -128,7 +101,7 @@ test('VPCEP_CONFIG and the config file are honoured', async () => {
 
 test('--roles runs a subset: a data-plane node serves metrics and DNS but no API; unknown roles exit 2', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
-  const p = run(['serve', '--listen', '127.0.0.1:0', '--roles', 'dataplane,dns'], cwd);
+  const p = runCli(['serve', '--listen', '127.0.0.1:0', '--roles', 'dataplane,dns'], cwd);
   try {
     await waitFor(() => /listening on (http:\/\/\S+)/.test(p.output()), 20_000, 'the server to listen');
     assert.match(p.output(), /roles dataplane,dns/);
@@ -143,7 +116,7 @@ test('--roles runs a subset: a data-plane node serves metrics and DNS but no API
     p.child.kill('SIGTERM');
     await p.exited;
   }
-  const bad = run(['serve', '--roles', 'api,web'], cwd);
+  const bad = runCli(['serve', '--roles', 'api,web'], cwd);
   assert.equal(await bad.exited, 2);
   assert.match(bad.errors(), /roles/);
 });

@@ -1,15 +1,15 @@
 // Crash recovery and split roles: the data plane rebuilds its listeners from
 // the store alone, whether after `kill -9` or on a node that runs no API.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { attempt } from '../../src/dataplane/forwarder/testing.ts';
 import { startServer } from '../../src/main.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
+import { runCli } from '../support/cli.ts';
 import { rawRequest } from '../support/http.ts';
 import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, testAccount, testConfig } from '../support/server.ts';
@@ -25,9 +25,6 @@ import {
 } from '../vpcep/endpoints.support.ts';
 import type { TestServer } from '../support/server.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'src/cli/main.ts');
-const TSX = import.meta.resolve('tsx');
 const BACKEND_IP = '127.20.0.10';
 const CLIENT = '127.30.0.7';
 
@@ -36,29 +33,22 @@ const getFrom = (ip: string) =>
   rawRequest({ method: 'GET', url: `http://${ip}:8080/`, localAddress: CLIENT });
 
 function serve(configFile: string) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', configFile], {
-    env: { ...process.env, VPCEP_CONFIG: '', VPCEP_LISTEN: '', VPCEP_DATABASE_URL: '', VPCEP_ROLES: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const run = runCli(['serve', '--config', configFile]);
+  // Both lines ready() waits for are printed on stdout.
+  const out = run.output;
   return {
-    child,
-    exited,
-    output: () => out,
+    ...run,
     async ready(): Promise<{ url: string; dns: { host: string; port: number } }> {
       await waitUntil(
-        async () => /listening on (http:\/\/\S+)/.test(out) && /DNS for zone \S+ on \S+:\d+/.test(out),
+        async () => /listening on (http:\/\/\S+)/.test(out()) && /DNS for zone \S+ on \S+:\d+/.test(out()),
         (ok) => ok,
         'the server to start',
         30_000,
         50,
       );
-      const dns = /DNS for zone \S+ on (\S+):(\d+)/.exec(out);
+      const dns = /DNS for zone \S+ on (\S+):(\d+)/.exec(out());
       return {
-        url: /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? '',
+        url: /listening on (http:\/\/\S+)/.exec(out())?.[1] ?? '',
         dns: { host: dns?.[1] ?? '', port: Number(dns?.[2]) },
       };
     },
