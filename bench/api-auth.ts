@@ -18,18 +18,16 @@
 // case (p50/p99 latency are those of that round). Any non-2xx response, socket
 // error or timeout, in warm-up or measurement, makes the run fail (exit code 1).
 // The default run takes about 40 s.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
-import { BENCH_ACCOUNT } from './support/account.ts';
-import { describeResponse, fmtLoad, positiveInt, roundsTable, stopChild } from './support/report.ts';
+import { BENCH_ACCOUNT, BENCH_LOGIN_BODY } from './support/account.ts';
+import { BenchHarness, reportFailures, type Measured } from './support/harness.ts';
+import { describeResponse, fmtLoad, positiveInt, roundsTable } from './support/report.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
@@ -67,99 +65,12 @@ function readOptions() {
 
 // ---------------------------------------------------------------- child servers
 
-const children = new Set<ChildProcess>();
+const harness = new BenchHarness();
 
 async function spawnServer(label: string, args: string[]): Promise<string> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(proc);
-  const lines = createInterface({ input: proc.stdout });
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${label} server did not start within 30 s`)), 30_000);
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        resolve(line.trim());
-      });
-      proc.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${label} server exited (code ${code}, signal ${signal}) before it was ready`));
-      });
-    });
-    if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`${label} server printed '${url}'`);
-    return url;
-  } finally {
-    // Keep draining stdout so the child can never block on a full pipe.
-    lines.on('line', () => undefined);
-  }
-}
-
-async function stopChildren(): Promise<void> {
-  await Promise.all([...children].map((c) => stopChild(c)));
-  children.clear();
-}
-
-// ---------------------------------------------------------------- load
-
-let interrupted = false;
-let currentLoad: autocannon.Instance | undefined;
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  /** Non-2xx responses, socket errors (timeouts included) and body mismatches. */
-  bad: number;
-  ok: number;
-  detail: string;
-}
-
-function load(url: string, headers: Record<string, string>, seconds: number, connections: number) {
-  return new Promise<Measured>((resolve, reject) => {
-    // Bounded twice over: by duration, and by a request count no machine here reaches.
-    const instance = autocannon(
-      {
-        url,
-        headers,
-        method: 'GET',
-        connections,
-        pipelining: 1,
-        duration: seconds,
-        maxOverallRequests: seconds * 1_000_000,
-        timeout: 10,
-      },
-      (err: unknown, result: autocannon.Result) => {
-        clearTimeout(watchdog);
-        currentLoad = undefined;
-        if (err) {
-          reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err }));
-          return;
-        }
-        const codes = Object.entries(result.statusCodeStats ?? {})
-          .map(([code, s]) => `${code}×${s.count ?? 0}`)
-          .join(' ');
-        const bad = result.non2xx + result.errors + result.mismatches;
-        resolve({
-          rps: result.requests.average,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          total: result.requests.total,
-          bad,
-          ok: result['2xx'],
-          detail: `status ${codes || 'none'}; non-2xx ${result.non2xx}, errors ${result.errors} (timeouts ${result.timeouts}), 2xx ${result['2xx']}`,
-        });
-      },
-    );
-    currentLoad = instance;
-    const watchdog = setTimeout(() => instance.stop(), (seconds + 20) * 1000);
-  });
+  const { line: url } = await harness.spawnChild(label, CHILD, args, 30_000);
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`${label} server printed '${url}'`);
+  return url;
 }
 
 // ---------------------------------------------------------------- the cases
@@ -182,21 +93,7 @@ async function login(base: string): Promise<string> {
     method: 'POST',
     url: `${base}/v3/auth/tokens?nocatalog=true`,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: {
-            user: {
-              name: BENCH_ACCOUNT.user,
-              password: BENCH_ACCOUNT.password,
-              domain: { name: BENCH_ACCOUNT.name },
-            },
-          },
-        },
-        scope: { project: { id: BENCH_ACCOUNT.project.id } },
-      },
-    }),
+    body: BENCH_LOGIN_BODY,
   });
   const token = res.headers['x-subject-token'];
   if (res.status !== 201 || typeof token !== 'string') {
@@ -272,28 +169,16 @@ async function signedHeaders(
 
 async function main(): Promise<void> {
   const opts = readOptions();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
-    console.error(`\n${signal}: stopping…`);
-    interrupted = true;
-    currentLoad?.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  harness.handleSignals();
 
   const failures: string[] = [];
   // The temporary SQLite database belongs to this process, so it is removed even
   // if the child dies without cleaning up.
   const tempDir = opts.database === undefined ? mkdtempSync(join(tmpdir(), 'vpcep-bench-')) : undefined;
   const database = opts.database ?? `sqlite:${join(tempDir ?? '', 'vpcep.db')}`;
-  // The last line of defence: whatever happens, the run ends.
-  const budgetMs = (60 + 3 * opts.warmup + ROUNDS * 3 * (opts.duration + 25)) * 1000;
-  setTimeout(() => {
-    console.error(`bench: still running after ${budgetMs / 1000} s, killing everything`);
-    for (const c of children) c.kill('SIGKILL');
+  harness.deadline((60 + 3 * opts.warmup + ROUNDS * 3 * (opts.duration + 25)) * 1000, () => {
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
-    process.exit(1);
-  }, budgetMs).unref();
+  });
 
   try {
     const [bareUrl, vpcepUrl] = await Promise.all([
@@ -362,10 +247,16 @@ async function main(): Promise<void> {
     );
 
     const run = async (c: Case, seconds: number, phase: string): Promise<Measured> => {
-      if (interrupted) throw new Error('interrupted');
-      const m = await load(c.base + c.path, await c.headers(), seconds, opts.connections);
+      harness.checkInterrupted();
+      const m = await harness.load({
+        url: c.base + c.path,
+        method: 'GET',
+        headers: await c.headers(),
+        seconds,
+        connections: opts.connections,
+      });
       if (m.bad > 0 || m.ok === 0) failures.push(`${c.name} ${phase}: ${m.detail}`);
-      if (interrupted) throw new Error('interrupted');
+      harness.checkInterrupted();
       return m;
     };
 
@@ -391,22 +282,10 @@ async function main(): Promise<void> {
     console.log(`aksk/bare  ${(rps('aksk') / rps('bare')).toFixed(2)}`);
     console.log(`aksk/token ${(rps('aksk') / rps('token')).toFixed(2)}`);
   } finally {
-    await stopChildren();
+    await harness.stopChildren();
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
-    if (failures.length > 0) {
-      console.error('\n!!! BENCH FAILED: responses other than 2xx (or socket errors) during the run:');
-      for (const f of failures) console.error(`!!!   ${f}`);
-      process.exitCode = 1;
-    }
+    reportFailures(failures, ': responses other than 2xx (or socket errors) during the run:');
   }
 }
 
-main().catch((err: unknown) => {
-  if (interrupted) {
-    console.error('bench: interrupted');
-    process.exitCode = 130;
-  } else {
-    console.error('bench failed:', err);
-    process.exitCode = 1;
-  }
-});
+harness.run(main);

@@ -39,23 +39,19 @@
 // measurement, fails the run (exit code 1), and so does a 100k/1k p50 ratio of
 // the unfiltered list above 2. The default run (SQLite only) takes about 60 s on an
 // idle 2-CPU machine; --database adds about 50 s.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
-
-/** What a response check reads; the latency loop builds one from its own requests. */
-type ResponseSeen = Omit<RawResponse, 'localPort'>;
 import { officialSign } from '../test/support/official-signer.ts';
 import { BENCH_ACCOUNT } from './support/account.ts';
+import { BenchHarness, reportFailures, type Measured } from './support/harness.ts';
 import type { ChildReady } from './support/vpcep-api-child.ts';
 import {
   describeResponse,
@@ -64,13 +60,15 @@ import {
   fmtMs,
   positiveInt,
   roundsTable,
-  stopChild,
   table,
 } from './support/report.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BARE_CHILD = join(ROOT, 'bench', 'support', 'serve-child.ts');
 const VPCEP_CHILD = join(ROOT, 'bench', 'support', 'vpcep-api-child.ts');
+/** What a response check reads; the latency loop builds one from its own requests. */
+type ResponseSeen = Omit<RawResponse, 'localPort'>;
+
 const ROUNDS = 2;
 const SIZES = [1_000, 100_000] as const;
 /** The unfiltered list at 100k may take at most this many times its p50 at 1k. */
@@ -123,49 +121,10 @@ type Options = ReturnType<typeof readOptions>;
 
 // ---------------------------------------------------------------- child servers
 
-const children = new Set<ChildProcess>();
-
-/** Starts a child and resolves with the first line it prints. */
-async function spawnChild(
-  label: string,
-  script: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(proc);
-  const lines = createInterface({ input: proc.stdout });
-  try {
-    const line = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${label} server did not start within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        resolve(line.trim());
-      });
-      proc.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${label} server exited (code ${code}, signal ${signal}) before it was ready`));
-      });
-    });
-    return { proc, line };
-  } finally {
-    // Keep draining stdout so the child can never block on a full pipe.
-    lines.on('line', () => undefined);
-  }
-}
+const harness = new BenchHarness();
 
 async function spawnBare(): Promise<string> {
-  const { line: url } = await spawnChild('bare', BARE_CHILD, ['bare'], 30_000);
+  const { line: url } = await harness.spawnChild('bare', BARE_CHILD, ['bare'], 30_000);
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`bare server printed '${url}'`);
   return url;
 }
@@ -176,7 +135,7 @@ interface VpcepChild {
 }
 
 async function spawnVpcep(label: string, database: string, endpoints: number): Promise<VpcepChild> {
-  const { proc, line } = await spawnChild(
+  const { proc, line } = await harness.spawnChild(
     label,
     VPCEP_CHILD,
     ['--database', database, '--endpoints', String(endpoints)],
@@ -186,17 +145,6 @@ async function spawnVpcep(label: string, database: string, endpoints: number): P
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(ready.url)) throw new Error(`${label} server printed '${line}'`);
   if (ready.endpoints !== endpoints) throw new Error(`${label} server holds ${ready.endpoints} endpoints`);
   return { proc, ready };
-}
-
-/** Stops some children now, e.g. a finished case's server, so it takes no CPU from the next. */
-async function stopSome(procs: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(procs.map((c) => stopChild(c)));
-  for (const c of procs) children.delete(c);
-}
-
-async function stopChildren(): Promise<void> {
-  await Promise.all([...children].map((c) => stopChild(c)));
-  children.clear();
 }
 
 // ---------------------------------------------------------------- databases
@@ -279,84 +227,6 @@ async function signed(
 
 // ---------------------------------------------------------------- throughput (autocannon)
 
-let interrupted = false;
-let currentLoad: autocannon.Instance | undefined;
-
-interface Measured {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  /** Non-2xx responses, socket errors (timeouts included) and body mismatches. */
-  bad: number;
-  ok: number;
-  /** Socket errors and timeouts: requests sent that got no response. */
-  errors: number;
-  seconds: number;
-  detail: string;
-}
-
-interface LoadSpec {
-  url: string;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body?: string | undefined;
-  connections: number;
-  /** Time bound; with `amount`, only the watchdog's. */
-  seconds: number;
-  /** A fixed number of requests (creates); the run ends when they are answered. */
-  amount?: number;
-}
-
-function load(spec: LoadSpec): Promise<Measured> {
-  return new Promise<Measured>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: spec.url,
-        method: spec.method,
-        headers: spec.headers,
-        ...(spec.body !== undefined ? { body: spec.body } : {}),
-        connections: spec.connections,
-        pipelining: 1,
-        timeout: 10,
-        // Autocannon notices the end of a run only at a sample tick: with the default of
-        // 1 s, a fixed-amount run would be rounded up to whole seconds.
-        sampleInt: 10,
-        // Bounded twice over: by duration (or amount), and by a request count.
-        ...(spec.amount !== undefined
-          ? { amount: spec.amount }
-          : { duration: spec.seconds, maxOverallRequests: spec.seconds * 1_000_000 }),
-      },
-      (err: unknown, result: autocannon.Result) => {
-        clearTimeout(watchdog);
-        currentLoad = undefined;
-        if (err) {
-          reject(err instanceof Error ? err : new Error('autocannon failed', { cause: err }));
-          return;
-        }
-        const codes = Object.entries(result.statusCodeStats ?? {})
-          .map(([code, s]) => `${code}×${s.count ?? 0}`)
-          .join(' ');
-        const bad = result.non2xx + result.errors + result.mismatches;
-        resolve({
-          // Over the whole run: a fixed-amount run ends in the middle of a second.
-          rps: result.duration > 0 ? result.requests.total / result.duration : 0,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          total: result.requests.total,
-          bad,
-          ok: result['2xx'],
-          errors: result.errors,
-          seconds: result.duration,
-          detail: `status ${codes || 'none'}; non-2xx ${result.non2xx}, errors ${result.errors} (timeouts ${result.timeouts}), 2xx ${result['2xx']}`,
-        });
-      },
-    );
-    currentLoad = instance;
-    const watchdog = setTimeout(() => instance.stop(), (spec.seconds + 20) * 1000);
-  });
-}
-
 // ---------------------------------------------------------------- latency (one request at a time)
 
 interface Series {
@@ -433,7 +303,7 @@ async function alternating(targets: readonly Target[], count: number, seconds: n
   };
   const deadline = performance.now() + seconds * 1000;
   try {
-    for (let i = 0; i < count && performance.now() < deadline && !interrupted; i++) {
+    for (let i = 0; i < count && performance.now() < deadline && !harness.interrupted; i++) {
       for (const st of state) {
         let r: Answer;
         try {
@@ -492,7 +362,7 @@ async function throughput(
   try {
     return await measureThroughput(opts, dbs, bareUrl, child.ready, failures);
   } finally {
-    await stopSome([child.proc]);
+    await harness.stopSome([child.proc]);
   }
 }
 
@@ -575,7 +445,7 @@ async function measureThroughput(
     throw new Error(`GET endpoint without credentials: ${describeResponse(anonymous)}`);
 
   const run = async (c: Case, phase: string, warm: boolean): Promise<Measured> => {
-    if (interrupted) throw new Error('interrupted');
+    harness.checkInterrupted();
     const w = await c.wire();
     const amount =
       c.amount === undefined
@@ -583,7 +453,7 @@ async function measureThroughput(
         : warm
           ? Math.max(Math.ceil(c.amount / 10), opts.connections)
           : c.amount;
-    const m = await load({
+    const m = await harness.load({
       url: c.base + w.path,
       method: c.method,
       headers: w.headers,
@@ -601,7 +471,7 @@ async function measureThroughput(
         failures.push(`${dbs.dialect} ${c.name} ${phase}: only ${m.total + m.errors} of ${amount} sent`);
       }
     }
-    if (interrupted) throw new Error('interrupted');
+    harness.checkInterrupted();
     return m;
   };
 
@@ -675,7 +545,7 @@ async function listLatency(opts: Options, dbs: Databases, failures: string[]): P
     if (failed) throw failed.reason;
     return await measureLists(opts, dbs, servers, failures);
   } finally {
-    await stopSome(servers.map((s) => s.proc));
+    await harness.stopSome(servers.map((s) => s.proc));
   }
 }
 
@@ -721,7 +591,7 @@ async function measureLists(
       warm ? LIST_WARMUP_REQUESTS / 10 : FILTERED_REQUESTS,
       warm ? opts.warmup : opts.duration / 2,
     );
-    if (interrupted) throw new Error('interrupted');
+    harness.checkInterrupted();
     for (const [i, s] of servers.entries()) {
       for (const [what, series] of [
         ['list', a[i]!],
@@ -805,14 +675,7 @@ async function measureLists(
 
 async function main(): Promise<void> {
   const opts = readOptions();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
-    console.error(`\n${signal}: stopping…`);
-    interrupted = true;
-    currentLoad?.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  harness.handleSignals();
 
   const dbsList: Databases[] = [];
   if (opts.sqlite) dbsList.push(sqliteDatabases());
@@ -821,13 +684,9 @@ async function main(): Promise<void> {
 
   // The last line of defence: whatever happens, the run ends.
   const perDialect = 180 + 10 * opts.duration + 6 * opts.warmup;
-  const budgetMs = (30 + dbsList.length * perDialect) * 1000;
-  setTimeout(() => {
-    console.error(`bench: still running after ${budgetMs / 1000} s, killing everything`);
-    for (const c of children) c.kill('SIGKILL');
+  harness.deadline((30 + dbsList.length * perDialect) * 1000, () => {
     for (const d of dbsList) if (d.dialect === 'sqlite') void d.cleanup();
-    process.exit(1);
-  }, budgetMs).unref();
+  });
 
   const summary: string[] = [];
   try {
@@ -849,7 +708,7 @@ async function main(): Promise<void> {
     console.log('\nsummary:');
     for (const line of summary) console.log(`  ${line}`);
   } finally {
-    await stopChildren();
+    await harness.stopChildren();
     for (const d of dbsList) {
       try {
         await d.cleanup();
@@ -857,20 +716,8 @@ async function main(): Promise<void> {
         failures.push(`cleanup of ${d.label}: ${(err as Error).message}`);
       }
     }
-    if (failures.length > 0) {
-      console.error('\n!!! BENCH FAILED:');
-      for (const f of failures) console.error(`!!!   ${f}`);
-      process.exitCode = 1;
-    }
+    reportFailures(failures, ':');
   }
 }
 
-main().catch((err: unknown) => {
-  if (interrupted) {
-    console.error('bench: interrupted');
-    process.exitCode = 130;
-  } else {
-    console.error('bench failed:', err);
-    process.exitCode = 1;
-  }
-});
+harness.run(main);

@@ -1,5 +1,6 @@
 // The one account the benchmark's vpcep child is seeded with, shared by the
 // child (which writes it into the config) and the parent (which logs in with it).
+import type { AccountConfig } from '../../src/config/schema.ts';
 
 export const BENCH_ACCOUNT = {
   name: 'bench',
@@ -10,3 +11,37 @@ export const BENCH_ACCOUNT = {
   ak: 'BENCHAK0123456789XYZ',
   sk: 'BENCHSK0123456789abcdefghijklmnopqrstuvw',
 } as const;
+
+/** The bench account as the configuration declares it, with `extra` (e.g. VPCs) merged in. */
+export function benchAccountConfig(extra: Partial<AccountConfig> = {}): AccountConfig {
+  return {
+    name: BENCH_ACCOUNT.name,
+    id: BENCH_ACCOUNT.id,
+    projects: [{ ...BENCH_ACCOUNT.project }],
+    users: [
+      {
+        name: BENCH_ACCOUNT.user,
+        password: BENCH_ACCOUNT.password,
+        access_keys: [{ ak: BENCH_ACCOUNT.ak, sk: BENCH_ACCOUNT.sk }],
+      },
+    ],
+    ...extra,
+  };
+}
+
+/** The body of `POST /v3/auth/tokens` logging the bench user in, scoped to its project. */
+export const BENCH_LOGIN_BODY = JSON.stringify({
+  auth: {
+    identity: {
+      methods: ['password'],
+      password: {
+        user: {
+          name: BENCH_ACCOUNT.user,
+          password: BENCH_ACCOUNT.password,
+          domain: { name: BENCH_ACCOUNT.name },
+        },
+      },
+    },
+    scope: { project: { id: BENCH_ACCOUNT.project.id } },
+  },
+});

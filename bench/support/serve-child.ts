@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { loadConfig } from '../../src/config/load.ts';
 import { startServer } from '../../src/main.ts';
-import { BENCH_ACCOUNT } from './account.ts';
+import { benchAccountConfig } from './account.ts';
 import { exitWithParent } from './child-lifetime.ts';
 
 interface Served {
@@ -51,20 +51,7 @@ async function startVpcep(database: string | undefined): Promise<Served> {
         jobs: { poll_ms: 60_000, lease_ms: 30_000, max_attempts: 10 },
         // The API is measured alone: no listeners for the seeded endpoints, no DNS port.
         roles: ['api', 'jobs'],
-        accounts: [
-          {
-            name: BENCH_ACCOUNT.name,
-            id: BENCH_ACCOUNT.id,
-            projects: [{ ...BENCH_ACCOUNT.project }],
-            users: [
-              {
-                name: BENCH_ACCOUNT.user,
-                password: BENCH_ACCOUNT.password,
-                access_keys: [{ ak: BENCH_ACCOUNT.ak, sk: BENCH_ACCOUNT.sk }],
-              },
-            ],
-          },
-        ],
+        accounts: [benchAccountConfig()],
       },
     });
     const running = await startServer(config, { logger: false });

@@ -32,7 +32,7 @@ import type { Database } from '../../src/store/schema.ts';
 import type { EndpointsTable } from '../../src/store/vpcep-schema.ts';
 import { ownEndpointsPage } from '../../src/vpcep/endpoints/repository.ts';
 import { pageOf } from '../../src/vpcep/shared/pagination.ts';
-import { BENCH_ACCOUNT } from './account.ts';
+import { BENCH_ACCOUNT, BENCH_LOGIN_BODY, benchAccountConfig } from './account.ts';
 import { exitWithParent } from './child-lifetime.ts';
 
 const BENCH_NETWORK = {
@@ -81,17 +81,7 @@ function configFor(database: string, endpointCreateDelay: number): Config {
       // The API is measured alone: no listeners for the seeded endpoints, no DNS port.
       roles: ['api', 'jobs'],
       accounts: [
-        {
-          name: BENCH_ACCOUNT.name,
-          id: BENCH_ACCOUNT.id,
-          projects: [{ ...BENCH_ACCOUNT.project }],
-          users: [
-            {
-              name: BENCH_ACCOUNT.user,
-              password: BENCH_ACCOUNT.password,
-              access_keys: [{ ak: BENCH_ACCOUNT.ak, sk: BENCH_ACCOUNT.sk }],
-            },
-          ],
+        benchAccountConfig({
           vpcs: [
             {
               id: BENCH_NETWORK.vpcId,
@@ -114,7 +104,7 @@ function configFor(database: string, endpointCreateDelay: number): Config {
               ],
             },
           ],
-        },
+        }),
       ],
     },
   });
@@ -180,21 +170,7 @@ async function createThroughApi(running: Running): Promise<{ serviceId: string; 
     method: 'POST',
     url: '/v3/auth/tokens?nocatalog=true',
     headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: {
-            user: {
-              name: BENCH_ACCOUNT.user,
-              password: BENCH_ACCOUNT.password,
-              domain: { name: BENCH_ACCOUNT.name },
-            },
-          },
-        },
-        scope: { project: { id: BENCH_ACCOUNT.project.id } },
-      },
-    }),
+    payload: BENCH_LOGIN_BODY,
   });
   const token = raw.headers['x-subject-token'];
   if (raw.statusCode !== 201 || typeof token !== 'string') {
