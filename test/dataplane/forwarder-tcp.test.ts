@@ -7,34 +7,21 @@ import http from 'node:http';
 import type net from 'node:net';
 import { decodeProxyHeader, readMarkerId, readVni } from '../../src/dataplane/proxy-protocol.ts';
 import { EndpointCounters, ForwarderSet } from '../../src/dataplane/forwarder/index.ts';
-import type { ListenerSpec } from '../../src/dataplane/forwarder/index.ts';
 import {
   attempt,
   closeOutcome,
   connectTcp,
   roundTrip,
   startTcpBackend,
-  tcpSpec,
   waitFor,
-  withTcpForwarder,
+  forwarderOn,
   within,
 } from '../../src/dataplane/forwarder/testing.ts';
-import type { TcpForwarderFixture } from '../../src/dataplane/forwarder/testing.ts';
 
 const LISTEN = '127.31.1.1';
 const BACKEND = '127.31.1.2';
 
-function spec(backend: { port: number }, over: Partial<ListenerSpec> = {}): ListenerSpec {
-  return tcpSpec(LISTEN, { host: BACKEND, port: backend.port }, over);
-}
-
-function withForwarder(
-  fn: (f: TcpForwarderFixture) => Promise<void>,
-  over: Partial<ListenerSpec> = {},
-  handle?: (s: net.Socket) => void,
-): Promise<void> {
-  return withTcpForwarder({ listenHost: LISTEN, backendHost: BACKEND }, fn, over, handle);
-}
+const { spec, withForwarder } = forwarderOn(LISTEN, BACKEND);
 
 test('echo round trip, byte counters, and the connection is released on close', async () => {
   await withForwarder(async ({ set, counters, port }) => {

@@ -3,9 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type net from 'node:net';
 import { EndpointCounters, ForwarderSet } from '../../src/dataplane/forwarder/index.ts';
-import type { ListenerSpec } from '../../src/dataplane/forwarder/index.ts';
 import { resetSocket } from '../../src/dataplane/forwarder/tcp-flow.ts';
 import {
   closeOutcome,
@@ -13,28 +11,16 @@ import {
   freePort,
   roundTrip,
   startTcpBackend,
-  tcpSpec,
   waitFor,
-  withTcpForwarder,
+  forwarderOn,
   within,
   attempt,
 } from '../../src/dataplane/forwarder/testing.ts';
-import type { TcpForwarderFixture } from '../../src/dataplane/forwarder/testing.ts';
 
 const LISTEN = '127.31.4.1';
 const BACKEND = '127.31.4.2';
 
-function spec(backend: { port: number }, over: Partial<ListenerSpec> = {}): ListenerSpec {
-  return tcpSpec(LISTEN, { host: BACKEND, port: backend.port }, over);
-}
-
-function withForwarder(
-  fn: (f: TcpForwarderFixture) => Promise<void>,
-  over: Partial<ListenerSpec> = {},
-  handle?: (s: net.Socket) => void,
-): Promise<void> {
-  return withTcpForwarder({ listenHost: LISTEN, backendHost: BACKEND }, fn, over, handle);
-}
+const { spec, withForwarder } = forwarderOn(LISTEN, BACKEND);
 
 test('idle timeout closes both sides', async () => {
   await withForwarder(

@@ -269,3 +269,19 @@ export async function withTcpForwarder(
     await backend.close();
   }
 }
+
+/**
+ * `spec()` and `withForwarder()` bound to one listen host and one backend
+ * host, so a test file states its addresses once.
+ */
+export function forwarderOn(listenHost: string, backendHost: string) {
+  return {
+    spec: (backend: { port: number }, over: Partial<ListenerSpec> = {}): ListenerSpec =>
+      tcpSpec(listenHost, { host: backendHost, port: backend.port }, over),
+    withForwarder: (
+      fn: (f: TcpForwarderFixture) => Promise<void>,
+      over: Partial<ListenerSpec> = {},
+      handle?: (s: net.Socket) => void,
+    ): Promise<void> => withTcpForwarder({ listenHost, backendHost }, fn, over, handle),
+  };
+}
