@@ -3,14 +3,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
+  endpointTestBed,
   createEndpoint,
   createService,
   expectError,
   getEndpoint,
-  NETWORKS,
-  networkOf,
   settled,
   whitelistDomain,
   type Network,
@@ -26,10 +25,7 @@ for (const dialect of testDialects()) {
     let closed: { id: string; serviceName: string };
 
     before(async () => {
-      server = await startTestServer({ dialect, accountExtras: NETWORKS });
-      netP = await networkOf(server.provider, 'vpc-p');
-      netC = await networkOf(server.consumer, 'vpc-c');
-      netC2 = await networkOf(server.consumer, 'vpc-c2');
+      ({ server, netP, netC, netC2 } = await endpointTestBed(dialect));
       open = await createService(server, netP, {
         name: 'open',
         ports: [{ client_port: 8080, server_port: 80 }],

@@ -3,14 +3,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
+  endpointTestBed,
   createEndpoint,
   createService,
   expectError,
   getEndpoint,
-  NETWORKS,
-  networkOf,
   publicGatewayService,
   settled,
   waitGone,
@@ -41,10 +40,7 @@ for (const dialect of testDialects()) {
       server.consumer.sdk({ method: 'DELETE', url: `/v1/{project_id}/vpc-endpoints/${id}${suffix}` });
 
     before(async () => {
-      server = await startTestServer({ dialect, accountExtras: NETWORKS });
-      netP = await networkOf(server.provider, 'vpc-p');
-      netC = await networkOf(server.consumer, 'vpc-c');
-      netC2 = await networkOf(server.consumer, 'vpc-c2');
+      ({ server, netP, netC, netC2 } = await endpointTestBed(dialect));
       alpha = await createService(server, netP, {
         name: 'Alpha',
         ports: [{ client_port: 9000, server_port: 90 }],

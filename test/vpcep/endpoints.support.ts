@@ -2,7 +2,13 @@
 // accounts' networks, services to connect to, whitelisting, and waiting for
 // asynchronous states. Everything goes through the HTTP API, as a user would.
 import assert from 'node:assert/strict';
-import type { TestAccount, TestServer, TestServerOptions } from '../support/server.ts';
+import type { TestDialect } from '../support/db.ts';
+import {
+  startTestServer,
+  type TestAccount,
+  type TestServer,
+  type TestServerOptions,
+} from '../support/server.ts';
 import { sdkError, type SdkResult } from '../support/sdk.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -83,6 +89,19 @@ export async function networkOf(account: TestAccount, vpcName: string): Promise<
     gatewayIp: String(subnet.gateway_ip),
     routeTableId: String(table.id),
     ...(backend ? { backendPortId: String(backend.id) } : {}),
+  };
+}
+
+/** A test server with NETWORKS, and the provider's VPC and the consumer's two, as the endpoint suites use them. */
+export async function endpointTestBed(
+  dialect: TestDialect,
+): Promise<{ server: TestServer; netP: Network; netC: Network; netC2: Network }> {
+  const server = await startTestServer({ dialect, accountExtras: NETWORKS });
+  return {
+    server,
+    netP: await networkOf(server.provider, 'vpc-p'),
+    netC: await networkOf(server.consumer, 'vpc-c'),
+    netC2: await networkOf(server.consumer, 'vpc-c2'),
   };
 }
 
