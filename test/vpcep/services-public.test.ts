@@ -10,6 +10,7 @@ import { ensurePublicServices } from '../../src/vpcep/services/bootstrap.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { insertEndpointRow } from './services.support.ts';
 
 const SERVICES = '/v1/{project_id}/vpc-endpoint-services';
 const REGION = 'tr-west-1';
@@ -148,40 +149,15 @@ for (const dialect of testDialects()) {
         [OBS.id],
       );
       // An endpoint (written directly: another area's API) keeps OBS alive when it is dropped too.
-      const now = Date.now();
-      await deps.db
-        .insertInto('endpoints')
-        .values({
-          id: crypto.randomUUID(),
-          project_id: server.consumer.projectId,
-          domain_id: server.consumer.domainId,
-          service_id: OBS.id ?? '',
-          service_type: 'gateway',
-          vpc_id: 'vpc',
-          subnet_id: null,
-          port_id: null,
-          ip: null,
-          ip_visible: 0,
-          marker_id: 40_000_000,
-          status: 'accepted',
-          enable_dns: 0,
-          dns_names: '[]',
-          enable_whitelist: 0,
-          whitelist: '[]',
-          routetables: '[]',
-          description: '',
-          connection_description: '',
-          policy_statement: '[]',
-          policy_document: null,
-          specification_name: 'default',
-          ip_version: null,
-          ipv6_address: null,
-          enable_status: 'enable',
-          error: '[]',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertEndpointRow(deps.db, {
+        id: crypto.randomUUID(),
+        project_id: server.consumer.projectId,
+        domain_id: server.consumer.domainId,
+        service_id: OBS.id ?? '',
+        service_type: 'gateway',
+        marker_id: 40_000_000,
+        status: 'accepted',
+      });
       await restart([]);
       assert.deepEqual(
         (await listPublic()).endpoint_services.map((p) => p.id),

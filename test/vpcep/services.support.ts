@@ -1,6 +1,8 @@
 // Fixtures shared by the endpoint-service suites: the provider's declared
 // network and look-ups of its ids through the VPC API, as a user would.
 import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/store/schema.ts';
 import type { TestAccount } from '../support/server.ts';
 
 export const SERVICES = '/v1/{project_id}/vpc-endpoint-services';
@@ -54,4 +56,50 @@ export async function status(call: Promise<unknown>): Promise<number | undefined
   } catch (err) {
     return (err as { httpStatusCode?: number }).httpStatusCode;
   }
+}
+
+/**
+ * Writes an endpoint row directly (the endpoint API is another area's): the
+ * columns a service rule looks at come from `row`, the rest are neutral.
+ */
+export async function insertEndpointRow(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    project_id: string;
+    domain_id: string;
+    service_id: string;
+    service_type: string;
+    marker_id: number;
+    status: string;
+  },
+): Promise<void> {
+  const now = Date.now();
+  await db
+    .insertInto('endpoints')
+    .values({
+      ...row,
+      vpc_id: 'vpc',
+      subnet_id: null,
+      port_id: null,
+      ip: null,
+      ip_visible: 0,
+      enable_dns: 0,
+      dns_names: '[]',
+      enable_whitelist: 0,
+      whitelist: '[]',
+      routetables: '[]',
+      description: '',
+      connection_description: '',
+      policy_statement: '[]',
+      policy_document: null,
+      specification_name: 'default',
+      ip_version: null,
+      ipv6_address: null,
+      enable_status: 'enable',
+      error: '[]',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
 }

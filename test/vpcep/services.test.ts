@@ -8,7 +8,7 @@ import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
 import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 import { waitUntil as waitFor } from '../support/wait.ts';
-import { inventory, PROVIDER_VPCS, SERVICES, status, wire } from './services.support.ts';
+import { insertEndpointRow, inventory, PROVIDER_VPCS, SERVICES, status, wire } from './services.support.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -428,40 +428,15 @@ for (const dialect of testDialects()) {
       let marker = 30_000_000 + Math.floor(Math.random() * 1_000_000);
       const endpoint = async (status: string) => {
         const id = crypto.randomUUID();
-        const now = Date.now();
-        await db
-          .insertInto('endpoints')
-          .values({
-            id,
-            project_id: consumer.projectId,
-            domain_id: consumer.domainId,
-            service_id: s.id,
-            service_type: 'interface',
-            vpc_id: 'vpc',
-            subnet_id: null,
-            port_id: null,
-            ip: null,
-            ip_visible: 0,
-            marker_id: marker++,
-            status,
-            enable_dns: 0,
-            dns_names: '[]',
-            enable_whitelist: 0,
-            whitelist: '[]',
-            routetables: '[]',
-            description: '',
-            connection_description: '',
-            policy_statement: '[]',
-            policy_document: null,
-            specification_name: 'default',
-            ip_version: null,
-            ipv6_address: null,
-            enable_status: 'enable',
-            error: '[]',
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
+        await insertEndpointRow(db, {
+          id,
+          project_id: consumer.projectId,
+          domain_id: consumer.domainId,
+          service_id: s.id,
+          service_type: 'interface',
+          marker_id: marker++,
+          status,
+        });
         return id;
       };
       const statusOf = async (id: string) =>
