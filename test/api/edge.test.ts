@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { officialSign } from '../support/official-signer.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { passwordToken, startTestServer, type TestServer } from '../support/server.ts';
 
 function assertError(res: RawResponse, status: number, code: string) {
   assert.equal(res.status, status, res.text);
@@ -100,22 +100,9 @@ describe('API edge', () => {
   });
 
   test('malformed JSON from an authenticated caller is 400', async () => {
-    const token = await rawRequest({
-      method: 'POST',
-      url: `${server.url}/v3/auth/tokens`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', password: 'provider-secret', domain: { name: 'provider' } } },
-          },
-          scope: { project: { id: server.provider.projectId } },
-        },
-      }),
-    });
+    const token = await passwordToken(server.url, server.provider);
     const headers = {
-      'x-auth-token': String(token.headers['x-subject-token']),
+      'x-auth-token': token,
       'content-type': 'application/json',
     };
     const url = `${server.url}/v1/${server.provider.projectId}/vpcs`;

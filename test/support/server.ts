@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import type { Config } from '../../src/config/schema.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { freshDatabase, type TestDialect } from './db.ts';
+import { rawRequest } from './http.ts';
 import { sdkClient, type SdkCall, type SdkResult } from './sdk.ts';
 
 // Starts the real server on an ephemeral loopback port with two accounts, a
@@ -142,4 +144,30 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await db.drop();
     },
   };
+}
+
+/**
+ * An X-Auth-Token from the password login of `account`, scoped to its project:
+ * for raw requests the SDK cannot make (it always serialises bodies, so it
+ * cannot send broken JSON).
+ */
+export async function passwordToken(url: string, account: TestAccount): Promise<string> {
+  const res = await rawRequest({
+    method: 'POST',
+    url: `${url}/v3/auth/tokens`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: account.user, password: account.password, domain: { name: account.domainName } },
+          },
+        },
+        scope: { project: { id: account.projectId } },
+      },
+    }),
+  });
+  assert.equal(res.status, 201, res.text);
+  return String(res.headers['x-subject-token']);
 }

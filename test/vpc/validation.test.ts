@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { PortView, SubnetView, VpcView } from '../../src/vpc/schemas.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError, type SdkCall, type SdkResult } from '../support/sdk.ts';
-import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { passwordToken, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
 
@@ -67,31 +67,10 @@ const postPort = (port: unknown): SdkCall => ({
   data: { port },
 });
 
-/** A token for raw requests: the SDK always serialises bodies, so it cannot send broken JSON. */
-async function tokenFor(account: TestAccount): Promise<string> {
-  const res = await fetch(`${server.url}/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: {
-            user: { name: account.user, password: account.password, domain: { name: account.domainName } },
-          },
-        },
-        scope: { project: { id: account.projectId } },
-      },
-    }),
-  });
-  assert.equal(res.status, 201);
-  return res.headers.get('x-subject-token') ?? '';
-}
-
 async function raw(account: TestAccount, method: string, path: string, body: string) {
   const res = await fetch(`${server.url}${path.replace('{project_id}', account.projectId)}`, {
     method,
-    headers: { 'content-type': 'application/json', 'x-auth-token': await tokenFor(account) },
+    headers: { 'content-type': 'application/json', 'x-auth-token': await passwordToken(server.url, account) },
     body,
   });
   return { status: res.status, body: (await res.json()) as { error_code?: string; request_id?: string } };

@@ -7,7 +7,7 @@ import type { ServiceView } from '../../src/vpcep/services/repository.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { sdkError } from '../support/sdk.ts';
-import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { passwordToken, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 import { waitUntil as waitFor } from '../support/wait.ts';
 import { inventory, PROVIDER_VPCS, SERVICES, status, wire } from './services.support.ts';
 
@@ -150,24 +150,9 @@ for (const dialect of testDialects()) {
     });
 
     test('create: malformed JSON is 400 EndPoint.0002', async () => {
-      const token = await rawRequest({
-        method: 'POST',
-        url: `${server.url}/v3/auth/tokens`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: {
-                user: { name: provider.user, password: provider.password, domain: { name: 'provider' } },
-              },
-            },
-            scope: { project: { id: provider.projectId } },
-          },
-        }),
-      });
+      const token = await passwordToken(server.url, provider);
       const headers = {
-        'x-auth-token': String(token.headers['x-subject-token']),
+        'x-auth-token': token,
         'content-type': 'application/json',
       };
       for (const body of ['{"port_id": ', '[1,', 'nul', '{"ports":[{"client_port":80,}]}']) {

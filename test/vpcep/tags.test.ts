@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
-import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { passwordToken, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 import {
   NETWORKS,
   createEndpoint,
@@ -93,21 +93,7 @@ for (const dialect of testDialects()) {
 
     test('tags/action answers 204 with an empty body', async () => {
       const p = server.provider;
-      const login = await rawRequest({
-        method: 'POST',
-        url: `${server.url}/v3/auth/tokens`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: p.user, password: p.password, domain: { name: p.domainName } } },
-            },
-            scope: { project: { id: p.projectId } },
-          },
-        }),
-      });
-      const token = String(login.headers['x-subject-token']);
+      const token = await passwordToken(server.url, p);
       const res = await rawRequest({
         method: 'POST',
         url: `${server.url}/v1/${p.projectId}/endpoint_service/${s1}/tags/action`,
