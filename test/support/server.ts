@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Config } from '../../src/config/schema.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { systemClock } from '../../src/context/clock.ts';
 import { startServer, type Running } from '../../src/main.ts';
+import type { VpcepChange, VpcepDeps } from '../../src/vpcep/deps.ts';
 import { freshDatabase, type TestDialect } from './db.ts';
 import { rawRequest } from './http.ts';
 import { sdkClient, type SdkCall, type SdkResult } from './sdk.ts';
@@ -170,4 +172,23 @@ export async function passwordToken(url: string, account: TestAccount): Promise<
   });
   assert.equal(res.status, 201, res.text);
   return String(res.headers['x-subject-token']);
+}
+
+/**
+ * The VPCEP module dependencies over a running test server's store, for tests
+ * that call handlers directly: jobs are not woken, changes go to `notifyChange`.
+ */
+export function vpcepDepsOf(
+  server: TestServer,
+  notifyChange: (change: VpcepChange) => void = () => undefined,
+): VpcepDeps {
+  const { store } = server.running;
+  return {
+    db: store.db,
+    dialect: store.dialect,
+    clock: systemClock,
+    config: server.config,
+    wakeJobs: () => undefined,
+    notifyChange,
+  };
 }

@@ -5,14 +5,13 @@
 // and that a delete overtaking a pending create wins.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../src/context/clock.ts';
 import type { ClaimedJob } from '../../src/jobs/index.ts';
 import type { VpcepChange, VpcepDeps } from '../../src/vpcep/deps.ts';
 import { acceptedInterfaceEndpoints } from '../../src/vpcep/endpoints/dataplane.ts';
 import { endpointJobs } from '../../src/vpcep/endpoints/jobs.ts';
 import { JOB_KINDS } from '../../src/vpcep/shared/lifecycle.ts';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, vpcepDepsOf, type TestServer } from '../support/server.ts';
 import {
   createEndpoint,
   createService,
@@ -81,15 +80,7 @@ for (const dialect of testDialects()) {
       netC = await networkOf(server.consumer, 'vpc-c');
       service = await createService(server, netP, { name: 'slow' });
       await whitelistDomain(server, service.id, server.consumer.domainId);
-      const { store } = server.running;
-      deps = {
-        db: store.db,
-        dialect: store.dialect,
-        clock: systemClock,
-        config: server.config,
-        wakeJobs: () => undefined,
-        notifyChange: (c) => changes.push(c),
-      };
+      deps = vpcepDepsOf(server, (c) => changes.push(c));
     });
     after(async () => server.close());
 

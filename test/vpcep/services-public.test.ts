@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PublicServiceConfig } from '../../src/config/schema.ts';
-import { systemClock } from '../../src/context/clock.ts';
 import type { VpcepDeps } from '../../src/vpcep/deps.ts';
 import { ensurePublicServices } from '../../src/vpcep/services/bootstrap.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, vpcepDepsOf, type TestServer } from '../support/server.ts';
 import { insertEndpointRow } from './services.support.ts';
 
 const SERVICES = '/v1/{project_id}/vpc-endpoint-services';
@@ -54,15 +53,7 @@ for (const dialect of testDialects()) {
 
     before(async () => {
       server = await startTestServer({ dialect, overrides: { public_services: [OBS, DNS] } });
-      const { store } = server.running;
-      deps = {
-        db: store.db,
-        dialect: store.dialect,
-        clock: systemClock,
-        config: server.config,
-        wakeJobs: () => undefined,
-        notifyChange: () => undefined,
-      };
+      deps = vpcepDepsOf(server);
     });
     after(async () => server.close());
 
