@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
+import { parseCidr } from '../vpc/cidr.ts';
 import { defaultConfig } from './defaults.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -75,9 +75,10 @@ export function parseRoles(value: string): string[] {
     .filter((r) => r !== '');
 }
 
+/** An IPv4 CIDR; host bits may be set (127.0.0.1/8 means 127.0.0.0/8), as for a subnet mask on a host. */
 function isIpv4Cidr(value: string): boolean {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
-  return m !== null && isIPv4(m[1] ?? '') && Number(m[2]) <= 32;
+  const parsed = parseCidr(value);
+  return parsed.ok || parsed.problem === 'host-bits';
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
