@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { LoginThrottle, addressBucket } from '../../src/auth/login-throttle.ts';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
 
 // The throttle's memory and address rules; its behaviour as clients see it is
 // proven black-box in login-lockout.test.ts.
@@ -40,4 +44,37 @@ test('IPv6 clients are counted per /64, IPv4-mapped ones as IPv4', () => {
   assert.notEqual(addressBucket('2001:db8:1:2::1'), addressBucket('2001:db8:1:3::1'));
   assert.equal(addressBucket('::ffff:192.0.2.1'), '192.0.2.1');
   assert.equal(addressBucket('192.0.2.1'), '192.0.2.1');
+});
+
+test('login_lockout defaults to IAM policy; a file may change one key; bad values name the key', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcep-lockout-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  assert.deepEqual(loadConfig({ env: {} }).login_lockout, {
+    max_failures: 5,
+    window_seconds: 900,
+    lockout_seconds: 900,
+    max_failures_per_address: 20,
+  });
+  const partial = loadConfig({ file: file('a.yaml', 'login_lockout: { max_failures: 3 }'), env: {} });
+  assert.equal(partial.login_lockout.max_failures, 3);
+  assert.equal(partial.login_lockout.lockout_seconds, 900);
+  for (const [text, key] of [
+    ['login_lockout: { max_failures: 0 }', /'login_lockout\.max_failures'/],
+    ['login_lockout: { lockout_seconds: "15m" }', /'login_lockout\.lockout_seconds'/],
+    ['login_lockout: { lock_seconds: 60 }', /'login_lockout\.lock_seconds' is not a known key/],
+  ] as const) {
+    assert.throws(
+      () => loadConfig({ file: file('b.yaml', text), env: {} }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, key);
+        return true;
+      },
+    );
+  }
 });
