@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Clock } from '../../src/context/clock.ts';
-import { testDialects } from '../support/db.ts';
+import { testDialects, type TestDialect } from '../support/db.ts';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -53,23 +53,22 @@ async function timed(run: () => Promise<RawResponse>, check: (res: RawResponse) 
   return ms;
 }
 
+/** A server with IAM's per-user policy and the given per-address limit. */
+function lockoutServer(dialect: TestDialect, clock: Clock, perAddress: number): Promise<TestServer> {
+  const policy = { max_failures: 5, window_seconds: 900, lockout_seconds: 900 };
+  return startTestServer({
+    dialect,
+    clock,
+    overrides: { login_lockout: { ...policy, max_failures_per_address: perAddress } },
+  });
+}
+
 for (const dialect of testDialects()) {
   describe(`failed-login lockout per user (${dialect})`, () => {
     let server: TestServer;
     const clock = movableClock();
     before(async () => {
-      server = await startTestServer({
-        dialect,
-        clock,
-        overrides: {
-          login_lockout: {
-            max_failures: 5,
-            window_seconds: 900,
-            lockout_seconds: 900,
-            max_failures_per_address: 1000,
-          },
-        },
-      });
+      server = await lockoutServer(dialect, clock, 1000);
     });
     after(async () => server.close());
 
@@ -181,18 +180,7 @@ for (const dialect of testDialects()) {
     let server: TestServer;
     const clock = movableClock();
     before(async () => {
-      server = await startTestServer({
-        dialect,
-        clock,
-        overrides: {
-          login_lockout: {
-            max_failures: 5,
-            window_seconds: 900,
-            lockout_seconds: 900,
-            max_failures_per_address: 20,
-          },
-        },
-      });
+      server = await lockoutServer(dialect, clock, 20);
     });
     after(async () => server.close());
 
