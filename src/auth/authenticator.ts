@@ -3,6 +3,7 @@ import { apiError } from '../errors/api-error.ts';
 import type { Clock } from '../context/clock.ts';
 import type { Principal } from '../context/request-context.ts';
 import type { AccessKeyRecord, IdentityRepository, ProjectRow } from '../identity/repository.ts';
+import { LookupCache } from './bounded-cache.ts';
 import { parseAuthorization, verifySignature, type SignedRequest } from './signature.ts';
 import type { TokenCodec } from './tokens.ts';
 
@@ -10,28 +11,8 @@ export interface AuthenticatorOptions {
   maxSkewMs: number;
   /** How long a looked-up key or project may be reused without asking the store again. */
   cacheTtlMs?: number;
-}
-
-/** A small TTL cache: AK/SK and project look-ups sit on every request's path. */
-class TtlCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly max = 10_000,
-  ) {}
-  get(key: string, now: number): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.until < now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.value;
-  }
-  set(key: string, value: V, now: number): void {
-    if (this.entries.size >= this.max) this.entries.clear();
-    this.entries.set(key, { value, until: now + this.ttlMs });
-  }
+  /** Ceiling on the hits, and apart on the misses, each cache keeps. */
+  cacheMax?: number;
 }
 
 const unauthenticated = () => apiError('EndPoint.0003');
@@ -43,9 +24,9 @@ const unauthenticated = () => apiError('EndPoint.0003');
  * secrets never reach a log or an error message.
  */
 export class Authenticator {
-  private readonly keys: TtlCache<AccessKeyRecord | null>;
-  private readonly projects: TtlCache<ProjectRow | null>;
-  private readonly users: TtlCache<Omit<Principal, 'scopeProjectId' | 'method'> | null>;
+  private readonly keys: LookupCache<AccessKeyRecord>;
+  private readonly projects: LookupCache<ProjectRow>;
+  private readonly users: LookupCache<Omit<Principal, 'scopeProjectId' | 'method'>>;
 
   constructor(
     private readonly repo: IdentityRepository,
@@ -53,9 +34,10 @@ export class Authenticator {
     private readonly clock: Clock,
     private readonly opts: AuthenticatorOptions,
   ) {
-    this.keys = new TtlCache(opts.cacheTtlMs ?? 5000);
-    this.projects = new TtlCache(opts.cacheTtlMs ?? 5000);
-    this.users = new TtlCache(opts.cacheTtlMs ?? 5000);
+    const ttl = opts.cacheTtlMs ?? 5000;
+    this.keys = new LookupCache(ttl, opts.cacheMax);
+    this.projects = new LookupCache(ttl, opts.cacheMax);
+    this.users = new LookupCache(ttl, opts.cacheMax);
   }
 
   async authenticate(req: SignedRequest): Promise<Principal> {
@@ -104,36 +86,23 @@ export class Authenticator {
     if (!claims) throw unauthenticated();
     // The token proves who signed in; the user must still exist (a deleted user's
     // tokens stop working within the cache lifetime).
-    let user = this.users.get(claims.u, now);
-    if (user === undefined) {
+    const user = await this.users.through(claims.u, now, async () => {
       const row = await this.repo.findUserById(claims.u);
       const domain = row ? await this.repo.findDomainById(row.domain_id) : undefined;
-      user =
-        row && domain
-          ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name }
-          : null;
-      this.users.set(claims.u, user, now);
-    }
+      return row && domain
+        ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name }
+        : undefined;
+    });
     if (!user || user.domainId !== claims.d) throw unauthenticated();
     return { ...user, scopeProjectId: claims.p, method: 'token' };
   }
 
-  private async accessKey(ak: string): Promise<AccessKeyRecord | undefined> {
-    const now = this.clock.now();
-    const cached = this.keys.get(ak, now);
-    if (cached !== undefined) return cached ?? undefined;
-    const found = (await this.repo.findAccessKey(ak)) ?? null;
-    this.keys.set(ak, found, now);
-    return found ?? undefined;
+  private accessKey(ak: string): Promise<AccessKeyRecord | undefined> {
+    return this.keys.through(ak, this.clock.now(), () => this.repo.findAccessKey(ak));
   }
 
-  private async project(id: string): Promise<ProjectRow | undefined> {
-    const now = this.clock.now();
-    const cached = this.projects.get(id, now);
-    if (cached !== undefined) return cached ?? undefined;
-    const found = (await this.repo.findProject(id)) ?? null;
-    this.projects.set(id, found, now);
-    return found ?? undefined;
+  private project(id: string): Promise<ProjectRow | undefined> {
+    return this.projects.through(id, this.clock.now(), () => this.repo.findProject(id));
   }
 }
 

@@ -34,9 +34,19 @@ function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * Bounds on what a client may declare, so an anonymous request costs little:
+ * the official signers sign a handful of headers and use 20-character AKs.
+ */
+export const MAX_AUTHORIZATION_LENGTH = 4096;
+export const MAX_SIGNED_HEADERS = 64;
+const ACCESS_KEY = /^[A-Za-z0-9]{1,128}$/;
+/** An HTTP header name (RFC 9110 token), lower case as SignedHeaders lists it. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
 /** Parses `ALG Access=…, SignedHeaders=…, Signature=…` (or `Credential=` for V11). */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
-  if (!header) return undefined;
+  if (!header || header.length > MAX_AUTHORIZATION_LENGTH) return undefined;
   const space = header.indexOf(' ');
   if (space < 0) return undefined;
   const algorithm = header.slice(0, space);
@@ -45,23 +55,30 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   for (const part of header.slice(space + 1).split(',')) {
     const eq = part.indexOf('=');
     if (eq < 0) return undefined;
-    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    const name = part.slice(0, eq).trim();
+    // A field given twice could mean one thing to us and another to a proxy that logged it.
+    if (fields.has(name)) return undefined;
+    fields.set(name, part.slice(eq + 1).trim());
   }
   const signedHeaders = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
   if (!signedHeaders || !signature || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
   const headers = signedHeaders.split(';').map((h) => h.toLowerCase());
-  if (headers.some((h) => h === '')) return undefined;
+  if (headers.length > MAX_SIGNED_HEADERS || new Set(headers).size !== headers.length) return undefined;
+  if (!headers.every((h) => HEADER_NAME.test(h))) return undefined;
   if (algorithm === 'SDK-HMAC-SHA256') {
     const accessKey = fields.get('Access');
-    if (!accessKey) return undefined;
+    if (!accessKey || !ACCESS_KEY.test(accessKey)) return undefined;
     return { algorithm, accessKey, signedHeaders: headers, signature };
   }
   const credential = fields.get('Credential') ?? '';
   const slash = credential.indexOf('/');
+  const accessKey = credential.slice(0, slash);
   const scope = credential.slice(slash + 1);
-  if (slash <= 0 || !/^\d{8}\/[^/]+\/[^/]+$/.test(scope)) return undefined;
-  return { algorithm, accessKey: credential.slice(0, slash), signedHeaders: headers, signature, scope };
+  if (slash <= 0 || !ACCESS_KEY.test(accessKey) || !/^\d{8}\/[^/]{1,64}\/[^/]{1,64}$/.test(scope)) {
+    return undefined;
+  }
+  return { algorithm, accessKey, signedHeaders: headers, signature, scope };
 }
 
 const UNRESERVED = /[A-Za-z0-9\-_.~]/;
@@ -135,10 +152,34 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return (Array.isArray(v) ? v.join(',') : v).trim();
 }
 
-export function payloadHash(headers: IncomingHttpHeaders, body: Buffer | undefined): string {
-  const declared = headerValue(headers, 'x-sdk-content-sha256');
-  if (declared) return declared;
-  return body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const CONTENT_SHA256 = 'x-sdk-content-sha256';
+
+export type PayloadHashResult = { ok: true; hash: string } | { ok: false; reason: string };
+
+/**
+ * The last line of the canonical request. It always stands for the bytes that
+ * arrived: a client's `X-Sdk-Content-Sha256` is believed only when the client
+ * signed it, and then only as the literal `UNSIGNED-PAYLOAD` (the official
+ * signers' choice for non-JSON content types) or as the hash of this very body.
+ * An unsigned declaration could be added to any captured request to keep its
+ * signature valid over another body, so it is refused rather than ignored.
+ */
+export function payloadHash(
+  headers: IncomingHttpHeaders,
+  body: Buffer | undefined,
+  signedHeaders: readonly string[],
+): PayloadHashResult {
+  const actual = body && body.length > 0 ? sha256Hex(body) : EMPTY_SHA256;
+  const declared = headerValue(headers, CONTENT_SHA256);
+  if (declared === undefined) return { ok: true, hash: actual };
+  if (!signedHeaders.includes(CONTENT_SHA256)) {
+    return { ok: false, reason: 'X-Sdk-Content-Sha256 is not signed' };
+  }
+  if (declared === UNSIGNED_PAYLOAD) return { ok: true, hash: UNSIGNED_PAYLOAD };
+  // The client signed the spelling it declared; any letter case of the real hash names this body.
+  if (declared.toLowerCase() === actual) return { ok: true, hash: declared };
+  return { ok: false, reason: 'X-Sdk-Content-Sha256 does not match the body' };
 }
 
 export interface CanonicalParts {
@@ -189,12 +230,29 @@ export function hmacHex(key: string, data: string): string {
   return createHmac('sha256', key).update(data).digest('hex');
 }
 
-/** `20240102T030405Z` → epoch ms, or undefined when malformed. */
+/** `20240102T030405Z` → epoch ms, or undefined when malformed or not a real calendar time. */
 export function parseSdkDate(value: string | undefined): number | undefined {
   const m = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
   if (!m) return undefined;
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return Number.isNaN(ms) ? undefined : ms;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls month 13 or day 32 over; one instant must have one spelling.
+  const d = new Date(ms);
+  const exact =
+    d.getUTCFullYear() === year &&
+    d.getUTCMonth() === month - 1 &&
+    d.getUTCDate() === day &&
+    d.getUTCHours() === hour &&
+    d.getUTCMinutes() === minute &&
+    d.getUTCSeconds() === second;
+  return exact ? ms : undefined;
 }
 
 function sameHex(a: string, b: string): boolean {
@@ -226,7 +284,8 @@ export function verifySignature(
   const q = req.rawUrl.indexOf('?');
   const path = q < 0 ? req.rawUrl : req.rawUrl.slice(0, q);
   const query = canonicalQuery(q < 0 ? '' : req.rawUrl.slice(q + 1));
-  const hash = payloadHash(req.headers, req.body);
+  const payload = payloadHash(req.headers, req.body, auth.signedHeaders);
+  if (!payload.ok) return payload;
   const key = signingKey(auth.algorithm, auth.accessKey, secretKey, auth.scope);
   for (const canonicalUri of canonicalUriCandidates(path)) {
     const cr = canonicalRequest({
@@ -235,7 +294,7 @@ export function verifySignature(
       canonicalQuery: query,
       headers: req.headers,
       signedHeaders: auth.signedHeaders,
-      payloadHash: hash,
+      payloadHash: payload.hash,
     });
     if (cr === undefined) return { ok: false, reason: 'a signed header is missing' };
     const expected = hmacHex(key, stringToSign(auth.algorithm, sdkDate, cr, auth.scope));

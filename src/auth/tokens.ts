@@ -47,17 +47,45 @@ export class TokenCodec {
   verify(token: string, now: number): TokenClaims | undefined {
     if (!token.startsWith(PREFIX) || token.length > 2048) return undefined;
     const [payload, sig, ...rest] = token.slice(PREFIX.length).split('.');
-    if (!payload || !sig || rest.length > 0) return undefined;
-    const given = Buffer.from(sig, 'base64url');
+    if (payload === undefined || sig === undefined || rest.length > 0) return undefined;
+    const given = decodeBase64Url(sig);
     const expected = mac(this.secret, payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let claims: TokenClaims;
+    if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const json = decodeBase64Url(payload);
+    if (!json) return undefined;
+    let claims: unknown;
     try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
+      claims = JSON.parse(json.toString('utf8'));
     } catch {
       return undefined;
     }
-    if (typeof claims.e !== 'number' || claims.e <= now) return undefined;
+    if (!isClaims(claims) || claims.e <= now) return undefined;
     return claims;
   }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Unpadded base64url in its one canonical spelling, or undefined. Node's own
+ * decoder skips '=', whitespace and foreign characters, takes '+' and '/', and
+ * ignores the unused low bits of the last character, so many strings decode to
+ * the same bytes; re-encoding and comparing leaves exactly one.
+ */
+export function decodeBase64Url(text: string): Buffer | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+function isClaims(v: unknown): v is TokenClaims {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    typeof c.u === 'string' &&
+    typeof c.d === 'string' &&
+    (c.p === null || typeof c.p === 'string') &&
+    typeof c.i === 'number' &&
+    typeof c.e === 'number'
+  );
 }

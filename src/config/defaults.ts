@@ -11,6 +11,13 @@ export function defaultConfig(): Config {
     body_limit: 1024 * 1024,
     token_ttl_seconds: 24 * 3600,
     signature_max_skew_seconds: 15 * 60,
+    // IAM's login policy defaults: 5 failures within 15 minutes lock the user for 15 minutes.
+    login_lockout: {
+      max_failures: 5,
+      window_seconds: 15 * 60,
+      lockout_seconds: 15 * 60,
+      max_failures_per_address: 20,
+    },
     demo_account: true,
     lifecycle: {
       endpoint_service_create: 1000,

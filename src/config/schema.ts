@@ -130,6 +130,16 @@ export const ConfigSchema = Type.Object(
     body_limit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
     token_ttl_seconds: Type.Integer({ minimum: 60, maximum: 30 * 86400 }),
     signature_max_skew_seconds: Type.Integer({ minimum: 1, maximum: 86400 }),
+    /** Failed password logins: per-user lock and per-address limit, counted in each node's memory. */
+    login_lockout: Type.Object(
+      {
+        max_failures: Type.Integer({ minimum: 1, maximum: 1000 }),
+        window_seconds: Type.Integer({ minimum: 1, maximum: 86400 }),
+        lockout_seconds: Type.Integer({ minimum: 1, maximum: 86400 }),
+        max_failures_per_address: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
     /** Create the demo account on first start when the store has no account yet. */
     demo_account: Type.Boolean(),
     lifecycle: Type.Object(

@@ -1,4 +1,5 @@
 import { dummyPasswordHash, verifyPassword } from '../auth/password.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { TokenCodec } from '../auth/tokens.ts';
 import type { Clock } from '../context/clock.ts';
 import { apiError } from '../errors/api-error.ts';
@@ -25,18 +26,30 @@ export interface IssuedToken {
   project: ProjectRow | null;
 }
 
+export interface LoginDeps {
+  repo: IdentityRepository;
+  tokens: TokenCodec;
+  clock: Clock;
+  ttlSeconds: number;
+  throttle: LoginThrottle;
+}
+
+/** IAM's answer to a locked user; the same for a user that does not exist. */
+export const LOCKED_MESSAGE = 'The account is locked.';
+export const ADDRESS_LOCKED_MESSAGE = 'Too many failed logins from this client address. Try again later.';
+
 /**
  * Keystone's password method. Every failure is the same 401 and costs the same
  * scrypt work, so neither the message nor the timing says whether the account,
- * the user or the password was wrong.
+ * the user or the password was wrong. Failed attempts are counted per user and
+ * per client address (`throttle`); a locked login is refused before any scrypt.
  */
 export async function loginWithPassword(
-  repo: IdentityRepository,
-  tokens: TokenCodec,
-  clock: Clock,
-  ttlSeconds: number,
+  deps: LoginDeps,
   input: PasswordLogin,
+  clientAddress: string,
 ): Promise<IssuedToken> {
+  const { repo, tokens, clock, ttlSeconds } = deps;
   const fail = () => apiError('EndPoint.0003');
   let user: UserRow | undefined;
   let domain: DomainRow | undefined;
@@ -53,9 +66,24 @@ export async function loginWithPassword(
     user =
       domain && input.userName !== undefined ? await repo.findUser(domain.id, input.userName) : undefined;
   }
-  const hash = user?.password_hash ?? (await dummyPasswordHash());
-  const good = await verifyPassword(input.password, hash);
-  if (!good || !user || !domain || user.password_hash === null) throw fail();
+
+  const attempt = deps.throttle.begin(lockoutKey(input, domain, user), clientAddress);
+  if (attempt === 'user-locked') throw apiError('EndPoint.0003', LOCKED_MESSAGE);
+  if (attempt === 'address-locked') throw apiError('EndPoint.0003', ADDRESS_LOCKED_MESSAGE);
+  let good: boolean;
+  try {
+    const hash = user?.password_hash ?? (await dummyPasswordHash());
+    good = (await verifyPassword(input.password, hash)) && !!user && !!domain && user.password_hash !== null;
+  } catch (err) {
+    attempt.abandoned();
+    throw err;
+  }
+  if (!good || !user || !domain) {
+    attempt.failed();
+    throw fail();
+  }
+  // The password was right: a scope the user cannot have is an error, not a guess.
+  attempt.succeeded();
 
   let project: ProjectRow | null = null;
   const scope = input.scope;
@@ -76,4 +104,17 @@ export async function loginWithPassword(
   const expiresAt = issuedAt + ttlSeconds * 1000;
   const token = tokens.issue({ u: user.id, d: domain.id, p: project?.id ?? null, i: issuedAt, e: expiresAt });
   return { token, issuedAt, expiresAt, user, domain, project };
+}
+
+/**
+ * The name failures are counted under: the account and user name, whichever way
+ * the request spelled them. A user or account that does not exist gets a key of
+ * the same kind, so a lockout says nothing about who exists; an existing user
+ * named by id shares its name's key, so changing spelling buys no extra guesses.
+ */
+function lockoutKey(input: PasswordLogin, domain: DomainRow | undefined, user: UserRow | undefined): string {
+  if (user && domain) return JSON.stringify(['user', domain.id, user.name]);
+  if (input.userId !== undefined) return JSON.stringify(['user-id', input.userId]);
+  if (domain) return JSON.stringify(['user', domain.id, input.userName ?? '']);
+  return JSON.stringify(['account', input.domainId ?? '', input.domainName ?? '', input.userName ?? '']);
 }

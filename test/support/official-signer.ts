@@ -12,6 +12,8 @@ export interface OfficialSignInput {
   path: string;
   query?: Record<string, string | number | boolean>;
   body?: unknown;
+  /** Default `application/json`; any other makes the SDK sign `UNSIGNED-PAYLOAD`. */
+  contentType?: string;
   ak: string;
   sk: string;
   projectId?: string;
@@ -30,7 +32,7 @@ export async function officialSign(input: OfficialSignInput): Promise<SignedWire
   const req = new HttpRequestBuilder()
     .withEndpoint(input.endpoint)
     .withUrl(input.path)
-    .withHeaders({ 'content-type': 'application/json' })
+    .withHeaders({ 'content-type': input.contentType ?? 'application/json' })
     .withMethod(input.method)
     .withPathParams({})
     .withData(input.body)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Config } from '../../src/config/schema.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { systemClock } from '../../src/context/clock.ts';
+import { systemClock, type Clock } from '../../src/context/clock.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import type { VpcepChange, VpcepDeps } from '../../src/vpcep/deps.ts';
 import { freshDatabase, type TestDialect } from './db.ts';
@@ -57,6 +57,8 @@ const ACCOUNTS = {
 export interface TestServerOptions {
   dialect?: TestDialect;
   overrides?: Partial<Config>;
+  /** The server's time source (default: the system clock), for tests that move time. */
+  clock?: Clock;
   /** Extra per-account configuration (e.g. VPCs), merged into the two accounts. */
   accountExtras?: {
     provider?: Partial<Config['accounts'][number]>;
@@ -130,7 +132,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const config = testConfig(db.url, opts);
   let running: Running;
   try {
-    running = await startServer(config);
+    running = await startServer(config, opts.clock ? { clock: opts.clock } : {});
   } catch (err) {
     await db.drop();
     throw err;

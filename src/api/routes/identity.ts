@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
+import { LoginThrottle } from '../../auth/login-throttle.ts';
 import { formatKeystoneTime } from '../../context/clock.ts';
 import { apiError } from '../../errors/api-error.ts';
 import { loginWithPassword, type PasswordLogin } from '../../identity/login.ts';
@@ -127,6 +128,14 @@ const ProjectsQuery = Type.Object({
 
 export function registerIdentityRoutes(app: App, services: AppServices): void {
   const { identity, tokens, clock, config } = services;
+  // One per API process: failed logins are counted in this node's memory (docs/authentication.md).
+  const login = {
+    repo: identity,
+    tokens,
+    clock,
+    ttlSeconds: config.token_ttl_seconds,
+    throttle: new LoginThrottle(config.login_lockout, clock),
+  };
 
   app.post(
     '/v3/auth/tokens',
@@ -140,12 +149,11 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
       },
     },
     async (request, reply) => {
+      // The socket's peer: X-Forwarded-For is the client's to write, so it is not believed.
       const issued = await loginWithPassword(
-        identity,
-        tokens,
-        clock,
-        config.token_ttl_seconds,
+        login,
         toLogin(request.body),
+        request.socket.remoteAddress ?? '',
       );
       const domainRef = { id: issued.domain.id, name: issued.domain.name };
       const base = baseUrl(request);

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Clock } from '../../src/context/clock.ts';
+import { testDialects, type TestDialect } from '../support/db.ts';
+import { rawRequest, type RawResponse } from '../support/http.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// Failed-login limiting on POST /v3/auth/tokens, black-box: the real server, real
+// scrypt, and a clock the test moves to let locks expire.
+
+const LOCKED = 'The account is locked.';
+const ADDRESS_LOCKED = 'Too many failed logins from this client address. Try again later.';
+
+/** The system clock plus an offset the test can move forward. */
+function movableClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) };
+}
+
+type Identity = { name: string; domain: Record<string, string> } | { id: string };
+
+function login(server: TestServer, who: Identity, password: string, localAddress?: string) {
+  const user = 'id' in who ? { id: who.id, password } : { name: who.name, password, domain: who.domain };
+  return rawRequest({
+    method: 'POST',
+    url: `${server.url}/v3/auth/tokens`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user } } } }),
+    ...(localAddress ? { localAddress } : {}),
+  });
+}
+
+function assertRefused(res: RawResponse, message?: string): void {
+  assert.equal(res.status, 401, res.text);
+  const body = res.json as Record<string, string>;
+  assert.deepEqual(Object.keys(body).sort(), ['error_code', 'error_msg', 'request_id']);
+  assert.equal(body.error_code, 'EndPoint.0003');
+  if (message !== undefined) assert.equal(body.error_msg, message);
+  else assert.notEqual(body.error_msg, LOCKED);
+  assert.equal(res.headers['x-subject-token'], undefined);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(run: () => Promise<RawResponse>, check: (res: RawResponse) => void): Promise<number> {
+  const start = process.hrtime.bigint();
+  const res = await run();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  check(res);
+  return ms;
+}
+
+/** A server with IAM's per-user policy and the given per-address limit. */
+function lockoutServer(dialect: TestDialect, clock: Clock, perAddress: number): Promise<TestServer> {
+  const policy = { max_failures: 5, window_seconds: 900, lockout_seconds: 900 };
+  return startTestServer({
+    dialect,
+    clock,
+    overrides: { login_lockout: { ...policy, max_failures_per_address: perAddress } },
+  });
+}
+
+for (const dialect of testDialects()) {
+  describe(`failed-login lockout per user (${dialect})`, () => {
+    let server: TestServer;
+    const clock = movableClock();
+    before(async () => {
+      server = await lockoutServer(dialect, clock, 1000);
+    });
+    after(async () => server.close());
+
+    const provider = () => ({ name: server.provider.user, domain: { name: server.provider.domainName } });
+    const consumer = () => ({ name: server.consumer.user, domain: { name: server.consumer.domainName } });
+
+    test('five failures lock the user: the right password is refused until the lock expires', async () => {
+      for (let i = 0; i < 5; i++) assertRefused(await login(server, provider(), `wrong-${i}`));
+      assertRefused(await login(server, provider(), server.provider.password), LOCKED);
+      // The same user spelled with the account id, and by user id, is the same lock.
+      assertRefused(
+        await login(
+          server,
+          { name: server.provider.user, domain: { id: server.provider.domainId } },
+          server.provider.password,
+        ),
+        LOCKED,
+      );
+      // Another user is not affected.
+      assert.equal((await login(server, consumer(), server.consumer.password)).status, 201);
+
+      clock.advance(899_000);
+      assertRefused(await login(server, provider(), server.provider.password), LOCKED);
+      clock.advance(2000);
+      const res = await login(server, provider(), server.provider.password);
+      assert.equal(res.status, 201, res.text);
+      const userId = (res.json as { token: { user: { id: string } } }).token.user.id;
+
+      // Failures by user id count for the user's name too.
+      for (let i = 0; i < 5; i++) assertRefused(await login(server, { id: userId }, `wrong-${i}`));
+      assertRefused(await login(server, provider(), server.provider.password), LOCKED);
+      clock.advance(901_000);
+      assert.equal((await login(server, { id: userId }, server.provider.password)).status, 201);
+    });
+
+    test('a successful login forgets the failures before it', async () => {
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 4; i++) assertRefused(await login(server, consumer(), `wrong-${i}`));
+        const res = await login(server, consumer(), server.consumer.password);
+        assert.equal(res.status, 201, res.text);
+      }
+    });
+
+    test('failures older than the window are forgotten', async () => {
+      for (let i = 0; i < 4; i++) assertRefused(await login(server, consumer(), `wrong-${i}`));
+      clock.advance(900_000);
+      for (let i = 0; i < 4; i++) assertRefused(await login(server, consumer(), `wrong-${i}`));
+      assert.equal((await login(server, consumer(), server.consumer.password)).status, 201);
+    });
+
+    test('a user or account that does not exist is locked the same way', async () => {
+      const strangers: Identity[] = [
+        { name: 'nobody', domain: { name: server.provider.domainName } },
+        { name: 'admin', domain: { name: 'no-such-account' } },
+        { name: 'admin', domain: { id: '0'.repeat(32) } },
+        { id: 'f'.repeat(32) },
+      ];
+      for (const who of strangers) {
+        const answers: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const res = await login(server, who, `guess-${i}`);
+          assert.equal(res.status, 401);
+          answers.push((res.json as Record<string, string>).error_msg!);
+        }
+        const first = answers[0];
+        assert.deepEqual(answers, [first, first, first, first, first, LOCKED], JSON.stringify(who));
+      }
+    });
+
+    test('parallel guesses cannot all start before the first failure is counted', async () => {
+      const who = { name: 'burst', domain: { name: server.provider.domainName } };
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(server, who, `p-${i}`)));
+      for (const res of answers) assert.equal(res.status, 401);
+      const ran = answers.filter((r) => (r.json as Record<string, string>).error_msg !== LOCKED);
+      assert.ok(ran.length <= 5, `${ran.length} guesses ran scrypt`);
+      assert.ok(ran.length >= 1);
+    });
+
+    test('a locked login is refused without running scrypt', async (t) => {
+      const who = { name: 'timed', domain: { name: server.provider.domainName } };
+      // The cost of one scrypt in this run: failed logins of distinct users, each verified.
+      const verified: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const other = { name: `timed-${i}`, domain: { name: server.provider.domainName } };
+        verified.push(
+          await timed(
+            () => login(server, other, 'x'),
+            (r) => assertRefused(r),
+          ),
+        );
+      }
+      for (let i = 0; i < 5; i++) assertRefused(await login(server, who, 'x'));
+      const locked: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        locked.push(
+          await timed(
+            () => login(server, who, 'x'),
+            (r) => assertRefused(r, LOCKED),
+          ),
+        );
+      }
+      const [v, l] = [median(verified), median(locked)];
+      t.diagnostic(`median locked login ${l.toFixed(2)} ms, median verified login ${v.toFixed(2)} ms`);
+      assert.ok(l * 3 < v, `locked login took ${l.toFixed(1)} ms, a verified one ${v.toFixed(1)} ms`);
+    });
+  });
+
+  describe(`failed-login limit per client address (${dialect})`, () => {
+    let server: TestServer;
+    const clock = movableClock();
+    before(async () => {
+      server = await lockoutServer(dialect, clock, 20);
+    });
+    after(async () => server.close());
+
+    test('twenty failures over many users lock the address, not the users', async () => {
+      const domain = { name: server.provider.domainName };
+      for (let i = 0; i < 20; i++)
+        assertRefused(await login(server, { name: `spray-${i}`, domain }, 'guess'));
+      const right = { name: server.provider.user, domain };
+      assertRefused(await login(server, right, server.provider.password), ADDRESS_LOCKED);
+      // Another client address is unaffected, and so is the user.
+      const elsewhere = await login(server, right, server.provider.password, '127.0.0.2');
+      assert.equal(elsewhere.status, 201, elsewhere.text);
+      // A success from the locked address's neighbour does not unlock it.
+      assertRefused(await login(server, right, server.provider.password), ADDRESS_LOCKED);
+      clock.advance(901_000);
+      const later = await login(server, right, server.provider.password);
+      assert.equal(later.status, 201, later.text);
+    });
+  });
+}
