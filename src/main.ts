@@ -7,17 +7,18 @@ import { parseListen } from './config/load.ts';
 import type { Config, Role } from './config/schema.ts';
 import { systemClock, type Clock } from './context/clock.ts';
 import { IdentityRepository } from './identity/repository.ts';
-import { ensureDemoAccount, seedAccounts, type DemoAccount } from './identity/seed.ts';
+import { ensureDemoAccount, seedAccounts, writeCredentialsFile, type DemoAccount } from './identity/seed.ts';
 import { renderDataplaneMetrics } from './dataplane/metrics.ts';
 import { hasDataplaneRole, startDataplane, type Dataplane } from './dataplane/runtime.ts';
 import { JobWorker } from './jobs/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { PgChangeFeed } from './store/change-feed.ts';
 import { openStore, type Store } from './store/open.ts';
+import { withSeedingLock } from './store/seeding.ts';
 import { ChangeBus } from './vpcep/change-bus.ts';
 import type { VpcepDeps } from './vpcep/deps.ts';
 import { vpcepJobs } from './vpcep/jobs.ts';
-import { ensurePublicServices } from './vpcep/services/bootstrap.ts';
+import { syncPublicServices } from './vpcep/services/bootstrap.ts';
 
 export interface StartOptions {
   clock?: Clock;
@@ -32,6 +33,8 @@ export interface Running {
   store: Store;
   /** `http://host:port` the HTTP server listens on. */
   url: string;
+  /** `http://host:port/metrics`: on the HTTP server, or on `metrics.listen` when configured. */
+  metricsUrl: string;
   roles: readonly Role[];
   demo: DemoAccount | undefined;
   changes: ChangeBus;
@@ -50,13 +53,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const roles = config.roles;
   const logger = opts.logger ?? false;
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, {
+    poolSize: config.postgres.pool_size,
+    jobsPoolSize: config.postgres.jobs_pool_size,
+    statementTimeoutMs: config.postgres.statement_timeout_ms,
+    lockTimeoutMs: config.postgres.lock_timeout_ms,
+  });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
   };
   try {
-    const metrics = new Metrics();
+    const metrics = new Metrics({ ownListener: config.metrics.listen !== undefined });
     const changes = new ChangeBus();
     // Nodes sharing PostgreSQL tell each other about changes; SQLite is one node's.
     let dataplane: Dataplane | undefined;
@@ -90,17 +98,28 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     let demo: DemoAccount | undefined;
     let app: App | FastifyInstance;
     if (roles.includes('api')) {
+      // All of it under one lock, so nodes starting together on one database neither
+      // race to insert the same rows nor both find the store empty (two demo accounts).
+      const seeded = await withSeedingLock(store.db, store.dialect, async (trx) => {
+        const tokenSecret = await new IdentityRepository(trx).ensureSetting(
+          'token_secret',
+          TokenCodec.newSecret(),
+        );
+        await seedAccounts(trx, config.accounts, config.region, clock);
+        const demo =
+          config.demo_account && config.accounts.length === 0
+            ? await ensureDemoAccount(trx, config.region, clock, store.dataDir)
+            : undefined;
+        return { tokenSecret, demo, publicServices: await syncPublicServices(vpcep, trx) };
+      });
+      demo = seeded.demo;
+      if (demo) writeCredentialsFile(demo);
+      for (const id of seeded.publicServices) vpcep.notifyChange({ kind: 'service', id });
       const identity = new IdentityRepository(store.db);
-      const tokens = new TokenCodec(await identity.ensureSetting('token_secret', TokenCodec.newSecret()));
-      await seedAccounts(store.db, config.accounts, config.region, clock);
-      demo =
-        config.demo_account && config.accounts.length === 0
-          ? await ensureDemoAccount(store.db, config.region, clock, store.dataDir)
-          : undefined;
+      const tokens = new TokenCodec(seeded.tokenSecret);
       const authenticator = new Authenticator(identity, tokens, clock, {
         maxSkewMs: config.signature_max_skew_seconds * 1000,
       });
-      await ensurePublicServices(vpcep);
       app = await buildApp(
         { config, store, clock, identity, authenticator, tokens, vpcep },
         { logger, metrics },
@@ -110,6 +129,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
     closers.push(() => app.close());
     logTo.current = app.log;
+    for (const w of store.warnings) app.log.warn({ path: w.path }, w.message);
 
     // The data plane starts before the API listens, so what the store already
     // says carries traffic by the time the first request can change it.
@@ -135,12 +155,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (roles.includes('jobs')) {
       const registry = vpcepJobs(vpcep);
       const worker = new JobWorker({
-        db: store.db,
+        // Its own pool on PostgreSQL: jobs blocked on locks leave the API its connections.
+        db: store.jobsDb,
         dialect: store.dialect,
         clock,
         pollMs: config.jobs.poll_ms,
         leaseMs: config.jobs.lease_ms,
         maxAttempts: config.jobs.max_attempts,
+        handlerTimeoutMs: config.jobs.handler_timeout_ms,
         handlers: registry.handlers,
         onGiveUp: registry.onGiveUp,
         log: app.log,
@@ -151,25 +173,40 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       jobs = worker;
     }
 
-    const { host, port } = parseListen(config.listen);
-    await app.listen({ host, port });
-    const address = app.server.address();
-    const boundPort = typeof address === 'object' && address ? address.port : port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    // A node without the API serves nothing but /metrics: on metrics.listen when set.
+    const apiRole = roles.includes('api');
+    const url = await listenOn(app, apiRole ? config.listen : (config.metrics.listen ?? config.listen));
+    let metricsUrl = `${url}/metrics`;
+    if (apiRole && config.metrics.listen !== undefined) {
+      // The series name every tenant's endpoints: operators keep them off the tenant-facing address.
+      const metricsApp = Fastify({ logger });
+      metrics.serve(metricsApp);
+      closers.push(() => metricsApp.close());
+      metricsUrl = `${await listenOn(metricsApp, config.metrics.listen)}/metrics`;
+    }
     jobs?.start();
     if (demo && opts.announce) opts.announce(describeDemo(demo, url, config.region));
-    return { app, store, url, roles, demo, changes, jobs, dataplane, metrics, close: closeAll };
+    return { app, store, url, metricsUrl, roles, demo, changes, jobs, dataplane, metrics, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
   }
 }
 
+/** Listens on `listen` (HOST:PORT) and returns the `http://host:port` it is bound to. */
+async function listenOn(app: FastifyInstance, listen: string): Promise<string> {
+  const { host, port } = parseListen(listen);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
 /** The HTTP server of a node without the API role: metrics only. */
 function buildMetricsApp(metrics: Metrics, logger: FastifyServerOptions['logger']): FastifyInstance {
   const app = Fastify({ logger });
   metrics.instrument(app);
-  metrics.route(app);
+  metrics.serve(app);
   return app;
 }
 

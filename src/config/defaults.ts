@@ -26,7 +26,11 @@ export function defaultConfig(): Config {
       endpoint_delete: 1000,
     },
     quotas: { endpoint_service: 20, endpoint: 50 },
-    jobs: { poll_ms: 200, lease_ms: 30_000, max_attempts: 10 },
+    // A handler gets a third of the lease: abandoned well before another node could claim its job.
+    jobs: { poll_ms: 200, lease_ms: 30_000, max_attempts: 10, handler_timeout_ms: 10_000 },
+    postgres: { pool_size: 10, jobs_pool_size: 2, statement_timeout_ms: 30_000, lock_timeout_ms: 10_000 },
+    // Unset: /metrics is served on the API listener.
+    metrics: {},
     limits: { endpoint_whitelist: 20, port_mappings: 200, permissions: 500 },
     roles: ['api', 'jobs', 'dataplane', 'dns'],
     dataplane: {

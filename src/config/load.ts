@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
+import { redactUrls } from '../store/redact.ts';
 import { parseCidr } from '../vpc/cidr.ts';
 import { defaultConfig } from './defaults.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
-    super(message);
+    // The message may quote the file or a value, and a database URL in either holds a password.
+    super(redactUrls(message));
     this.name = 'ConfigError';
   }
 }
@@ -81,6 +83,18 @@ function isIpv4Cidr(value: string): boolean {
   return parsed.ok || parsed.problem === 'host-bits';
 }
 
+function checkDatabaseUrl(url: string): void {
+  const problem = `config key 'database' must be sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB, got '${url}'`;
+  if (url.startsWith('sqlite:')) return;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(problem);
+  // The driver would fail later with an error that carries the whole URL in a field.
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`${problem} (not a valid URL)`);
+  }
+}
+
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   let merged: unknown = defaultConfig();
@@ -91,6 +105,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (env.VPCEP_DATABASE_URL) fromEnv.database = env.VPCEP_DATABASE_URL;
   if (env.VPCEP_ROLES) fromEnv.roles = parseRoles(env.VPCEP_ROLES);
   if (env.VPCEP_DNS_LISTEN) fromEnv.dns = { listen: env.VPCEP_DNS_LISTEN };
+  if (env.VPCEP_METRICS_LISTEN) fromEnv.metrics = { listen: env.VPCEP_METRICS_LISTEN };
   merged = merge(merged, fromEnv);
   if (opts.overrides) merged = merge(merged, opts.overrides);
   if (!validate(merged)) {
@@ -106,10 +121,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       );
     }
   });
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(merged.database)) {
-    throw new ConfigError(
-      `config key 'database' must be sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB, got '${merged.database}'`,
-    );
-  }
+  checkDatabaseUrl(merged.database);
+  if (merged.metrics.listen !== undefined) parseListen(merged.metrics.listen, 'metrics.listen');
   return merged;
 }

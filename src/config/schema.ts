@@ -163,6 +163,36 @@ export const ConfigSchema = Type.Object(
         poll_ms: Type.Integer({ minimum: 10, maximum: 60_000 }),
         lease_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
         max_attempts: Type.Integer({ minimum: 1, maximum: 1000 }),
+        /**
+         * A handler still running after this long is abandoned: its transaction rolls back,
+         * its connection is released and the job is retried like any failure. Optional in
+         * the type so callers that set the other keys need not repeat it; the defaults fill it.
+         */
+        handler_timeout_ms: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** PostgreSQL only (SQLite has one connection and no server-side timeouts). */
+    postgres: Type.Object(
+      {
+        /** Connections of the API (and start-up) pool. */
+        pool_size: Type.Integer({ minimum: 1, maximum: 1000 }),
+        /** Connections of the job worker's own pool, so jobs can never take the API's. */
+        jobs_pool_size: Type.Integer({ minimum: 1, maximum: 1000 }),
+        /** Server-side limit of one statement, ms; 0 disables it. */
+        statement_timeout_ms: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
+        /** Server-side limit of a wait for a lock, ms; 0 disables it. */
+        lock_timeout_ms: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    metrics: Type.Object(
+      {
+        /**
+         * HOST:PORT of a listener of its own for GET /metrics; the API listener then no
+         * longer serves it. The series name every tenant's endpoints: operator data.
+         */
+        listen: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false },
     ),

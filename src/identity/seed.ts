@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { AccountConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { hexId } from '../context/ids.ts';
+import { CREDENTIALS_FILE } from '../store/file-modes.ts';
 import type { Database } from '../store/schema.ts';
+import { inTransaction } from '../store/seeding.ts';
 import { seedVpc } from '../vpc/seed.ts';
 
 // Accounts declared in the configuration are created or brought up to date at
@@ -115,6 +117,11 @@ async function upsertUsers(db: Kysely<Database>, domainId: string, account: Acco
   }
 }
 
+/**
+ * Creates or updates `accounts`, each in a transaction of its own, or all in
+ * `db` when it is a transaction (start-up passes the one that holds the seeding
+ * lock, see store/seeding.ts).
+ */
 export async function seedAccounts(
   db: Kysely<Database>,
   accounts: AccountConfig[],
@@ -122,7 +129,7 @@ export async function seedAccounts(
   clock: Clock,
 ): Promise<void> {
   for (const account of accounts) {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const now = clock.now();
       const domainId = await upsertDomain(trx, account, now);
       const projects = await upsertProjects(trx, domainId, account, region, now);
@@ -163,7 +170,10 @@ function randomString(alphabet: string, length: number): string {
 
 /**
  * The first start of an empty store gets one ready-to-use account, handed out
- * the way the console does: the keys in a credentials.csv beside the database.
+ * the way the console does: the keys in a credentials.csv beside the database,
+ * which writeCredentialsFile() writes once the account is committed. Run it
+ * under the seeding lock, or two nodes starting together may both find the
+ * store empty.
  */
 export async function ensureDemoAccount(
   db: Kysely<Database>,
@@ -181,7 +191,7 @@ export async function ensureDemoAccount(
     projectName: region,
     ak: randomString(AK_ALPHABET, 20),
     sk: randomString(AK_ALPHABET + 'abcdefghijklmnopqrstuvwxyz', 40),
-    credentialsFile: dataDir ? join(dataDir, 'credentials.csv') : undefined,
+    credentialsFile: dataDir ? join(dataDir, CREDENTIALS_FILE) : undefined,
   };
   await seedAccounts(
     db,
@@ -197,14 +207,20 @@ export async function ensureDemoAccount(
     region,
     clock,
   );
-  if (demo.credentialsFile) {
-    writeFileSync(
-      demo.credentialsFile,
-      `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`,
-      {
-        mode: 0o600,
-      },
-    );
-  }
   return demo;
+}
+
+/** Hands the demo keys out in credentials.csv, readable by the owner only. */
+export function writeCredentialsFile(demo: DemoAccount): void {
+  if (!demo.credentialsFile) return;
+  const text = `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`;
+  const fd = openSync(demo.credentialsFile, 'w', 0o600);
+  try {
+    // The mode of open() applies only to a new file; one left from an earlier store is
+    // made private before the keys go in.
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -6,10 +6,12 @@ import type { DialectName } from '../store/open.ts';
 import type { Database } from '../store/schema.ts';
 import { retryDelay } from './backoff.ts';
 import { claimDueJobs, deleteClaimed, releaseClaimed, type ClaimToken, type JobRow } from './claim.ts';
+import { withDeadline } from './deadline.ts';
 import type { ClaimedJob, GiveUpHandler, JobHandler, JobLogger } from './types.ts';
 
 const DEFAULT_BATCH_SIZE = 10;
 const DEFAULT_BACKOFF_BASE_MS = 1000;
+const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
 /**
  * How long a job of a kind this process has no handler for is parked. During a
  * rolling upgrade an old process may claim a new kind; parking (with the
@@ -29,6 +31,12 @@ export interface JobWorkerOptions {
   leaseMs: number;
   /** Default attempts for jobs enqueued without their own maxAttempts. */
   maxAttempts: number;
+  /**
+   * How long a handler (or give-up handler) may run before it is abandoned: its
+   * transaction rolls back, its connection is released, and the job is retried
+   * with backoff like any failure (default 10 s; see deadline.ts).
+   */
+  handlerTimeoutMs?: number | undefined;
   /** Unique per process; the default combines host, pid and random bytes. */
   workerId?: string;
   /** Jobs claimed (and run concurrently) per poll. */
@@ -68,7 +76,8 @@ function messageOf(err: unknown): string {
  * There is therefore no heartbeat. The lease is also how jobs of a crashed
  * process come back: they are due again once it passes, so a short lease means
  * fast recovery and a long one tolerates slow batches. Keep handlers short: on
- * SQLite a running handler holds the only write lock.
+ * SQLite a running handler holds the only write lock, which is why a handler
+ * past handlerTimeoutMs is abandoned and its transaction rolled back.
  */
 export class JobWorker {
   readonly workerId: string;
@@ -79,6 +88,7 @@ export class JobWorker {
   readonly #leaseMs: number;
   readonly #maxAttempts: number;
   readonly #batchSize: number;
+  readonly #handlerTimeoutMs: number;
   readonly #backoffBaseMs: number;
   readonly #random: () => number;
   readonly #log: JobLogger | undefined;
@@ -101,6 +111,7 @@ export class JobWorker {
       ['leaseMs', opts.leaseMs],
       ['maxAttempts', opts.maxAttempts],
       ['batchSize', opts.batchSize ?? DEFAULT_BATCH_SIZE],
+      ['handlerTimeoutMs', opts.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS],
     ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`JobWorker ${name} must be a positive integer`);
     }
@@ -112,6 +123,7 @@ export class JobWorker {
     this.#leaseMs = opts.leaseMs;
     this.#maxAttempts = opts.maxAttempts;
     this.#batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.#handlerTimeoutMs = opts.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.#backoffBaseMs = opts.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.#random = opts.random ?? Math.random;
     this.#log = opts.log;
@@ -240,7 +252,7 @@ export class JobWorker {
         // Delete first: it fences on our claim and, from here to commit, holds
         // the row so nobody else can claim it even if our lease runs out.
         if (!(await deleteClaimed(trx, token))) throw new LeaseLost();
-        await handler(trx, job);
+        await withDeadline(trx, this.#handlerTimeoutMs, (guarded) => handler(guarded, job));
       });
     } catch (err) {
       // What the rolled-back handler asked for must not happen.
@@ -277,7 +289,8 @@ export class JobWorker {
       try {
         const gaveUp = await this.#db.transaction().execute(async (trx) => {
           if (!(await deleteClaimed(trx, token))) return false;
-          if (onGiveUp) await onGiveUp(trx, job, err);
+          if (onGiveUp)
+            await withDeadline(trx, this.#handlerTimeoutMs, (guarded) => onGiveUp(guarded, job, err));
           return true;
         });
         if (gaveUp) this.#log?.error({ ...ctx, err }, 'job failed too many times; gave up');

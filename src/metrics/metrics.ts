@@ -6,13 +6,23 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+export interface MetricsOptions {
+  /**
+   * /metrics has a listener of its own (config `metrics.listen`): route() then
+   * leaves the API's server without it, and serve() puts it on the other one.
+   */
+  ownListener?: boolean;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly #sources: (() => string)[] = [];
   readonly #requests: Counter<'method' | 'route' | 'status_code'>;
   readonly #latency: Histogram<'method' | 'route'>;
+  readonly #ownListener: boolean;
 
-  constructor() {
+  constructor(opts: MetricsOptions = {}) {
+    this.#ownListener = opts.ownListener === true;
     collectDefaultMetrics({ register: this.registry, prefix: 'vpcep_' });
     this.#requests = new Counter({
       name: 'vpcep_http_requests_total',
@@ -53,8 +63,16 @@ export class Metrics {
     return [own, ...this.#sources.map((s) => s())].map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
   }
 
-  /** GET /metrics, public like the health checks a scraper needs. */
+  /**
+   * GET /metrics on the API's server, public like the health checks a scraper
+   * needs; nothing when metrics have a listener of their own.
+   */
   route(app: FastifyInstance): void {
+    if (!this.#ownListener) this.serve(app);
+  }
+
+  /** GET /metrics on `app` in any case: the server of a node without the API, or the metrics listener. */
+  serve(app: FastifyInstance): void {
     app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', this.contentType);
       return this.render();

@@ -1,25 +1,41 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { redactError, redactUrls } from './redact.ts';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly db: Kysely<Database>;
+  /**
+   * The job worker's handle. On PostgreSQL a pool of its own, so jobs waiting on
+   * locks can never hold every connection the API needs; on SQLite `db` itself
+   * (one connection, which BEGIN IMMEDIATE and the handler timeout keep moving).
+   */
+  readonly jobsDb: Kysely<Database>;
   readonly dialect: DialectName;
   /** Directory of the SQLite file (where credentials.csv goes); undefined for PostgreSQL. */
   readonly dataDir: string | undefined;
+  /** File modes fixed while opening (SQLite): for the caller's log, once it has one. */
+  readonly warnings: readonly ModeWarning[];
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   /** Run pending migrations before returning (the default). */
   migrate?: boolean;
+  /** PostgreSQL: connections of the main pool (default 10). */
   poolSize?: number;
+  /** PostgreSQL: connections of the job worker's pool (default 2). */
+  jobsPoolSize?: number;
+  /** PostgreSQL statement_timeout of every pooled connection, ms; 0 or absent: none. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL lock_timeout of every pooled connection, ms; 0 or absent: none. */
+  lockTimeoutMs?: number;
 }
 
 // int8 (BIGINT, COUNT(*)) arrives from pg as text to protect values beyond 2^53.
@@ -41,7 +57,12 @@ function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => raw.close(),
-    prepare(sqlText: string) {
+    prepare(text: string) {
+      // Kysely opens every transaction with a plain (deferred) BEGIN, which takes the
+      // write lock only at the first write: if another process wrote in between, that
+      // upgrade fails with SQLITE_BUSY at once, mid-transaction, without waiting out
+      // busy_timeout. IMMEDIATE takes the write lock at BEGIN, where busy_timeout waits.
+      const sqlText = text === 'begin' ? 'begin immediate' : text;
       let stmt = cache.get(sqlText);
       if (!stmt) {
         stmt = raw.prepare(sqlText);
@@ -53,10 +74,18 @@ function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
   };
 }
 
-function openSqlite(location: string): { db: Kysely<Database>; dataDir: string | undefined } {
+interface Opened {
+  db: Kysely<Database>;
+  jobsDb: Kysely<Database>;
+  dataDir: string | undefined;
+  warnings: ModeWarning[];
+  destroy(): Promise<void>;
+}
+
+function openSqlite(location: string): Opened {
   const memory = location === ':memory:' || location === '';
   const file = memory ? ':memory:' : resolve(location);
-  if (!memory) mkdirSync(dirname(file), { recursive: true });
+  const warnings = memory ? [] : secureSqliteFiles(file);
   const raw = new SqliteDatabase(file);
   // WAL lets readers proceed while a writer commits; NORMAL sync in WAL mode
   // survives a process crash (the contract we test) at a fraction of FULL's
@@ -66,15 +95,55 @@ function openSqlite(location: string): { db: Kysely<Database>; dataDir: string |
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { db, dataDir: memory ? undefined : dirname(file) };
+  return {
+    db,
+    jobsDb: db,
+    dataDir: memory ? undefined : dirname(file),
+    warnings,
+    destroy: () => db.destroy(),
+  };
 }
 
-function openPostgres(url: string, poolSize: number): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+function postgresPool(url: string, max: number, opts: OpenOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: pgTypes,
+    // Sent at connect; 0 leaves the server's own setting.
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
+  });
   // An idle client losing its connection must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function openPostgres(url: string, opts: OpenOptions): Opened {
+  const db = postgresPool(url, opts.poolSize ?? 10, opts);
+  const jobsDb = postgresPool(url, opts.jobsPoolSize ?? 2, opts);
+  return {
+    db,
+    jobsDb,
+    dataDir: undefined,
+    warnings: [],
+    destroy: async () => {
+      await Promise.all([db.destroy(), jobsDb.destroy()]);
+    },
+  };
+}
+
+/**
+ * Migrations run on a connection of their own without the pools' timeouts: a
+ * migration that rewrites a large table must not be cut off halfway through.
+ */
+async function migratePostgres(url: string): Promise<void> {
+  const db = postgresPool(url, 1, {});
+  try {
+    await migrate(db, 'postgres');
+  } finally {
+    await db.destroy();
+  }
 }
 
 export function dialectOf(url: string): DialectName {
@@ -92,30 +161,41 @@ export async function migrate(db: Kysely<Database>, dialect: DialectName): Promi
   }
 }
 
+/**
+ * Opens (and by default migrates) the store `url` names. A failure is reported
+ * with the URL it concerns, its password replaced by `***`, and without the
+ * driver's extra fields (which may hold the whole URL).
+ */
 export async function openStore(url: string, opts: OpenOptions = {}): Promise<Store> {
-  const dialect = dialectOf(url);
-  let db: Kysely<Database>;
-  let dataDir: string | undefined;
-  if (dialect === 'sqlite') {
-    ({ db, dataDir } = openSqlite(url.slice('sqlite:'.length)));
-  } else {
-    db = openPostgres(url, opts.poolSize ?? 10);
-  }
   try {
-    if (opts.migrate !== false) await migrate(db, dialect);
+    return await openAndMigrate(url, opts);
   } catch (err) {
-    await db.destroy();
+    const clean = redactError(err);
+    throw Object.assign(clean, { message: `cannot open the database ${redactUrls(url)}: ${clean.message}` });
+  }
+}
+
+async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
+  const dialect = dialectOf(url);
+  if (dialect === 'postgres' && opts.migrate !== false) await migratePostgres(url);
+  const opened = dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, opts);
+  try {
+    if (dialect === 'sqlite' && opts.migrate !== false) await migrate(opened.db, dialect);
+  } catch (err) {
+    await opened.destroy();
     throw err;
   }
   let closed = false;
   return {
-    db,
+    db: opened.db,
+    jobsDb: opened.jobsDb,
     dialect,
-    dataDir,
+    dataDir: opened.dataDir,
+    warnings: opened.warnings,
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
+      await opened.destroy();
     },
   };
 }

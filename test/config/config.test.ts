@@ -148,3 +148,69 @@ test('roles and DNS address come from the file, the environment or flags; bad va
     /max_connections_per_endpoint/,
   );
 });
+
+test('operations defaults: handler timeout below the lease, PostgreSQL pools and timeouts, /metrics on the API', () => {
+  const c = loadConfig({ env: {} });
+  assert.equal(c.jobs.handler_timeout_ms, 10_000);
+  assert.ok((c.jobs.handler_timeout_ms ?? Infinity) < c.jobs.lease_ms);
+  assert.deepEqual(c.postgres, {
+    pool_size: 10,
+    jobs_pool_size: 2,
+    statement_timeout_ms: 30_000,
+    lock_timeout_ms: 10_000,
+  });
+  assert.equal(c.metrics.listen, undefined);
+  // A file that sets some keys of a block keeps the defaults of the others.
+  const partial = loadConfig({
+    file: yamlFile('postgres: { pool_size: 4 }\njobs: { poll_ms: 50 }\n'),
+    env: {},
+  });
+  assert.equal(partial.postgres.pool_size, 4);
+  assert.equal(partial.postgres.lock_timeout_ms, 10_000);
+  assert.equal(partial.jobs.handler_timeout_ms, 10_000);
+});
+
+test('operations keys are checked and name the key', () => {
+  for (const [yaml, key] of [
+    ['postgres: { pool_size: 0 }', /'postgres\.pool_size'/],
+    ['postgres: { jobs_pool_size: 1.5 }', /'postgres\.jobs_pool_size'/],
+    ['postgres: { statement_timeout_ms: -1 }', /'postgres\.statement_timeout_ms'/],
+    ['postgres: { lock_timeout_ms: "10s" }', /'postgres\.lock_timeout_ms'/],
+    ['postgres: { poolsize: 3 }', /'postgres\.poolsize' is not a known key/],
+    ['jobs: { handler_timeout_ms: 0 }', /'jobs\.handler_timeout_ms'/],
+    ['metrics: { listen: nowhere }', /'metrics\.listen'/],
+    ['metrics: { port: 9464 }', /'metrics\.port' is not a known key/],
+  ] as const) {
+    assert.match(
+      errorOf(() => loadConfig({ file: yamlFile(yaml), env: {} })),
+      key,
+      yaml,
+    );
+  }
+  const env = loadConfig({ env: { VPCEP_METRICS_LISTEN: '127.0.0.1:9464' } });
+  assert.equal(env.metrics.listen, '127.0.0.1:9464');
+});
+
+test('a password in a database URL never appears in a configuration error', () => {
+  const secret = 'hunter2-but-longer';
+  const messages = [
+    errorOf(() => loadConfig({ env: { VPCEP_DATABASE_URL: `mysql://ops:${secret}@db.internal/vpcep` } })),
+    errorOf(() =>
+      loadConfig({ env: { VPCEP_DATABASE_URL: `postgres://ops:${secret}@db.internal:99999/vpcep` } }),
+    ),
+    errorOf(() =>
+      loadConfig({
+        file: yamlFile(`database: postgres://ops:${secret}@db.internal/vpcep\n  x: 1\n`),
+        env: {},
+      }),
+    ),
+    // A password holding '@' and '/' is still masked as a whole.
+    errorOf(() =>
+      loadConfig({ env: { VPCEP_DATABASE_URL: `mysql://ops:a@b/c${secret}@db.internal/vpcep` } }),
+    ),
+  ];
+  for (const m of messages) {
+    assert.ok(!m.includes(secret), m);
+    assert.match(m, /ops:\*\*\*@db\.internal/);
+  }
+});

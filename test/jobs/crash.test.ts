@@ -134,10 +134,13 @@ for (const dialect of testDialects()) {
         await withStore(dialect, async (store, url) => {
           await ensureEffectsTable(store.db);
           // SQLite's lock is not fair: a process that re-takes the write lock
-          // back to back (long transactions, a backlog) can starve the other's
-          // busy wait for the whole run. Short holds and jobs falling due over
-          // a second (below) leave gaps, so both processes really claim.
+          // back to back (long transactions, a backlog it polls again for at
+          // once) starves the other, whose busy handler sleeps through the
+          // microsecond gaps; with BEGIN IMMEDIATE every job transaction waits
+          // there. Short holds and jobs falling due more slowly than one process
+          // drains them (over two seconds, below) leave gaps, so both really claim.
           const holdMs = dialect === 'sqlite' ? 3 : 15;
+          const spreadMs = dialect === 'sqlite' ? 10 : 5;
           const runners = [
             startRunner([url, 'run', '5000'], holdMs),
             startRunner([url, 'run', '5000'], holdMs),
@@ -149,7 +152,7 @@ for (const dialect of testDialects()) {
             await store.db.transaction().execute(async (trx) => {
               for (let i = 0; i < JOBS; i++) {
                 const key = `job-${i}`;
-                const runAt = start + i * 5;
+                const runAt = start + i * spreadMs;
                 await enqueueJob(trx, { kind: 'test.effect', resourceId: key, payload: { key }, runAt });
               }
             });

@@ -4,7 +4,7 @@ import { enqueueJob } from '../../jobs/index.ts';
 import type { Database } from '../../store/schema.ts';
 import { deletePort } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
-import type { JobRegistry } from '../jobs.ts';
+import { catalogEntry, tenantErrorEntry, type JobRegistry } from '../jobs.ts';
 import { assertEndpointTransition, JOB_KINDS, type EndpointStatus } from '../shared/lifecycle.ts';
 import type { ErrorEntry } from '../shared/present.ts';
 import { deleteTagsOf } from '../shared/tags.ts';
@@ -59,10 +59,7 @@ async function finishCreate(deps: VpcepDeps, trx: Transaction<Database>, job: Cl
   const now = deps.clock.now();
   const service = await findConnectableService(trx, row.service_id);
   if (!service || service.status !== 'available') {
-    await markFailed(trx, row, now, {
-      error_code: 'EndPoint.2004',
-      error_message: 'The VPC endpoint service is unavailable.',
-    });
+    await markFailed(trx, row, now, catalogEntry('EndPoint.2004'));
   } else {
     const accept = service.approval_enabled === 0 || service.is_public === 1;
     const next: EndpointStatus = accept ? 'accepted' : 'pendingAcceptance';
@@ -97,11 +94,8 @@ async function failCreate(
 ): Promise<void> {
   const row = await getEndpointById(trx, job.resourceId);
   if (row?.status !== 'creating') return;
-  const detail = error instanceof Error ? error.message : String(error);
-  await markFailed(trx, row, deps.clock.now(), {
-    error_code: 'EndPoint.2022',
-    error_message: `Failed to create the VPC endpoint: ${detail}`.slice(0, 512),
-  });
+  // Catalog text only: the error's own message (driver text, SQL) is in the worker's log.
+  await markFailed(trx, row, deps.clock.now(), tenantErrorEntry(error, 'EndPoint.2022'));
   job.afterCommit(() => deps.notifyChange({ kind: 'endpoint', id: row.id }));
 }
 

@@ -1,7 +1,9 @@
+import type { Transaction } from 'kysely';
 import type { PublicServiceConfig } from '../../config/schema.ts';
 import { uuid } from '../../context/ids.ts';
 import { ApiError } from '../../errors/api-error.ts';
-import { isUniqueViolation } from '../../store/open.ts';
+import type { Database } from '../../store/schema.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import type { VpcepDeps } from '../deps.ts';
 import type { PortMapping } from '../shared/present.ts';
 import { deleteTagsOf } from '../shared/tags.ts';
@@ -125,8 +127,13 @@ async function upsertOne(deps: VpcepDeps, db: Db, cfg: PublicServiceConfig): Pro
   return id;
 }
 
-/** Creates or updates the operator's public services from the configuration at start. */
-export async function ensurePublicServices(deps: VpcepDeps): Promise<void> {
+/**
+ * Brings the public services in `trx` up to date with the configuration and
+ * returns the ids of those configured, for the caller to announce once `trx`
+ * has committed. Start-up runs it under the seeding lock (store/seeding.ts),
+ * so nodes starting together never both insert the same service.
+ */
+export async function syncPublicServices(deps: VpcepDeps, trx: Transaction<Database>): Promise<string[]> {
   const configured = deps.config.public_services;
   const names = new Set<string>();
   for (const cfg of configured) {
@@ -135,24 +142,20 @@ export async function ensurePublicServices(deps: VpcepDeps): Promise<void> {
   }
   const kept = new Set<string>();
   for (const cfg of configured) {
-    const run = () => deps.db.transaction().execute((trx) => upsertOne(deps, trx, cfg));
-    let id: string;
-    try {
-      id = await run();
-    } catch (err) {
-      // Another node starting at the same moment inserted the row first: it now exists, update it.
-      if (!isUniqueViolation(err)) throw err;
-      id = await run();
-    }
+    const id = await upsertOne(deps, trx, cfg);
     if (kept.has(id)) throw new PublicServiceError(cfg.name, `id ${id} is configured twice`);
     kept.add(id);
   }
-  await deps.db.transaction().execute(async (trx) => {
-    for (const row of await repo.publicServices(trx)) {
-      if (kept.has(row.id) || (await repo.countEndpointsOf(trx, row.id)) > 0) continue;
-      await deleteTagsOf(trx, row.id);
-      await repo.deleteServiceRow(trx, row.id);
-    }
-  });
+  for (const row of await repo.publicServices(trx)) {
+    if (kept.has(row.id) || (await repo.countEndpointsOf(trx, row.id)) > 0) continue;
+    await deleteTagsOf(trx, row.id);
+    await repo.deleteServiceRow(trx, row.id);
+  }
+  return [...kept];
+}
+
+/** Creates or updates the operator's public services from the configuration, in a transaction of its own. */
+export async function ensurePublicServices(deps: VpcepDeps): Promise<void> {
+  const kept = await inTransaction(deps.db, (trx) => syncPublicServices(deps, trx));
   for (const id of kept) deps.notifyChange({ kind: 'service', id });
 }

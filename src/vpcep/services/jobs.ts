@@ -1,7 +1,7 @@
 import type { ClaimedJob } from '../../jobs/index.ts';
 import { getPort } from '../../vpc/inventory.ts';
 import type { VpcepChange, VpcepDeps } from '../deps.ts';
-import type { JobRegistry } from '../jobs.ts';
+import { tenantErrorEntry, type JobRegistry } from '../jobs.ts';
 import { parseJsonColumn } from '../shared/json.ts';
 import {
   assertEndpointTransition,
@@ -116,13 +116,11 @@ export function serviceJobs(deps: VpcepDeps): JobRegistry {
     onGiveUp: {
       // Out of attempts: the service cannot become available; say so instead of
       // leaving it `creating` forever (clients' waiters treat `failed` as final).
-      [JOB_KINDS.serviceCreate]: async (trx, job) => {
+      [JOB_KINDS.serviceCreate]: async (trx, job, error) => {
         const row = await repo.getServiceById(trx, job.resourceId);
         if (!row || row.status !== 'creating') return;
-        const entry = {
-          error_code: 'EndPoint.0001',
-          error_message: 'The endpoint service could not be created.',
-        };
+        // Catalog text only: the error's own message (driver text, SQL) is in the worker's log.
+        const entry = tenantErrorEntry(error, 'EndPoint.0001');
         if (await markFailed(trx, row, entry, deps.clock.now()))
           publish(job, [{ kind: 'service', id: row.id }]);
       },
