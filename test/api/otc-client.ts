@@ -2,23 +2,11 @@
 // written from gophertelekomcloud's sources: requests signed in the
 // Credential= form with X-Project-Id added after signing, the endpoint look-up
 // in a catalog (`V3EndpointURL`) and the URL each service client builds from it.
+import type { CatalogEndpoint, CatalogEntry } from '../../src/api/routes/catalog.ts';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { gopherSign } from '../auth/gopher-signer.ts';
 
-export interface CatalogEndpoint {
-  id: string;
-  interface: string;
-  region: string;
-  region_id: string;
-  url: string;
-}
-
-export interface CatalogEntry {
-  id: string;
-  name: string;
-  type: string;
-  endpoints: CatalogEndpoint[];
-}
+export type { CatalogEntry };
 
 /**
  * `V3EndpointURL`: entries of the type, endpoints of the interface whose

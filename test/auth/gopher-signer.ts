@@ -5,6 +5,7 @@
 // it runs (plus Host and X-Sdk-Date, which it adds) and leaves the caller to add
 // X-Project-Id, X-Domain-Id and X-Security-Token afterwards, unsigned.
 import { createHash, createHmac } from 'node:crypto';
+import { sdkDate } from './reference-signer.ts';
 
 export interface GopherSignInput {
   method: string;
@@ -45,17 +46,9 @@ function escape(bytes: Buffer, keepSlash: boolean, spaceAsPlus: boolean): string
   return out;
 }
 
-/** `YYYYMMDDTHHMMSSZ` of `ms`. */
-export function goSdkDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
 export function gopherSign(input: GopherSignInput): GopherSigned {
   const url = new URL(input.url);
-  const date = goSdkDate(input.at);
+  const date = sdkDate(input.at);
   const headers: Record<string, string> = {
     ...input.headers,
     Host: url.host,
