@@ -116,6 +116,16 @@ for (const dialect of testDialects())
       assert.ok(locateEndpoint(body.catalog, 'vpcep', region, 'internal'));
     });
 
+    test('a POST without a body, signed over its query, is authenticated; its query is bound', async () => {
+      const p = server.provider;
+      const url = `${server.url}/v2/${p.projectId}/vpc-endpoint-services/${crypto.randomUUID()}/upgrade?b=2&a=1`;
+      const wire = goSigned({ method: 'POST', url, ak: p.ak, sk: p.sk, projectId: p.projectId });
+      // Past authentication: the service does not exist.
+      assertError(await send(wire), 404, 'EndPoint.0005');
+      assertError(await send({ ...wire, url: url.replace('b=2', 'b=3') }), 401, 'EndPoint.0003');
+      assertError(await send({ ...wire, body: '{}' }), 401, 'EndPoint.0003');
+    });
+
     test('AK/SK without X-Project-Id (the domain client): identity only, nothing project-bound', async () => {
       const p = server.provider;
       const res = await go(p, 'GET', '/v3/auth/catalog');
