@@ -18,6 +18,13 @@ export interface AuthenticatorOptions {
 const unauthenticated = () => apiError('EndPoint.0003');
 
 /**
+ * What a project id can look like (ours are 32 hex digits). Anything else is
+ * refused before it reaches the store or the look-up cache: it may come from an
+ * unsigned X-Project-Id header.
+ */
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
  * Turns a request's credentials (X-Auth-Token, or an SDK-HMAC-SHA256 /
  * V11-HMAC-SHA256 signature) into a Principal, and checks that a project named
  * by the path belongs to it. Failures never say which part was wrong, and
@@ -65,6 +72,8 @@ export class Authenticator {
   /**
    * The project a request acts in. The path's project must belong to the caller's
    * account, match a token's scope, and match an X-Project-Id header if sent.
+   * The Go clients add X-Project-Id after signing, so the header proves nothing:
+   * it can only narrow a request, never choose a project the path does not name.
    */
   async resolveProject(
     principal: Principal,
@@ -72,12 +81,23 @@ export class Authenticator {
     headers: IncomingHttpHeaders,
   ): Promise<string> {
     const denied = () => apiError('EndPoint.0004');
+    if (!PROJECT_ID.test(pathProjectId)) throw denied();
     if (principal.scopeProjectId !== null && principal.scopeProjectId !== pathProjectId) throw denied();
-    const headerProject = single(headers, 'x-project-id');
+    const headerProject = projectHeader(headers);
     if (headerProject !== undefined && headerProject !== pathProjectId) throw denied();
     const project = await this.project(pathProjectId);
     if (!project || project.domain_id !== principal.domainId) throw denied();
     return project.id;
+  }
+
+  /**
+   * The project a request without one in its path is about (the service
+   * catalog): a token's scope, else the X-Project-Id header, which must name a
+   * project of the caller's account; null when neither says.
+   */
+  async headerProject(principal: Principal, headers: IncomingHttpHeaders): Promise<string | null> {
+    const named = projectHeader(headers) ?? principal.scopeProjectId;
+    return named === null ? null : this.resolveProject(principal, named, headers);
   }
 
   private async fromToken(token: string): Promise<Principal> {
@@ -109,4 +129,8 @@ export class Authenticator {
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+function projectHeader(headers: IncomingHttpHeaders): string | undefined {
+  return single(headers, 'x-project-id');
 }

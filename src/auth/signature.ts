@@ -1,21 +1,43 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  bodylessPostPayloadHash,
+  collapseWhitespace,
+  credentialSigningKey,
+  goCanonicalQuery,
+  goQueryPairs,
+  parseCredentialScope,
+  type CredentialScope,
+} from './credential-form.ts';
+import { encodeBytes, percentDecode, uriEncode } from './percent-encoding.ts';
 
-// Server side of the Huawei Cloud API Gateway request signature (SDK-HMAC-SHA256
-// and the derived V11-HMAC-SHA256). The SDKs of different languages sign
-// different header sets and encode the path differently, so verification follows
-// what the request itself declares (SignedHeaders) and tries the few canonical
-// URI spellings that real clients produce before refusing.
+// Server side of the Huawei Cloud API Gateway request signature in its three
+// spellings: `SDK-HMAC-SHA256 Access=` (the Huawei SDKs), `SDK-HMAC-SHA256
+// Credential=…/sdk_request` (gophertelekomcloud, credential-form.ts) and the
+// derived `V11-HMAC-SHA256`. The SDKs of different languages sign different
+// header sets and encode the path differently, so verification follows what the
+// request itself declares (SignedHeaders) and tries the few canonical URI
+// spellings that real clients produce before refusing. All three share one
+// payload-hash rule and one canonical request.
 
 export type SignatureAlgorithm = 'SDK-HMAC-SHA256' | 'V11-HMAC-SHA256';
 
+/** Which signer's dialect: the Authorization header says it by its fields. */
+export type SignatureForm = 'access' | 'credential' | 'v11';
+
 export interface ParsedAuthorization {
   algorithm: SignatureAlgorithm;
+  form: SignatureForm;
   accessKey: string;
   signedHeaders: string[];
   signature: string;
-  /** V11 only: `YYYYMMDD/region/service`, the HKDF info string. */
+  /**
+   * The credential scope after the AK: V11 `YYYYMMDD/region/service` (the HKDF
+   * info string), credential form `YYYYMMDD/region/service/sdk_request`.
+   */
   scope?: string;
+  /** Credential form only: the scope's parts, from which the key is derived. */
+  credential?: CredentialScope;
 }
 
 export interface SignedRequest {
@@ -44,13 +66,14 @@ const ACCESS_KEY = /^[A-Za-z0-9]{1,128}$/;
 /** An HTTP header name (RFC 9110 token), lower case as SignedHeaders lists it. */
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
-/** Parses `ALG Access=…, SignedHeaders=…, Signature=…` (or `Credential=` for V11). */
+/** Parses `ALG Access=…|Credential=…, SignedHeaders=…, Signature=…`. */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
   if (!header || header.length > MAX_AUTHORIZATION_LENGTH) return undefined;
   const space = header.indexOf(' ');
   if (space < 0) return undefined;
-  const algorithm = header.slice(0, space);
-  if (algorithm !== 'SDK-HMAC-SHA256' && algorithm !== 'V11-HMAC-SHA256') return undefined;
+  const scheme = header.slice(0, space);
+  if (scheme !== 'SDK-HMAC-SHA256' && scheme !== 'V11-HMAC-SHA256') return undefined;
+  const algorithm: SignatureAlgorithm = scheme;
   const fields = new Map<string, string>();
   for (const part of header.slice(space + 1).split(',')) {
     const eq = part.indexOf('=');
@@ -66,55 +89,25 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const headers = signedHeaders.split(';').map((h) => h.toLowerCase());
   if (headers.length > MAX_SIGNED_HEADERS || new Set(headers).size !== headers.length) return undefined;
   if (!headers.every((h) => HEADER_NAME.test(h))) return undefined;
-  if (algorithm === 'SDK-HMAC-SHA256') {
-    const accessKey = fields.get('Access');
-    if (!accessKey || !ACCESS_KEY.test(accessKey)) return undefined;
-    return { algorithm, accessKey, signedHeaders: headers, signature };
+  const access = fields.get('Access');
+  const credential = fields.get('Credential');
+  const parts = { algorithm, signedHeaders: headers, signature };
+  if (algorithm === 'SDK-HMAC-SHA256' && access !== undefined) {
+    // Naming the key twice, in two ways, is ambiguous: refuse rather than pick one.
+    if (credential !== undefined || !ACCESS_KEY.test(access)) return undefined;
+    return { ...parts, form: 'access', accessKey: access };
   }
-  const credential = fields.get('Credential') ?? '';
-  const slash = credential.indexOf('/');
-  const accessKey = credential.slice(0, slash);
-  const scope = credential.slice(slash + 1);
-  if (slash <= 0 || !ACCESS_KEY.test(accessKey) || !/^\d{8}\/[^/]{1,64}\/[^/]{1,64}$/.test(scope)) {
-    return undefined;
+  const slash = credential?.indexOf('/') ?? -1;
+  const accessKey = credential?.slice(0, slash) ?? '';
+  const scope = credential?.slice(slash + 1) ?? '';
+  if (slash <= 0 || !ACCESS_KEY.test(accessKey) || access !== undefined) return undefined;
+  if (algorithm === 'V11-HMAC-SHA256') {
+    if (!/^\d{8}\/[^/]{1,64}\/[^/]{1,64}$/.test(scope)) return undefined;
+    return { ...parts, form: 'v11', accessKey, scope };
   }
-  return { algorithm, accessKey, signedHeaders: headers, signature, scope };
-}
-
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/** RFC 3986 encoding over UTF-8 bytes with upper-case hex, as the SDK signers do. */
-function encodeBytes(bytes: Buffer): string {
-  let out = '';
-  for (const b of bytes) {
-    const ch = String.fromCharCode(b);
-    out += b < 0x80 && UNRESERVED.test(ch) ? ch : '%' + b.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
-}
-
-export function uriEncode(value: string): string {
-  return encodeBytes(Buffer.from(value, 'utf8'));
-}
-
-/** Percent-decodes to bytes; malformed escapes are kept literally, as lenient decoders do. */
-function percentDecode(value: string): Buffer {
-  const bytes: number[] = [];
-  const raw = Buffer.from(value, 'latin1');
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i] ?? 0;
-    if (
-      b === 0x25 &&
-      i + 2 < raw.length + 0 &&
-      /^[0-9A-Fa-f]{2}$/.test(raw.toString('latin1', i + 1, i + 3))
-    ) {
-      bytes.push(parseInt(raw.toString('latin1', i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(b);
-    }
-  }
-  return Buffer.from(bytes);
+  const parsed = parseCredentialScope(scope);
+  if (!parsed) return undefined;
+  return { ...parts, form: 'credential', accessKey, scope, credential: parsed };
 }
 
 function withTrailingSlash(uri: string): string {
@@ -127,20 +120,38 @@ function withTrailingSlash(uri: string): string {
  * given an endpoint with a trailing slash signs `//path` but sends `/path`.
  */
 export function canonicalUriCandidates(path: string): string[] {
-  const segments = path.split('/');
-  const raw = withTrailingSlash(segments.map((s) => encodeBytes(Buffer.from(s, 'latin1'))).join('/'));
-  const decoded = withTrailingSlash(segments.map((s) => encodeBytes(percentDecode(s))).join('/'));
-  return [...new Set([raw, decoded, '/' + raw])];
+  const raw = withTrailingSlash(
+    path
+      .split('/')
+      .map((s) => encodeBytes(Buffer.from(s, 'latin1')))
+      .join('/'),
+  );
+  return [...new Set([raw, decodedCanonicalUri(path), '/' + raw])];
 }
 
+/** Each segment decoded and re-encoded (Go, Python); an encoded `/` stays inside its segment. */
+function decodedCanonicalUri(path: string): string {
+  return withTrailingSlash(
+    path
+      .split('/')
+      .map((s) => encodeBytes(percentDecode(s, false)))
+      .join('/'),
+  );
+}
+
+/**
+ * The `Access=` and V11 canonical query: every value, sorted by key then value.
+ * `+` is a space, as it is to the query parser the routes see; the official
+ * signers never send a literal `+` (they write `%2B`), and reading it otherwise
+ * would let `a+b` and `a%2Bb` share a signature while meaning different things.
+ */
 export function canonicalQuery(query: string): string {
+  const decode = (s: string) => percentDecode(s, true).toString('utf8');
   const pairs: [string, string][] = [];
   for (const piece of query.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
-    const k = eq < 0 ? piece : piece.slice(0, eq);
-    const v = eq < 0 ? '' : piece.slice(eq + 1);
-    pairs.push([percentDecode(k).toString('utf8'), percentDecode(v).toString('utf8')]);
+    pairs.push([decode(eq < 0 ? piece : piece.slice(0, eq)), decode(eq < 0 ? '' : piece.slice(eq + 1))]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');
@@ -189,6 +200,8 @@ export interface CanonicalParts {
   headers: IncomingHttpHeaders;
   signedHeaders: string[];
   payloadHash: string;
+  /** Credential form: runs of whitespace inside a header value count as one space. */
+  collapseWhitespace?: boolean;
 }
 
 export function canonicalRequest(p: CanonicalParts): string | undefined {
@@ -196,7 +209,7 @@ export function canonicalRequest(p: CanonicalParts): string | undefined {
   for (const name of p.signedHeaders) {
     const value = headerValue(p.headers, name);
     if (value === undefined) return undefined;
-    canonicalHeaders += `${name}:${value}\n`;
+    canonicalHeaders += `${name}:${p.collapseWhitespace ? collapseWhitespace(value) : value}\n`;
   }
   return [
     p.method.toUpperCase(),
@@ -208,25 +221,27 @@ export function canonicalRequest(p: CanonicalParts): string | undefined {
   ].join('\n');
 }
 
-/** The HMAC key: the SK itself, or for V11 the hex of HKDF-SHA256(SK, salt=AK, info=scope). */
-export function signingKey(algorithm: SignatureAlgorithm, ak: string, sk: string, scope?: string): string {
-  if (algorithm === 'SDK-HMAC-SHA256') return sk;
-  return Buffer.from(hkdfSync('sha256', sk, ak, scope ?? '', 32)).toString('hex');
+/**
+ * The HMAC key: the SK itself (`Access=`), the hex of HKDF-SHA256(SK, salt=AK,
+ * info=scope) (V11), or the key derived from SK, date, region and service
+ * (`Credential=`).
+ */
+export function signingKey(auth: ParsedAuthorization, sk: string): string | Buffer {
+  if (auth.form === 'credential' && auth.credential) return credentialSigningKey(sk, auth.credential);
+  if (auth.form === 'v11')
+    return Buffer.from(hkdfSync('sha256', sk, auth.accessKey, auth.scope ?? '', 32)).toString('hex');
+  return sk;
 }
 
-export function stringToSign(
-  algorithm: SignatureAlgorithm,
-  sdkDate: string,
-  cr: string,
-  scope?: string,
-): string {
+/** `ALG\nX-Sdk-Date\n[scope\n]sha256(canonical request)`: the scope line only where the header names one. */
+export function stringToSign(auth: ParsedAuthorization, sdkDate: string, cr: string): string {
   const digest = sha256Hex(cr);
-  return algorithm === 'SDK-HMAC-SHA256'
-    ? `${algorithm}\n${sdkDate}\n${digest}`
-    : `${algorithm}\n${sdkDate}\n${scope ?? ''}\n${digest}`;
+  return auth.scope === undefined
+    ? `${auth.algorithm}\n${sdkDate}\n${digest}`
+    : `${auth.algorithm}\n${sdkDate}\n${auth.scope}\n${digest}`;
 }
 
-export function hmacHex(key: string, data: string): string {
+export function hmacHex(key: string | Buffer, data: string): string {
   return createHmac('sha256', key).update(data).digest('hex');
 }
 
@@ -266,6 +281,47 @@ export interface VerifyOptions {
   maxSkewMs: number;
 }
 
+/** One way a legitimate client may have spelled the request: the lines that differ between signers. */
+interface Spelling {
+  canonicalUri: string;
+  canonicalQuery: string;
+  payloadHash: string;
+}
+
+/**
+ * The spellings to try for `auth`'s signer, or undefined when the query holds
+ * parts that signer would leave unsigned (credential-form.ts goQueryPairs).
+ */
+function spellings(auth: ParsedAuthorization, req: SignedRequest, payload: string): Spelling[] | undefined {
+  const q = req.rawUrl.indexOf('?');
+  const path = q < 0 ? req.rawUrl : req.rawUrl.slice(0, q);
+  const rawQuery = q < 0 ? '' : req.rawUrl.slice(q + 1);
+  if (auth.form !== 'credential') {
+    const query = canonicalQuery(rawQuery);
+    return canonicalUriCandidates(path).map((canonicalUri) => ({
+      canonicalUri,
+      canonicalQuery: query,
+      payloadHash: payload,
+    }));
+  }
+  const pairs = goQueryPairs(rawQuery);
+  if (!pairs) return undefined;
+  const canonicalUri = decodedCanonicalUri(path);
+  const found = [{ canonicalUri, canonicalQuery: goCanonicalQuery(pairs), payloadHash: payload }];
+  // Go cannot tell us whether an empty POST had a nil body (hash of the query,
+  // empty query line) or an empty one; both bind every byte that arrived. Not
+  // with a declared X-Sdk-Content-Sha256, which would leave the query unsigned.
+  const bodyless = req.body === undefined || req.body.length === 0;
+  if (
+    req.method.toUpperCase() === 'POST' &&
+    bodyless &&
+    headerValue(req.headers, CONTENT_SHA256) === undefined
+  ) {
+    found.push({ canonicalUri, canonicalQuery: '', payloadHash: bodylessPostPayloadHash(pairs) });
+  }
+  return found;
+}
+
 export function verifySignature(
   req: SignedRequest,
   auth: ParsedAuthorization,
@@ -278,26 +334,24 @@ export function verifySignature(
     return { ok: false, reason: 'missing or malformed X-Sdk-Date' };
   if (Math.abs(opts.now - at) > opts.maxSkewMs)
     return { ok: false, reason: 'X-Sdk-Date outside the allowed window' };
-  if (auth.scope !== undefined && !auth.scope.startsWith(sdkDate.slice(0, 8))) {
+  if (auth.scope !== undefined && auth.scope.slice(0, 9) !== `${sdkDate.slice(0, 8)}/`) {
     return { ok: false, reason: 'credential scope date does not match X-Sdk-Date' };
   }
-  const q = req.rawUrl.indexOf('?');
-  const path = q < 0 ? req.rawUrl : req.rawUrl.slice(0, q);
-  const query = canonicalQuery(q < 0 ? '' : req.rawUrl.slice(q + 1));
   const payload = payloadHash(req.headers, req.body, auth.signedHeaders);
   if (!payload.ok) return payload;
-  const key = signingKey(auth.algorithm, auth.accessKey, secretKey, auth.scope);
-  for (const canonicalUri of canonicalUriCandidates(path)) {
+  const candidates = spellings(auth, req, payload.hash);
+  if (!candidates) return { ok: false, reason: 'part of the query would not be signed' };
+  const key = signingKey(auth, secretKey);
+  for (const spelling of candidates) {
     const cr = canonicalRequest({
       method: req.method,
-      canonicalUri,
-      canonicalQuery: query,
+      ...spelling,
       headers: req.headers,
       signedHeaders: auth.signedHeaders,
-      payloadHash: payload.hash,
+      collapseWhitespace: auth.form === 'credential',
     });
     if (cr === undefined) return { ok: false, reason: 'a signed header is missing' };
-    const expected = hmacHex(key, stringToSign(auth.algorithm, sdkDate, cr, auth.scope));
+    const expected = hmacHex(key, stringToSign(auth, sdkDate, cr));
     if (sameHex(expected, auth.signature)) return { ok: true };
   }
   return { ok: false, reason: 'signature mismatch' };

@@ -208,7 +208,7 @@ for (const dialect of testDialects()) {
       );
     });
 
-    test('v2 upgrade accepts action start', async () => {
+    test('v2 upgrade accepts action start with 202 and no body', async () => {
       const id = made[2]!.id;
       const up = (data: unknown, endpoint = id) =>
         server.consumer.sdk({
@@ -217,7 +217,8 @@ for (const dialect of testDialects()) {
           data,
         });
       const res = await up({ action: 'start' });
-      assert.equal(res.httpStatusCode, 200);
+      assert.equal(res.httpStatusCode, 202);
+      assert.deepEqual({ ...res, httpStatusCode: undefined }, { httpStatusCode: undefined });
       await expectError(up({ action: 'stop' }), 400, 'EndPoint.2027');
       await expectError(up({}), 400, 'EndPoint.0002');
       await expectError(

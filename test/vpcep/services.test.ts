@@ -598,24 +598,33 @@ for (const dialect of testDialects()) {
       assert.equal(notMine.httpStatusCode, 404, 'a public service is not a tenant service');
     });
 
-    test('v2 upgrade and add-server-resources answer {} for an existing service', async () => {
+    test('v2 upgrade and add-server-resources answer 204 with no body for an existing service', async () => {
       const s = await create();
       const v2 = `/v2/{project_id}/vpc-endpoint-services/${s.id}`;
       const up = await provider.sdk({ method: 'POST', url: `${v2}/upgrade` });
-      assert.equal(up.httpStatusCode, 200);
+      assert.equal(up.httpStatusCode, 204);
       assert.deepEqual({ ...up, httpStatusCode: undefined }, { httpStatusCode: undefined });
       const add = await provider.sdk({
         method: 'POST',
         url: `${v2}/add-server-resources`,
         data: {
-          server_resources: [{ resource_id: 'elb-1', availability_zone_id: 'az1' }, { resource_id: 'elb-2' }],
+          server_resources: [
+            { resource_id: 'elb-1', availability_zone_id: 'az1' },
+            { resource_id: 'elb-2' },
+            { resource_id: 'elb-3', availability_zone_id: null },
+          ],
         },
       });
-      assert.equal(add.httpStatusCode, 200);
+      assert.equal(add.httpStatusCode, 204);
+      assert.deepEqual({ ...add, httpStatusCode: undefined }, { httpStatusCode: undefined });
       for (const data of [
         {},
         { server_resources: [] },
         { server_resources: [{ resource_id: '' }] },
+        { server_resources: [{ resource_id: null }] },
+        { server_resources: [{ resource_id: 'elb-1', availability_zone_id: 7 }] },
+        { server_resources: [{ resource_id: 'elb-1', availability_zone_id: 'z'.repeat(65) }] },
+        { server_resources: null },
         { extra: 1 },
       ]) {
         const err = await sdkError(provider.sdk({ method: 'POST', url: `${v2}/add-server-resources`, data }));

@@ -7,9 +7,11 @@ import { loginWithPassword, type PasswordLogin } from '../../identity/login.ts';
 import type { ProjectRow } from '../../identity/repository.ts';
 import type { AppServices } from '../app.ts';
 import { ctxOf, type App } from '../types.ts';
+import { requestBaseUrl, serviceCatalog } from './catalog.ts';
 
-// The IAM (Keystone v3) subset the SDKs and IAM clients call: password tokens and
-// the project look-ups behind `withRegion(...)`.
+// The IAM (Keystone v3) subset the SDKs, the Terraform providers and IAM clients
+// call: password tokens, the service catalog, and the project and account
+// look-ups behind `withRegion(...)` and provider start-up.
 
 const Named = Type.Object(
   { id: Type.Optional(Type.String({ maxLength: 64 })), name: Type.Optional(Type.String({ maxLength: 64 })) },
@@ -94,9 +96,14 @@ function toLogin(body: TokenRequest): PasswordLogin {
   };
 }
 
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
+// Links and catalog URLs name the host the caller used (catalog.ts checks it).
+const baseUrl = requestBaseUrl;
+
+/**
+ * Answers that hold a token or a catalog built from the caller's Host header
+ * are for that caller only: no shared cache may keep one for another.
+ */
+const PRIVATE = 'no-store';
 
 function projectBody(request: FastifyRequest, p: ProjectRow) {
   return {
@@ -127,7 +134,7 @@ const ProjectsQuery = Type.Object({
 });
 
 export function registerIdentityRoutes(app: App, services: AppServices): void {
-  const { identity, tokens, clock, config } = services;
+  const { identity, tokens, clock, config, authenticator } = services;
   // One per API process: failed logins are counted in this node's memory (docs/authentication.md).
   const login = {
     repo: identity,
@@ -149,6 +156,8 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
       },
     },
     async (request, reply) => {
+      // Checked before the password, so a refused Host never costs a login attempt.
+      const base = baseUrl(request);
       // The socket's peer: X-Forwarded-For is the client's to write, so it is not believed.
       const issued = await loginWithPassword(
         login,
@@ -156,25 +165,10 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
         request.socket.remoteAddress ?? '',
       );
       const domainRef = { id: issued.domain.id, name: issued.domain.name };
-      const base = baseUrl(request);
-      const endpoint = (name: string, path: string) => ({
-        id: `${name}-${config.region}`,
-        name,
-        type: name,
-        endpoints: [
-          {
-            id: `${name}-public`,
-            interface: 'public',
-            region: name === 'iam' ? '*' : config.region,
-            region_id: name === 'iam' ? '*' : config.region,
-            url: `${base}${path}`,
-          },
-        ],
-      });
       const catalog =
         request.query.nocatalog === 'true'
           ? undefined
-          : [endpoint('iam', '/v3'), endpoint('vpc', '/v1'), endpoint('vpcep', '/v1')];
+          : serviceCatalog(base, config.region, issued.project?.id ?? null);
       const token = {
         expires_at: formatKeystoneTime(issued.expiresAt),
         issued_at: formatKeystoneTime(issued.issuedAt),
@@ -192,7 +186,31 @@ export function registerIdentityRoutes(app: App, services: AppServices): void {
           domain: domainRef,
         },
       };
-      return reply.code(201).header('x-subject-token', issued.token).send({ token });
+      return reply
+        .code(201)
+        .header('x-subject-token', issued.token)
+        .header('cache-control', PRIVATE)
+        .send({ token });
+    },
+  );
+
+  app.get(
+    '/v3/auth/catalog',
+    {
+      schema: {
+        tags: ['iam'],
+        summary: "The service catalog of the caller's project (token scope or X-Project-Id)",
+      },
+    },
+    async (request, reply) => {
+      const { principal } = ctxOf(request);
+      const projectId = await authenticator.headerProject(principal, request.headers);
+      const base = baseUrl(request);
+      reply.header('cache-control', PRIVATE);
+      return {
+        catalog: serviceCatalog(base, config.region, projectId),
+        links: { self: `${base}/v3/auth/catalog`, previous: null, next: null },
+      };
     },
   );
 

@@ -29,7 +29,7 @@ import {
 // The VPC endpoint operations at the paths of the official clients (seed 004
 // §4.3, api-surface §3.3). Handlers only parse and shape; the rules live in
 // create.ts and service.ts. Creates answer 200 although they are asynchronous,
-// DELETE answers 204 (decision #1).
+// DELETE answers 204 (decision #1), the v2 upgrade 202 as its reference page says.
 
 const tags = ['vpc-endpoints'];
 const one = { 200: EndpointView };
@@ -148,12 +148,13 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
         summary: 'Upgrade a VPC endpoint to the professional edition',
         params: EndpointParams,
         body: UpgradeBody,
-        response: { 200: Type.Object({}) },
+        // No body: Type.Null() would have fastify serialise `null`.
+        response: { 202: Type.Unsafe<undefined>({ type: 'null', description: 'accepted, no body' }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await upgradeEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id, request.body);
-      return {};
+      return reply.code(202).send(undefined);
     },
   );
 }

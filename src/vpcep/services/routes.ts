@@ -4,7 +4,6 @@ import type { VpcepDeps } from '../deps.ts';
 import {
   AddServerResourcesBody,
   CreateServiceBody,
-  Empty,
   ListServicesQuery,
   ProjectParams,
   RenamedService,
@@ -18,7 +17,9 @@ import * as ops from './service.ts';
 
 // The tenant's own endpoint services (seed 004 §4.2.1–4.2.5, the rename call and
 // the two v2 actions). `public` and `describe` live in public-routes.ts.
-// Creates and updates answer 200 with the whole service, deletes 204 with no body.
+// Creates and updates answer 200 with the whole service; deletes and the two v2
+// actions 204 with no body, as the API reference documents them (and all the
+// huaweicloud Terraform provider accepts for the v2 actions).
 
 const tags = ['endpoint services'];
 const one = { 200: ServiceView };
@@ -120,12 +121,12 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
         tags,
         summary: 'Upgrade an endpoint service (accepted; the emulation has one edition)',
         params: ServiceParams,
-        response: { 200: Empty },
+        response: { 204: Type.Null() },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await ops.acknowledgeV2Action(deps, ctxOf(request), request.params.vpc_endpoint_service_id);
-      return {};
+      return reply.code(204).send(null);
     },
   );
 
@@ -137,12 +138,12 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
         summary: 'Add backend resources to an endpoint service (validated and accepted)',
         params: ServiceParams,
         body: AddServerResourcesBody,
-        response: { 200: Empty },
+        response: { 204: Type.Null() },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await ops.acknowledgeV2Action(deps, ctxOf(request), request.params.vpc_endpoint_service_id);
-      return {};
+      return reply.code(204).send(null);
     },
   );
 }

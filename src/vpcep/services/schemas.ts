@@ -83,7 +83,8 @@ export const AddServerResourcesBody = Type.Object(
       Type.Object(
         {
           resource_id: Type.String({ minLength: 1, maxLength: 64 }),
-          availability_zone_id: Type.Optional(Type.String({ maxLength: 64 })),
+          // The huaweicloud Terraform provider always sends the key, as null when unset.
+          availability_zone_id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
         },
         strict,
       ),
@@ -204,4 +205,3 @@ export const DescribedService = Type.Object(
 );
 
 export const RenamedService = Type.Object({ endpoint_service_name: Type.String() });
-export const Empty = Type.Object({});
