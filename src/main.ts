@@ -18,6 +18,7 @@ import { ChangeBus } from './vpcep/change-bus.ts';
 import type { VpcepDeps } from './vpcep/deps.ts';
 import { vpcepJobs } from './vpcep/jobs.ts';
 import { ensurePublicServices } from './vpcep/services/bootstrap.ts';
+import { hostRangesOf } from './vpc/host-ranges.ts';
 
 export interface StartOptions {
   clock?: Clock;
@@ -92,7 +93,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (roles.includes('api')) {
       const identity = new IdentityRepository(store.db);
       const tokens = new TokenCodec(await identity.ensureSetting('token_secret', TokenCodec.newSecret()));
-      await seedAccounts(store.db, config.accounts, config.region, clock);
+      await seedAccounts(store.db, config.accounts, config.region, clock, hostRangesOf(config.dataplane));
       demo =
         config.demo_account && config.accounts.length === 0
           ? await ensureDemoAccount(store.db, config.region, clock, store.dataDir)

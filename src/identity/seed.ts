@@ -7,6 +7,7 @@ import type { AccountConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { hexId } from '../context/ids.ts';
 import type { Database } from '../store/schema.ts';
+import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
 import { seedVpc } from '../vpc/seed.ts';
 
 // Accounts declared in the configuration are created or brought up to date at
@@ -120,6 +121,8 @@ export async function seedAccounts(
   accounts: AccountConfig[],
   region: string,
   clock: Clock,
+  /** The host's shared ranges, which declared subnets obey like API-made ones. */
+  ranges: HostRanges = DEFAULT_HOST_RANGES,
 ): Promise<void> {
   for (const account of accounts) {
     await db.transaction().execute(async (trx) => {
@@ -135,7 +138,7 @@ export async function seedAccounts(
             `vpc '${vpc.name}' of account '${account.name}' names unknown project '${vpc.project}'`,
           );
         }
-        await seedVpc(trx, clock, projectId, vpc);
+        await seedVpc(trx, clock, projectId, vpc, ranges);
       }
     });
   }

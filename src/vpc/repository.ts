@@ -173,6 +173,44 @@ export async function deleteSubnet(db: Db, id: string): Promise<void> {
   await db.deleteFrom('subnets').where('id', '=', id).execute();
 }
 
+/**
+ * CIDRs of other projects' subnets that can overlap a block starting with
+ * `firstOctet`: every subnet is a /8 or smaller, so two that overlap share
+ * their first octet.
+ */
+export async function foreignSubnetCidrs(db: Db, projectId: string, firstOctet: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('subnets')
+    .select('cidr')
+    .where('project_id', '<>', projectId)
+    .where('cidr', 'like', `${firstOctet}.%`)
+    .execute();
+  return rows.map((r) => r.cidr);
+}
+
+/** The row of the `counters` table whose lock serialises subnet writes on the host's shared ranges. */
+const HOST_NETWORK_LOCK = 'lock:host_network';
+
+/**
+ * Serialises every writer of subnets on the host's shared ranges, across
+ * projects (the VPC row lock covers one project only), for the rest of the
+ * transaction: two projects checking "nobody else uses this range" and then
+ * inserting cannot interleave. The row is created on first use; a concurrent
+ * first insert waits on the unique key and then finds it.
+ */
+export async function lockHostNetwork(db: Db): Promise<void> {
+  await db
+    .insertInto('counters')
+    .values({ name: HOST_NETWORK_LOCK, value: 0 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  await db
+    .updateTable('counters')
+    .set((eb) => ({ value: eb.ref('value') }))
+    .where('name', '=', HOST_NETWORK_LOCK)
+    .execute();
+}
+
 export async function countSubnets(db: Db, vpcId: string): Promise<number> {
   const row = await db
     .selectFrom('subnets')
