@@ -372,3 +372,26 @@ export async function updatePortIn(
 export async function deletePortIn(db: Db, port: PortRow): Promise<void> {
   await repo.deletePort(db, port.id);
 }
+
+/**
+ * A tenant's delete: refused (409 VPC.0401) while an endpoint service or a VPC
+ * endpoint of the project refers to the port. The port row is locked before
+ * the check, and whoever starts referring to a port locks it too
+ * (inventory.ts holdPort), so a reference committed concurrently is either
+ * seen here or finds the port gone.
+ */
+export async function deleteUnusedPortIn(db: Db, port: PortRow): Promise<void> {
+  if (!(await repo.lockPort(db, port.project_id, port.id))) throw notFound('port', port.id);
+  const users = await repo.portUsers(db, port);
+  const named = [
+    ...users.services.map((id) => `endpoint service ${id}`),
+    ...users.endpoints.map((id) => `VPC endpoint ${id}`),
+  ];
+  if (named.length > 0) {
+    throw apiError(
+      'VPC.0401',
+      `The port ${port.id} is in use by ${named.join(', ')}; delete ${named.length > 1 ? 'them' : 'it'} first.`,
+    );
+  }
+  await repo.deletePort(db, port.id);
+}

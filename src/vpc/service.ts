@@ -282,7 +282,7 @@ export class VpcService {
     await this.tx(async (trx) => {
       const port = await repo.findPort(trx, ctx.projectId, id);
       if (!port) throw notFound('port', id);
-      await ops.deletePortIn(trx, port);
+      await ops.deleteUnusedPortIn(trx, port);
     });
     ctx.log.info({ portId: id }, 'port deleted');
   }
