@@ -222,43 +222,33 @@ for (const dialect of testDialects()) {
           `the backend ${when}`,
         );
       await reach('at first');
-      const db = server.running.store.db;
-
+      /**
+       * `account` also claims `cidr` (in a VPC of its own, as an older store may hold it):
+       * the endpoint stops with `reason` and comes back once the claim is gone.
+       */
+      const contest = async (account: TestAccount, vpcCidr: string, cidr: string, reason: string) => {
+        const vpc = (
+          await account.sdk({
+            method: 'POST',
+            url: '/v1/{project_id}/vpcs',
+            data: { vpc: { name: `over-${reason}`, cidr: vpcCidr } },
+          })
+        ).vpc as VpcView;
+        const db = server.running.store.db;
+        const subnet = await insertSubnetRow(db, account.projectId, vpc.id, cidr);
+        await until(
+          () => answer('127.30.0.65', 8081),
+          (a) => a === 'ECONNREFUSED',
+          `the endpoint to stop listening (${reason})`,
+        );
+        assert.match(await metrics(), unbound(reason, 1));
+        await db.deleteFrom('subnets').where('id', '=', subnet).execute();
+        await reach(`once the ${reason} address is free again`);
+      };
       // The provider's project also claims part of the consumer's subnet: the endpoint could be its.
-      const pVpc = (
-        await server.provider.sdk({
-          method: 'POST',
-          url: '/v1/{project_id}/vpcs',
-          data: { vpc: { name: 'over-c', cidr: '127.30.0.0/16' } },
-        })
-      ).vpc as VpcView;
-      const overC = await insertSubnetRow(db, server.provider.projectId, pVpc.id, '127.30.0.64/26');
-      await until(
-        () => answer('127.30.0.65', 8081),
-        (a) => a === 'ECONNREFUSED',
-        'the endpoint to stop listening',
-      );
-      assert.match(await metrics(), unbound('address_contested', 1));
-      await db.deleteFrom('subnets').where('id', '=', overC).execute();
-      await reach('once the endpoint address is free again');
-
+      await contest(server.provider, '127.30.0.0/16', '127.30.0.64/26', 'address_contested');
       // The consumer's project also claims the backend's address: it might be the consumer's own socket.
-      const cVpc = (
-        await server.consumer.sdk({
-          method: 'POST',
-          url: '/v1/{project_id}/vpcs',
-          data: { vpc: { name: 'over-p', cidr: '127.20.0.0/16' } },
-        })
-      ).vpc as VpcView;
-      const overP = await insertSubnetRow(db, server.consumer.projectId, cVpc.id, '127.20.0.0/28');
-      await until(
-        () => answer('127.30.0.65', 8081),
-        (a) => a === 'ECONNREFUSED',
-        'the endpoint to stop listening',
-      );
-      assert.match(await metrics(), unbound('backend_contested', 1));
-      await db.deleteFrom('subnets').where('id', '=', overP).execute();
-      await reach('once the backend address is free again');
+      await contest(server.consumer, '127.20.0.0/16', '127.20.0.0/28', 'backend_contested');
     });
   });
 

@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultConfig } from '../../src/config/defaults.ts';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { formatCidr } from '../../src/vpc/cidr.ts';
+import { hostRangesOf } from '../../src/vpc/host-ranges.ts';
 import type { SubnetView, VpcView } from '../../src/vpc/schemas.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
@@ -199,3 +202,24 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+test('reserved_cidrs: IPv4 CIDRs, host bits naming their block; anything else stops the start', () => {
+  const dataplane = (reserved: string[]) => ({ ...defaultConfig().dataplane, reserved_cidrs: reserved });
+  const ok = loadConfig({ env: {}, overrides: { dataplane: dataplane(['127.0.0.1/16', '10.9.0.0/24']) } });
+  assert.deepEqual(hostRangesOf(ok.dataplane).reserved.map(formatCidr), ['127.0.0.0/16', '10.9.0.0/24']);
+  for (const bad of [
+    '127.0.0.0/33',
+    '127.0.0.0',
+    'localhost/8',
+    '127.0.0.010/16',
+    '127.0.0.0/08',
+    '\u0000',
+    '',
+  ]) {
+    assert.throws(
+      () => loadConfig({ env: {}, overrides: { dataplane: dataplane([bad]) } }),
+      (err: unknown) => err instanceof ConfigError && /dataplane\.reserved_cidrs/.test(err.message),
+      JSON.stringify(bad),
+    );
+  }
+});
