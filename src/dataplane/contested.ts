@@ -74,8 +74,10 @@ export class ContestedAddresses {
   }
 
   contains(ip: string): boolean {
+    // The usual case, checked before any parsing: nothing is contested.
+    if (this.#starts.length === 0) return false;
     const a = parseIpv4(ip);
-    if (a === undefined || this.#starts.length === 0) return false;
+    if (a === undefined) return false;
     // The last interval starting at or before a.
     let lo = 0;
     let hi = this.#starts.length - 1;
