@@ -86,6 +86,33 @@ async function newPort(account: TestAccount, net: Network, ip: string): Promise<
   return (r.port as PortView).id;
 }
 
+/** An interface service of the provider (on `portId`, else the network's backend NIC) the consumer may use. */
+async function consumableService(
+  server: TestServer,
+  provider: Network,
+  clientPort: number,
+  serverPort: number,
+  portId?: string,
+): Promise<string> {
+  const { id } = await createService(server, provider, {
+    ...(portId !== undefined ? { portId } : {}),
+    ports: [{ client_port: clientPort, server_port: serverPort, protocol: 'TCP' }],
+  });
+  await whitelistDomain(server, id, server.consumer.domainId);
+  return id;
+}
+
+/** An endpoint of the consumer at `ip` in `net`, waited for until it is accepted. */
+async function acceptedEndpoint(server: TestServer, net: Network, serviceId: string, ip: string) {
+  const ep = await createEndpoint(server.consumer, {
+    endpoint_service_id: serviceId,
+    vpc_id: net.vpcId,
+    subnet_id: net.subnetId,
+    port_ip: ip,
+  });
+  assert.equal((await settled(server.consumer, String(ep.id))).status, 'accepted');
+}
+
 /** A subnet row written straight into the store, as an older version could have left it. */
 async function insertSubnetRow(db: Kysely<Database>, projectId: string, vpcId: string, cidr: string) {
   const id = crypto.randomUUID();
@@ -132,18 +159,8 @@ for (const dialect of testDialects()) {
     /** A service of the provider on a new port at `backendIp`, and an accepted endpoint of the consumer to it. */
     async function serviceAndEndpoint(backendIp: string, clientPort: number, endpointIp: string) {
       const portId = await newPort(server.provider, provider, backendIp);
-      const { id: serviceId } = await createService(server, provider, {
-        portId,
-        ports: [{ client_port: clientPort, server_port: port, protocol: 'TCP' }],
-      });
-      await whitelistDomain(server, serviceId, server.consumer.domainId);
-      const ep = await createEndpoint(server.consumer, {
-        endpoint_service_id: serviceId,
-        vpc_id: consumer.vpcId,
-        subnet_id: consumer.subnetId,
-        port_ip: endpointIp,
-      });
-      assert.equal((await settled(server.consumer, String(ep.id))).status, 'accepted');
+      const serviceId = await consumableService(server, provider, clientPort, port, portId);
+      await acceptedEndpoint(server, consumer, serviceId, endpointIp);
       return { portId, serviceId };
     }
 
@@ -288,25 +305,9 @@ for (const dialect of testDialects()) {
       backends.push(backend);
       const provider = await networkOf(server.provider, 'vpc-p');
       const consumer = await networkOf(server.consumer, 'vpc-c');
-      const { id: serviceId } = await createService(server, provider, {
-        ports: [{ client_port: 8080, server_port: port, protocol: 'TCP' }],
-      });
-      await whitelistDomain(server, serviceId, server.consumer.domainId);
-      const ep = await createEndpoint(server.consumer, {
-        endpoint_service_id: serviceId,
-        vpc_id: consumer.vpcId,
-        subnet_id: consumer.subnetId,
-        port_ip: '127.30.0.61',
-      });
-      assert.equal((await settled(server.consumer, String(ep.id))).status, 'accepted');
-
-      const pub = await createEndpoint(server.consumer, {
-        endpoint_service_id: '3b8a4d5e-0b5f-4f0e-9a53-6f1d2c7e0bff',
-        vpc_id: consumer.vpcId,
-        subnet_id: consumer.subnetId,
-        port_ip: '127.30.0.62',
-      });
-      assert.equal((await settled(server.consumer, String(pub.id))).status, 'accepted');
+      const serviceId = await consumableService(server, provider, 8080, port);
+      await acceptedEndpoint(server, consumer, serviceId, '127.30.0.61');
+      await acceptedEndpoint(server, consumer, '3b8a4d5e-0b5f-4f0e-9a53-6f1d2c7e0bff', '127.30.0.62');
       assert.equal(
         await until(
           () => answer('127.30.0.62', 8090),
