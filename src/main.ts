@@ -19,6 +19,7 @@ import { ChangeBus } from './vpcep/change-bus.ts';
 import type { VpcepDeps } from './vpcep/deps.ts';
 import { vpcepJobs } from './vpcep/jobs.ts';
 import { syncPublicServices } from './vpcep/services/bootstrap.ts';
+import { hostRangesOf } from './vpc/host-ranges.ts';
 
 export interface StartOptions {
   clock?: Clock;
@@ -105,7 +106,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           'token_secret',
           TokenCodec.newSecret(),
         );
-        await seedAccounts(trx, config.accounts, config.region, clock);
+        await seedAccounts(trx, config.accounts, config.region, clock, hostRangesOf(config.dataplane));
         const demo =
           config.demo_account && config.accounts.length === 0
             ? await ensureDemoAccount(trx, config.region, clock, store.dataDir)

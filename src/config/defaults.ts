@@ -35,6 +35,8 @@ export function defaultConfig(): Config {
     roles: ['api', 'jobs', 'dataplane', 'dns'],
     dataplane: {
       bindable_cidrs: ['127.0.0.0/8'],
+      // Where host services listen by default: the API on 127.0.0.1:8080, DNS on 127.0.0.1:5353.
+      reserved_cidrs: ['127.0.0.0/16'],
       max_connections_per_endpoint: 3000,
       // AWS PrivateLink's fixed TCP idle timeout; UDP as its network load balancers do.
       tcp_idle_timeout_ms: 350_000,

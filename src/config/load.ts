@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
 import { redactUrls } from '../store/redact.ts';
-import { parseCidr } from '../vpc/cidr.ts';
+import { parseHostCidr } from '../vpc/cidr.ts';
 import { defaultConfig } from './defaults.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
@@ -79,8 +79,7 @@ export function parseRoles(value: string): string[] {
 
 /** An IPv4 CIDR; host bits may be set (127.0.0.1/8 means 127.0.0.0/8), as for a subnet mask on a host. */
 function isIpv4Cidr(value: string): boolean {
-  const parsed = parseCidr(value);
-  return parsed.ok || parsed.problem === 'host-bits';
+  return parseHostCidr(value) !== undefined;
 }
 
 function checkDatabaseUrl(url: string): void {
@@ -114,13 +113,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   parseListen(merged.listen);
   parseListen(merged.dns.listen, 'dns.listen');
-  merged.dataplane.bindable_cidrs.forEach((cidr, i) => {
-    if (!isIpv4Cidr(cidr)) {
-      throw new ConfigError(
-        `config key 'dataplane.bindable_cidrs[${i}]' must be an IPv4 CIDR such as 127.0.0.0/8, got '${cidr}'`,
-      );
-    }
-  });
+  for (const key of ['bindable_cidrs', 'reserved_cidrs'] as const) {
+    merged.dataplane[key].forEach((cidr, i) => {
+      if (!isIpv4Cidr(cidr)) {
+        throw new ConfigError(
+          `config key 'dataplane.${key}[${i}]' must be an IPv4 CIDR such as 127.0.0.0/8, got '${cidr}'`,
+        );
+      }
+    });
+  }
   checkDatabaseUrl(merged.database);
   if (merged.metrics.listen !== undefined) parseListen(merged.metrics.listen, 'metrics.listen');
   return merged;

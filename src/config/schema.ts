@@ -216,6 +216,11 @@ export const ConfigSchema = Type.Object(
          * control-plane only (binding an arbitrary address needs it configured on a host interface).
          */
         bindable_cidrs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 }),
+        /**
+         * Addresses inside the bindable ranges that this host's own services use (API, DNS, a
+         * local database): no subnet may overlap them and the data plane never binds or dials them.
+         */
+        reserved_cidrs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 }),
         /** Concurrent flows (TCP connections plus UDP sessions) per endpoint; excess is refused. */
         max_connections_per_endpoint: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
         tcp_idle_timeout_ms: Timeout,

@@ -15,10 +15,12 @@ import {
   endpointDnsRecords,
   existingEndpointIds,
   forwardingFingerprint,
+  subnetClaims,
   type DnsRecord,
   type ForwardingEndpoint,
 } from '../vpcep/endpoints/dataplane.ts';
-import { endpointListeners, type ForwardingSettings, type SkipReason } from './desired.ts';
+import { ContestedAddresses } from './contested.ts';
+import { endpointListeners, SKIP_REASONS, type ForwardingSettings, type SkipReason } from './desired.ts';
 import type { ListenerSpec } from './forwarder/types.ts';
 import type { DnsZoneTable } from './dns/records.ts';
 import type { EndpointCounters } from './forwarder/counters.ts';
@@ -79,6 +81,13 @@ function idle(p: Pending): boolean {
   return !p.full && !p.force && !p.reapply && p.endpoints.size === 0 && p.services.size === 0;
 }
 
+/** Skip reasons that stop a cross-tenant path: logged when an endpoint starts being skipped for one. */
+const GUARDED: ReadonlySet<SkipReason> = new Set([
+  'address_contested',
+  'backend_not_bindable',
+  'backend_contested',
+]);
+
 /**
  * A full re-read is done at least this often even when the fingerprint is
  * unchanged: it cannot see two changes stamped with the same millisecond.
@@ -90,6 +99,8 @@ export class DataplaneController {
   readonly #endpoints = new Map<string, ForwardingEndpoint>();
   /** Listener specs (or why none) per endpoint, recomputed only for endpoints that changed. */
   readonly #plans = new Map<string, ListenerSpec[] | SkipReason>();
+  /** Addresses two projects' subnets claim; re-read with every full pass. */
+  #contested = ContestedAddresses.none;
   #fingerprint: string | undefined;
   #lastFullRead = 0;
   #lastFullReadMs = 0;
@@ -134,7 +145,7 @@ export class DataplaneController {
   }
 
   status(): ControllerStatus {
-    const skipped: Record<SkipReason, number> = { not_bindable: 0, no_backend: 0, no_ports: 0 };
+    const skipped = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
     for (const plan of this.#plans.values()) if (typeof plan === 'string') skipped[plan] += 1;
     return {
       forwardingEndpoints: this.#endpoints.size,
@@ -190,7 +201,8 @@ export class DataplaneController {
     const { db } = this.#opts;
     const gone: string[] = [];
     let changed: string[] | null = [];
-    let fresh: string | undefined;
+    /** What to record as the store's fingerprint once the pass succeeded (undefined: leave it). */
+    let fresh: { fingerprint: string | undefined } | undefined;
     if (work.full || work.force) {
       // Read before the rows, so a change made during the read shows up next time.
       const fingerprint = await forwardingFingerprint(db);
@@ -199,12 +211,18 @@ export class DataplaneController {
       if (work.force || !same) {
         const rows = await acceptedInterfaceEndpoints(db);
         const dns = this.#opts.dns ? await endpointDnsRecords(db) : [];
+        const claims = await subnetClaims(db);
+        // A change that landed during these reads may be half in them, and once undone
+        // (a row inserted, then deleted) the fingerprint would be back where it was read
+        // while the rows read are not: record it only if it did not move meanwhile.
+        const steady = (await forwardingFingerprint(db)) === fingerprint;
+        this.#setContested(ContestedAddresses.of(claims, this.#opts.settings.bindable.ranges));
         this.#endpoints.clear();
         for (const ep of rows) this.#endpoints.set(ep.endpointId, ep);
         this.#replaceDns(dns, null);
         const counted = this.#opts.counters ? [...this.#opts.counters.snapshot().keys()] : [];
         gone.push(...counted.filter((id) => !this.#endpoints.has(id)));
-        fresh = fingerprint;
+        fresh = { fingerprint: steady ? fingerprint : undefined };
         this.#lastFullRead = started;
         this.#lastFullReadMs = Date.now() - started;
         changed = null;
@@ -234,17 +252,40 @@ export class DataplaneController {
     if (changed === null || changed.length > 0 || work.reapply) await this.#apply();
     await this.#forgetDeleted(gone);
     // Recorded last: a pass that failed before here leaves the next one to re-read.
-    if (fresh !== undefined) this.#fingerprint = fresh;
+    if (fresh !== undefined) this.#fingerprint = fresh.fingerprint;
     this.#passes += 1;
+  }
+
+  #setContested(next: ContestedAddresses): void {
+    if (next.cidrs.join() !== this.#contested.cidrs.join() && next.size > 0) {
+      this.#opts.log.warn(
+        { contested: next.cidrs },
+        'subnets of different projects overlap on the host network; addresses there are neither bound nor dialled',
+      );
+    }
+    this.#contested = next;
   }
 
   /** Recomputes the listener plans of `ids` (null: of every endpoint). */
   #plan(ids: readonly string[] | null): void {
+    const before = ids === null ? new Map(this.#plans) : this.#plans;
+    const previous = (id: string) => before.get(id);
     if (ids === null) this.#plans.clear();
     for (const id of ids ?? [...this.#endpoints.keys()]) {
       const ep = this.#endpoints.get(id);
-      if (ep === undefined) this.#plans.delete(id);
-      else this.#plans.set(id, endpointListeners(ep, this.#opts.settings));
+      if (ep === undefined) {
+        this.#plans.delete(id);
+        continue;
+      }
+      const was = previous(id);
+      const plan = endpointListeners(ep, this.#opts.settings, this.#contested);
+      this.#plans.set(id, plan);
+      if (typeof plan === 'string' && plan !== was && GUARDED.has(plan)) {
+        this.#opts.log.warn(
+          { endpointId: id, reason: plan, ip: ep.ip, backendIp: ep.backendIp },
+          'endpoint not bound: its address or backend could belong to another tenant or the host',
+        );
+      }
     }
   }
 

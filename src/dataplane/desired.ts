@@ -5,38 +5,51 @@
  * testable without sockets.
  */
 import { createHash } from 'node:crypto';
-import { BlockList, isIPv4 } from 'node:net';
+import { hostRangesOf, tenantAddressOnHost, type HostRanges } from '../vpc/host-ranges.ts';
 import type { ForwardingEndpoint } from '../vpcep/endpoints/dataplane.ts';
+import { ContestedAddresses } from './contested.ts';
 import type { ListenerSpec } from './forwarder/types.ts';
 
 export interface ForwardingSettings {
-  /** Endpoint IPs in these IPv4 CIDRs are bound; others are not. */
+  /** Endpoint IPs in these IPv4 CIDRs are bound, and tenant backends in them dialled; others are not. */
   bindable: BindableRange;
   maxConnectionsPerEndpoint: number;
   tcpIdleTimeoutMs: number;
   udpIdleTimeoutMs: number;
 }
 
-/** Why an accepted endpoint has no listener. */
-export type SkipReason = 'not_bindable' | 'no_backend' | 'no_ports';
+/**
+ * Why an accepted endpoint has no listener. `backend_not_bindable`: the
+ * tenant's backend port lies outside the bindable ranges (or in a reserved
+ * one), a host address no tenant owns. `address_contested` / `backend_contested`:
+ * the endpoint's or the backend's address lies where subnets of two projects
+ * overlap (contested.ts), so it might be another tenant's.
+ */
+export const SKIP_REASONS = [
+  'not_bindable',
+  'address_contested',
+  'no_backend',
+  'backend_not_bindable',
+  'backend_contested',
+  'no_ports',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** tcp_proxy values that ask for a PROXY v2 header (decision #12); toa_open cannot be done in userspace. */
 const PROXY_MODES = new Set(['proxy_open', 'open', 'proxy_vni']);
 
+/** `dataplane.bindable_cidrs` less `dataplane.reserved_cidrs`: where tenants' addresses live on the host. */
 export class BindableRange {
-  readonly #list = new BlockList();
   readonly cidrs: readonly string[];
+  readonly ranges: HostRanges;
 
-  constructor(cidrs: readonly string[]) {
+  constructor(cidrs: readonly string[], reserved: readonly string[] = []) {
     this.cidrs = [...cidrs];
-    for (const cidr of cidrs) {
-      const [address = '', prefix = ''] = cidr.split('/');
-      this.#list.addSubnet(address, Number(prefix), 'ipv4');
-    }
+    this.ranges = hostRangesOf({ bindable_cidrs: cidrs, reserved_cidrs: reserved });
   }
 
   contains(ip: string): boolean {
-    return isIPv4(ip) && this.#list.check(ip, 'ipv4');
+    return tenantAddressOnHost(this.ranges, ip);
   }
 }
 
@@ -60,11 +73,18 @@ export function listenerKey(endpointId: string, protocol: string, clientPort: nu
 export function endpointListeners(
   ep: ForwardingEndpoint,
   settings: ForwardingSettings,
+  contested: ContestedAddresses = ContestedAddresses.none,
 ): ListenerSpec[] | SkipReason {
   if (!settings.bindable.contains(ep.ip)) return 'not_bindable';
+  if (contested.contains(ep.ip)) return 'address_contested';
   if (ep.backendIp === null) return 'no_backend';
-  if (ep.ports.length === 0) return 'no_ports';
   const backendIp = ep.backendIp;
+  // The operator's public-service targets are trusted wherever they are.
+  if (!ep.operatorBackend) {
+    if (!settings.bindable.contains(backendIp)) return 'backend_not_bindable';
+    if (contested.contains(backendIp)) return 'backend_contested';
+  }
+  if (ep.ports.length === 0) return 'no_ports';
   const proxy = PROXY_MODES.has(ep.tcpProxy)
     ? { markerId: ep.markerId, ...(ep.tcpProxy === 'proxy_vni' ? { vni: vpcVni(ep.vpcId) } : {}) }
     : null;

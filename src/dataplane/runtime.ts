@@ -77,7 +77,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       counters,
       dns: dns?.table,
       settings: {
-        bindable: new BindableRange(dp.bindable_cidrs),
+        bindable: new BindableRange(dp.bindable_cidrs, dp.reserved_cidrs),
         maxConnectionsPerEndpoint: dp.max_connections_per_endpoint,
         tcpIdleTimeoutMs: dp.tcp_idle_timeout_ms,
         udpIdleTimeoutMs: dp.udp_idle_timeout_ms,

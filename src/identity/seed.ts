@@ -9,6 +9,7 @@ import { hexId } from '../context/ids.ts';
 import { CREDENTIALS_FILE } from '../store/file-modes.ts';
 import type { Database } from '../store/schema.ts';
 import { inTransaction } from '../store/seeding.ts';
+import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
 import { seedVpc } from '../vpc/seed.ts';
 
 // Accounts declared in the configuration are created or brought up to date at
@@ -127,6 +128,8 @@ export async function seedAccounts(
   accounts: AccountConfig[],
   region: string,
   clock: Clock,
+  /** The host's shared ranges, which declared subnets obey like API-made ones. */
+  ranges: HostRanges = DEFAULT_HOST_RANGES,
 ): Promise<void> {
   for (const account of accounts) {
     await inTransaction(db, async (trx) => {
@@ -142,7 +145,7 @@ export async function seedAccounts(
             `vpc '${vpc.name}' of account '${account.name}' names unknown project '${vpc.project}'`,
           );
         }
-        await seedVpc(trx, clock, projectId, vpc);
+        await seedVpc(trx, clock, projectId, vpc, ranges);
       }
     });
   }

@@ -63,6 +63,20 @@ export function parseCidr(text: string): CidrParse {
   return { ok: true, cidr: { network: address, prefix } };
 }
 
+/**
+ * A CIDR as an operator writes it for a host: host bits may be set and name the
+ * block they lie in (127.0.0.1/8 is 127.0.0.0/8). Undefined for anything else.
+ */
+export function parseHostCidr(text: string): Cidr | undefined {
+  const parsed = parseCidr(text);
+  if (parsed.ok) return parsed.cidr;
+  if (parsed.problem !== 'host-bits') return undefined;
+  const slash = text.indexOf('/');
+  const prefix = Number(text.slice(slash + 1));
+  const address = parseIpv4(text.slice(0, slash)) ?? 0;
+  return { network: address - (address % blockSize(prefix)), prefix };
+}
+
 /** Parses a CIDR already known to be valid (read back from the store). */
 export function mustParseCidr(text: string): Cidr {
   const parsed = parseCidr(text);
@@ -81,6 +95,15 @@ export function containsCidr(outer: Cidr, inner: Cidr): boolean {
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.network <= broadcastOf(b) && b.network <= broadcastOf(a);
+}
+
+/**
+ * The addresses two blocks share: CIDR blocks either nest or are disjoint, so
+ * it is the smaller of the two, or undefined when they do not overlap.
+ */
+export function intersection(a: Cidr, b: Cidr): Cidr | undefined {
+  if (!overlaps(a, b)) return undefined;
+  return a.prefix >= b.prefix ? a : b;
 }
 
 /** The network and broadcast addresses are never assignable to a host. */

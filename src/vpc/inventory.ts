@@ -34,6 +34,19 @@ export function getPort(db: Db, scope: Scope, portId: string): Promise<PortRow |
   return repo.findPort(db, projectOf(scope), portId);
 }
 
+/**
+ * The port, locked for the rest of the transaction, or undefined when it does
+ * not exist (or is another project's). Call it before storing a reference to
+ * the port: a concurrent DELETE through the VPC API then either waits for the
+ * caller's commit and sees the reference (409), or has already removed the
+ * port, which this answers as undefined.
+ */
+export async function holdPort(db: Db, scope: Scope, portId: string): Promise<PortRow | undefined> {
+  const projectId = projectOf(scope);
+  if (!(await repo.lockPort(db, projectId, portId))) return undefined;
+  return repo.findPort(db, projectId, portId);
+}
+
 /** Subnets of a VPC never overlap, so an address names at most one port per VPC. */
 export function findPortByIp(db: Db, scope: Scope, vpcId: string, ip: string): Promise<PortRow | undefined> {
   return repo.findPortInVpc(db, projectOf(scope), vpcId, ip);

@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { uuid } from '../context/ids.ts';
 import { apiError } from '../errors/api-error.ts';
 import { isUniqueViolation } from '../store/open.ts';
-import { formatCidr, formatIpv4, lowestFree, mustParseCidr, parseIpv4 } from './cidr.ts';
+import { formatCidr, formatIpv4, lowestFree, mustParseCidr, parseIpv4, type Cidr } from './cidr.ts';
+import { onHost, type HostRanges } from './host-ranges.ts';
 import * as repo from './repository.ts';
 import type { Db, PortRow, SubnetRow, VpcRow } from './repository.ts';
 import {
   addressError,
   addressProblem,
   gatewayAddress,
+  hostSubnetCidr,
   subnetCidr,
   vpcCidr,
   vpcCidrHoldsSubnets,
@@ -143,10 +145,31 @@ export interface NewSubnet {
   availabilityZone: string | null;
 }
 
-export async function createSubnetIn(db: Db, now: number, vpc: VpcRow, input: NewSubnet): Promise<SubnetRow> {
+/**
+ * The host-network rule of a subnet (rules.ts hostSubnetCidr), under the lock
+ * every project's subnet writers share, so that two projects claiming one range
+ * at the same moment cannot both pass. Subnets off the host's shared ranges
+ * skip both the lock and the rule.
+ */
+async function assertHostRangeFree(db: Db, ranges: HostRanges, projectId: string, cidr: Cidr): Promise<void> {
+  if (!onHost(ranges, cidr)) return;
+  // The reserved ranges need no store: refuse before queueing for the lock.
+  hostSubnetCidr(cidr, ranges, []);
+  await repo.lockHostNetwork(db);
+  hostSubnetCidr(cidr, ranges, await repo.foreignSubnetCidrs(db, projectId, cidr.network >>> 24));
+}
+
+export async function createSubnetIn(
+  db: Db,
+  now: number,
+  vpc: VpcRow,
+  input: NewSubnet,
+  ranges: HostRanges,
+): Promise<SubnetRow> {
   if (!(await repo.lockVpc(db, vpc.project_id, vpc.id))) throw notFound('VPC', vpc.id);
   const siblings = await repo.subnetsOfVpc(db, vpc.id);
   const cidr = subnetCidr(input.cidr, mustParseCidr(vpc.cidr), siblings);
+  await assertHostRangeFree(db, ranges, vpc.project_id, cidr);
   const gateway = gatewayAddress(cidr, input.gatewayIp);
   const id = input.id ?? uuid();
   const row: SubnetRow = {
@@ -181,6 +204,7 @@ export async function updateSubnetIn(
   now: number,
   subnet: SubnetRow,
   change: SubnetChange,
+  ranges: HostRanges,
 ): Promise<SubnetRow> {
   if (!(await repo.lockSubnet(db, subnet.project_id, subnet.id))) throw notFound('subnet', subnet.id);
   const next: SubnetRow = { ...subnet };
@@ -198,6 +222,7 @@ export async function updateSubnetIn(
     const cidr = movesCidr
       ? subnetCidr(change.cidr ?? '', mustParseCidr(vpc.cidr), siblings)
       : mustParseCidr(subnet.cidr);
+    if (movesCidr) await assertHostRangeFree(db, ranges, subnet.project_id, cidr);
     // A moved subnet without an explicit gateway gets the default one of its new block.
     const gateway = gatewayAddress(cidr, change.gatewayIp ?? (movesCidr ? undefined : subnet.gateway_ip));
     for (const port of await repo.portsOfSubnet(db, subnet.id)) {
@@ -345,5 +370,28 @@ export async function updatePortIn(
 }
 
 export async function deletePortIn(db: Db, port: PortRow): Promise<void> {
+  await repo.deletePort(db, port.id);
+}
+
+/**
+ * A tenant's delete: refused (409 VPC.0401) while an endpoint service or a VPC
+ * endpoint of the project refers to the port. The port row is locked before
+ * the check, and whoever starts referring to a port locks it too
+ * (inventory.ts holdPort), so a reference committed concurrently is either
+ * seen here or finds the port gone.
+ */
+export async function deleteUnusedPortIn(db: Db, port: PortRow): Promise<void> {
+  if (!(await repo.lockPort(db, port.project_id, port.id))) throw notFound('port', port.id);
+  const users = await repo.portUsers(db, port);
+  const named = [
+    ...users.services.map((id) => `endpoint service ${id}`),
+    ...users.endpoints.map((id) => `VPC endpoint ${id}`),
+  ];
+  if (named.length > 0) {
+    throw apiError(
+      'VPC.0401',
+      `The port ${port.id} is in use by ${named.join(', ')}; delete ${named.length > 1 ? 'them' : 'it'} first.`,
+    );
+  }
   await repo.deletePort(db, port.id);
 }

@@ -35,7 +35,12 @@ function afterPosition(p: Position): Expression<SqlBool> {
  * "no overlapping subnet" or "address free" and then insert cannot interleave.
  * Returns false when the row does not exist.
  */
-async function touch(db: Db, table: 'vpcs' | 'subnets', projectId: string, id: string): Promise<boolean> {
+async function touch(
+  db: Db,
+  table: 'vpcs' | 'subnets' | 'ports',
+  projectId: string,
+  id: string,
+): Promise<boolean> {
   const result = await db
     .updateTable(table)
     .set((eb) => ({ updated_at: eb.ref('updated_at') }))
@@ -173,6 +178,44 @@ export async function deleteSubnet(db: Db, id: string): Promise<void> {
   await db.deleteFrom('subnets').where('id', '=', id).execute();
 }
 
+/**
+ * CIDRs of other projects' subnets that can overlap a block starting with
+ * `firstOctet`: every subnet is a /8 or smaller, so two that overlap share
+ * their first octet.
+ */
+export async function foreignSubnetCidrs(db: Db, projectId: string, firstOctet: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('subnets')
+    .select('cidr')
+    .where('project_id', '<>', projectId)
+    .where('cidr', 'like', `${firstOctet}.%`)
+    .execute();
+  return rows.map((r) => r.cidr);
+}
+
+/** The row of the `counters` table whose lock serialises subnet writes on the host's shared ranges. */
+const HOST_NETWORK_LOCK = 'lock:host_network';
+
+/**
+ * Serialises every writer of subnets on the host's shared ranges, across
+ * projects (the VPC row lock covers one project only), for the rest of the
+ * transaction: two projects checking "nobody else uses this range" and then
+ * inserting cannot interleave. The row is created on first use; a concurrent
+ * first insert waits on the unique key and then finds it.
+ */
+export async function lockHostNetwork(db: Db): Promise<void> {
+  await db
+    .insertInto('counters')
+    .values({ name: HOST_NETWORK_LOCK, value: 0 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  await db
+    .updateTable('counters')
+    .set((eb) => ({ value: eb.ref('value') }))
+    .where('name', '=', HOST_NETWORK_LOCK)
+    .execute();
+}
+
 export async function countSubnets(db: Db, vpcId: string): Promise<number> {
   const row = await db
     .selectFrom('subnets')
@@ -278,6 +321,49 @@ export async function updatePort(
   >,
 ): Promise<void> {
   await db.updateTable('ports').set(patch).where('id', '=', id).execute();
+}
+
+/** Takes the port row's write lock for the rest of the transaction; false when the port is gone. */
+export function lockPort(db: Db, projectId: string, id: string): Promise<boolean> {
+  return touch(db, 'ports', projectId, id);
+}
+
+export interface PortUsers {
+  /** Endpoint services of the port's project naming it as `port_id` or `vip_port_id`. */
+  services: string[];
+  /** The VPC endpoint whose address the port holds. */
+  endpoints: string[];
+}
+
+/**
+ * What refers to a port, as a foreign key would see it: the VPCEP tables are
+ * read here because the inventory must refuse to delete what they point at.
+ * Only the port's own project counts, so another tenant naming the port as its
+ * `vip_port_id` cannot pin it. An endpoint's port carries the endpoint's id as
+ * `device_id` (endpoints/create.ts), which makes that look-up a primary-key read.
+ */
+export async function portUsers(
+  db: Db,
+  port: Pick<PortRow, 'id' | 'project_id' | 'device_id'>,
+): Promise<PortUsers> {
+  const services = await db
+    .selectFrom('endpoint_services')
+    .select('id')
+    .where('project_id', '=', port.project_id)
+    .where((eb) => eb.or([eb('port_id', '=', port.id), eb('vip_port_id', '=', port.id)]))
+    .orderBy('id')
+    .execute();
+  const endpoints =
+    port.device_id === ''
+      ? []
+      : await db
+          .selectFrom('endpoints')
+          .select('id')
+          .where('id', '=', port.device_id)
+          .where('project_id', '=', port.project_id)
+          .where('port_id', '=', port.id)
+          .execute();
+  return { services: services.map((r) => r.id), endpoints: endpoints.map((r) => r.id) };
 }
 
 export async function deletePort(db: Db, id: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   firstHost,
   formatCidr,
   formatIpv4,
+  intersection,
   isHostAddress,
   mustParseCidr,
   overlaps,
@@ -17,6 +18,7 @@ import {
   type Cidr,
   type NetworkProblem,
 } from './cidr.ts';
+import { onHost, type HostRanges } from './host-ranges.ts';
 
 // The address rules of the inventory, shared by the API, configuration seeding
 // and the VPCEP module, so a resource the file declares obeys exactly what an API
@@ -78,6 +80,36 @@ export function subnetCidr(text: string, vpc: Cidr, siblings: readonly Placed[])
     throw apiError('VPC.0102', `The subnet CIDR '${text}' overlaps subnet ${clash.id} (${clash.cidr}).`);
   }
   return cidr;
+}
+
+/**
+ * Inside the bindable ranges every project's subnets share this host's network
+ * (host-ranges.ts), so a subnet there may overlap neither an address the host's
+ * own services use nor another project's subnet. `foreign` holds the CIDRs of
+ * other projects' subnets near it. The message names the range in the way,
+ * never whose it is: the other project's ids and names are none of the caller's
+ * business. Outside the bindable ranges VPCs are isolated, as in the cloud.
+ */
+export function hostSubnetCidr(cidr: Cidr, ranges: HostRanges, foreign: readonly string[]): void {
+  const text = formatCidr(cidr);
+  for (const reserved of ranges.reserved) {
+    const shared = intersection(cidr, reserved);
+    if (shared && onHost(ranges, shared)) {
+      throw apiError(
+        'VPC.0102',
+        `The subnet CIDR '${text}' overlaps ${formatCidr(reserved)}, which is reserved for services of this host.`,
+      );
+    }
+  }
+  for (const other of foreign) {
+    const shared = intersection(cidr, mustParseCidr(other));
+    if (shared && onHost(ranges, shared)) {
+      throw apiError(
+        'VPC.0102',
+        `The subnet CIDR '${text}' overlaps ${other}, which is in use by another project: inside ${ranges.bindable.map(formatCidr).join(', ')} all projects share this host's network, so their subnets may not overlap.`,
+      );
+    }
+  }
 }
 
 /** A new VPC CIDR must still hold every subnet the VPC has. */

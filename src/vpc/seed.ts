@@ -5,6 +5,7 @@ import type { Database } from '../store/schema.ts';
 import * as ops from './operations.ts';
 import * as repo from './repository.ts';
 import type { Db, SubnetRow, VpcRow } from './repository.ts';
+import type { HostRanges } from './host-ranges.ts';
 
 // Brings the VPCs an account declares in the configuration up to date at every
 // start. A declared resource is found by id when the file gives one, else by its
@@ -64,27 +65,45 @@ async function findSubnet(db: Db, vpc: VpcRow, cfg: SubnetConfig): Promise<Subne
   return named[0];
 }
 
-async function seedSubnet(db: Db, now: number, vpc: VpcRow, cfg: SubnetConfig): Promise<SubnetRow> {
+async function seedSubnet(
+  db: Db,
+  now: number,
+  vpc: VpcRow,
+  cfg: SubnetConfig,
+  ranges: HostRanges,
+): Promise<SubnetRow> {
   const existing = await findSubnet(db, vpc, cfg);
   if (!existing) {
-    return ops.createSubnetIn(db, now, vpc, {
-      id: cfg.id,
-      name: cfg.name,
-      description: '',
-      cidr: cfg.cidr,
-      gatewayIp: cfg.gateway_ip,
-      dhcpEnable: true,
-      primaryDns: null,
-      secondaryDns: null,
-      availabilityZone: null,
-    });
+    return ops.createSubnetIn(
+      db,
+      now,
+      vpc,
+      {
+        id: cfg.id,
+        name: cfg.name,
+        description: '',
+        cidr: cfg.cidr,
+        gatewayIp: cfg.gateway_ip,
+        dhcpEnable: true,
+        primaryDns: null,
+        secondaryDns: null,
+        availabilityZone: null,
+      },
+      ranges,
+    );
   }
   const unchanged =
     existing.name === cfg.name &&
     existing.cidr === cfg.cidr &&
     (cfg.gateway_ip === undefined || cfg.gateway_ip === existing.gateway_ip);
   if (unchanged) return existing;
-  return ops.updateSubnetIn(db, now, existing, { name: cfg.name, cidr: cfg.cidr, gatewayIp: cfg.gateway_ip });
+  return ops.updateSubnetIn(
+    db,
+    now,
+    existing,
+    { name: cfg.name, cidr: cfg.cidr, gatewayIp: cfg.gateway_ip },
+    ranges,
+  );
 }
 
 async function seedPort(db: Db, now: number, subnet: SubnetRow, cfg: PortConfig): Promise<void> {
@@ -115,19 +134,25 @@ async function seedPort(db: Db, now: number, subnet: SubnetRow, cfg: PortConfig)
   });
 }
 
-/** Creates or updates one VPC declared in the configuration, with its subnets and ports. */
+/**
+ * Creates or updates one VPC declared in the configuration, with its subnets
+ * and ports. A subnet created or moved obeys the host-network rule like one
+ * made through the API; one already stored unchanged is left as it is (the
+ * data plane deals with overlaps older stores may hold).
+ */
 export async function seedVpc(
   db: Kysely<Database>,
   clock: Clock,
   projectId: string,
   cfg: VpcConfig,
+  ranges: HostRanges,
 ): Promise<void> {
   const now = clock.now();
   const vpcWhere = `vpc '${cfg.name}'`;
   const vpc = await within(vpcWhere, () => seedOneVpc(db, now, projectId, cfg));
   for (const s of cfg.subnets ?? []) {
     const subnetWhere = `${vpcWhere} subnet '${s.name}'`;
-    const subnet = await within(subnetWhere, () => seedSubnet(db, now, vpc, s));
+    const subnet = await within(subnetWhere, () => seedSubnet(db, now, vpc, s, ranges));
     for (const p of s.ports ?? []) {
       await within(`${subnetWhere} port ${p.ip}`, () => seedPort(db, now, subnet, p));
     }

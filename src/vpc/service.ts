@@ -3,6 +3,7 @@ import type { Clock } from '../context/clock.ts';
 import type { RequestContext } from '../context/request-context.ts';
 import { apiError } from '../errors/api-error.ts';
 import type { Database } from '../store/schema.ts';
+import type { HostRanges } from './host-ranges.ts';
 import * as ops from './operations.ts';
 import * as repo from './repository.ts';
 import type { Db, Position, SubnetRow } from './repository.ts';
@@ -75,6 +76,8 @@ export class VpcService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    /** The host's shared and reserved ranges (`dataplane.bindable_cidrs`, `reserved_cidrs`). */
+    private readonly ranges: HostRanges,
   ) {}
 
   private tx<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
@@ -132,16 +135,22 @@ export class VpcService {
     const dns = dnsOf(body, { primary: null, secondary: null });
     const subnet = await this.tx(async (trx) => {
       const vpc = await this.vpcOrThrow(trx, ctx, body.vpc_id);
-      return ops.createSubnetIn(trx, this.clock.now(), vpc, {
-        name: body.name,
-        description: body.description ?? '',
-        cidr: body.cidr,
-        gatewayIp: body.gateway_ip,
-        dhcpEnable: body.dhcp_enable ?? true,
-        primaryDns: dns.primary,
-        secondaryDns: dns.secondary,
-        availabilityZone: body.availability_zone ?? null,
-      });
+      return ops.createSubnetIn(
+        trx,
+        this.clock.now(),
+        vpc,
+        {
+          name: body.name,
+          description: body.description ?? '',
+          cidr: body.cidr,
+          gatewayIp: body.gateway_ip,
+          dhcpEnable: body.dhcp_enable ?? true,
+          primaryDns: dns.primary,
+          secondaryDns: dns.secondary,
+          availabilityZone: body.availability_zone ?? null,
+        },
+        this.ranges,
+      );
     });
     ctx.log.info({ subnetId: subnet.id, vpcId: subnet.vpc_id, cidr: subnet.cidr }, 'subnet created');
     return subnetView(subnet);
@@ -170,13 +179,19 @@ export class VpcService {
     const subnet = await this.tx(async (trx) => {
       const current = await this.subnetOrThrow(trx, ctx, id, vpcId);
       const dns = dnsOf(body, { primary: current.primary_dns, secondary: current.secondary_dns });
-      return ops.updateSubnetIn(trx, this.clock.now(), current, {
-        name: body.name,
-        description: body.description,
-        dhcpEnable: body.dhcp_enable,
-        primaryDns: dns.primary,
-        secondaryDns: dns.secondary,
-      });
+      return ops.updateSubnetIn(
+        trx,
+        this.clock.now(),
+        current,
+        {
+          name: body.name,
+          description: body.description,
+          dhcpEnable: body.dhcp_enable,
+          primaryDns: dns.primary,
+          secondaryDns: dns.secondary,
+        },
+        this.ranges,
+      );
     });
     return { id: subnet.id, status: subnet.status };
   }
@@ -267,7 +282,7 @@ export class VpcService {
     await this.tx(async (trx) => {
       const port = await repo.findPort(trx, ctx.projectId, id);
       if (!port) throw notFound('port', id);
-      await ops.deletePortIn(trx, port);
+      await ops.deleteUnusedPortIn(trx, port);
     });
     ctx.log.info({ portId: id }, 'port deleted');
   }

@@ -101,6 +101,7 @@ describe('data plane controller', () => {
         dataplane: {
           // 127.31.0.0/16 (the consumer's second VPC) is deliberately left out.
           bindable_cidrs: ['127.20.0.0/16', '127.30.0.0/16'],
+          reserved_cidrs: ['127.0.0.0/16'],
           max_connections_per_endpoint: 2,
           tcp_idle_timeout_ms: 1500,
           udp_idle_timeout_ms: 1500,

@@ -1,6 +1,7 @@
 // The pure rules that turn stored endpoints into listener specs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ContestedAddresses } from '../../src/dataplane/contested.ts';
 import { BindableRange, endpointListeners, vpcVni } from '../../src/dataplane/desired.ts';
 import type { ForwardingEndpoint } from '../../src/vpcep/endpoints/dataplane.ts';
 
@@ -27,6 +28,7 @@ function endpoint(over: Partial<ForwardingEndpoint> = {}): ForwardingEndpoint {
     serviceName: 'r.svc',
     tcpProxy: 'close',
     backendIp: '127.20.0.10',
+    operatorBackend: false,
     ports: [
       { client_port: 8080, server_port: 80, protocol: 'TCP' },
       { client_port: 53, server_port: 5353, protocol: 'UDP' },
@@ -119,4 +121,66 @@ test('the bindable range is a set of IPv4 CIDRs', () => {
   assert.equal(range.contains('10.1.3.1'), false);
   assert.equal(range.contains('::1'), false);
   assert.equal(range.contains('not an ip'), false);
+});
+
+test("a tenant's backend must be a bindable address; the operator's public targets need not be", () => {
+  const onHost = new BindableRange(['127.0.0.0/8'], ['127.0.0.0/16']);
+  const with_ = (over: Partial<ForwardingEndpoint>) =>
+    endpointListeners(endpoint(over), { ...settings, bindable: onHost });
+  assert.equal(with_({ backendIp: '10.0.0.10' }), 'backend_not_bindable', 'a host address no tenant owns');
+  assert.equal(
+    with_({ backendIp: '127.0.0.1' }),
+    'backend_not_bindable',
+    'a reserved address (the API, DNS)',
+  );
+  assert.equal(with_({ backendIp: '169.254.169.254' }), 'backend_not_bindable');
+  assert.equal(with_({ backendIp: 'localhost' }), 'backend_not_bindable', 'never a name');
+  assert.equal(with_({ ip: '127.0.0.53' }), 'not_bindable', 'an endpoint on a reserved address');
+  const operator = with_({ backendIp: '127.0.0.1', operatorBackend: true });
+  assert.ok(Array.isArray(operator), 'configured public-service targets are trusted');
+  assert.equal(operator[0]?.targetHost, '127.0.0.1');
+});
+
+test('an endpoint or a backend on an address two projects claim is skipped', () => {
+  const contested = ContestedAddresses.of(
+    [
+      { projectId: 'a', cidr: '127.20.0.0/16' },
+      { projectId: 'b', cidr: '127.20.5.0/24' },
+      { projectId: 'a', cidr: '127.30.0.0/24' },
+    ],
+    settings.bindable.ranges,
+  );
+  const plan = (over: Partial<ForwardingEndpoint>) => endpointListeners(endpoint(over), settings, contested);
+  assert.equal(plan({ ip: '127.20.5.9' }), 'address_contested');
+  assert.equal(plan({ backendIp: '127.20.5.10' }), 'backend_contested');
+  assert.ok(
+    Array.isArray(plan({ ip: '127.20.6.9', backendIp: '127.30.0.10' })),
+    'claimed by one project only',
+  );
+  // A public service's target comes from the operator; where tenants overlap does not matter to it.
+  assert.ok(Array.isArray(plan({ backendIp: '127.20.5.10', operatorBackend: true })));
+});
+
+test('contested addresses: nested and equal blocks of different projects, only on the shared ranges', () => {
+  const ranges = new BindableRange(['127.0.0.0/8']).ranges;
+  const c = ContestedAddresses.of(
+    [
+      { projectId: 'a', cidr: '127.10.0.0/16' },
+      { projectId: 'a', cidr: '127.10.1.0/24' },
+      { projectId: 'b', cidr: '127.10.2.0/24' },
+      { projectId: 'b', cidr: '127.10.2.128/25' },
+      { projectId: 'c', cidr: '127.11.0.0/24' },
+      { projectId: 'd', cidr: '127.11.0.0/24' },
+      { projectId: 'a', cidr: '10.0.0.0/16' },
+      { projectId: 'b', cidr: '10.0.0.0/16' },
+      { projectId: 'e', cidr: 'not a cidr' },
+    ],
+    ranges,
+  );
+  assert.deepEqual(c.cidrs, ['127.10.2.0/24', '127.10.2.128/25', '127.11.0.0/24']);
+  for (const ip of ['127.10.2.0', '127.10.2.255', '127.11.0.77']) assert.equal(c.contains(ip), true, ip);
+  for (const ip of ['127.10.1.5', '127.10.3.0', '127.10.1.255', '127.11.1.0', '10.0.0.5', 'x', '']) {
+    assert.equal(c.contains(ip), false, ip);
+  }
+  assert.equal(ContestedAddresses.of([], ranges).contains('127.10.2.1'), false);
 });

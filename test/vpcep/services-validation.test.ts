@@ -417,8 +417,11 @@ for (const dialect of testDialects()) {
         await p.sdk({ method: 'POST', url: SERVICES, data: { ...baseBody(ids), port_id: portId } }),
       );
       assert.equal(s.status, 'creating');
-      // The VPC API does not know about services: its owner may delete the port meanwhile.
-      await p.sdk({ method: 'DELETE', url: `/v1/{project_id}/ports/${portId}` });
+      // The VPC API refuses to delete a port a service refers to; a store written
+      // before that rule may still lose it, which a direct delete reproduces.
+      const refused = await sdkError(p.sdk({ method: 'DELETE', url: `/v1/{project_id}/ports/${portId}` }));
+      assert.equal(refused.errorCode, 'VPC.0401');
+      await server.running.store.db.deleteFrom('ports').where('id', '=', portId).execute();
       const url = `${SERVICES}/${s.id}`;
       const failed = wire<ServiceView>(
         await waitFor(

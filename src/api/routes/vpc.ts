@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { hostRangesOf } from '../../vpc/host-ranges.ts';
 import { VpcService } from '../../vpc/service.ts';
 import {
   CreatePortBody,
@@ -41,7 +42,7 @@ const routeTableMany = { 200: Type.Object({ routetables: Type.Array(RouteTableLi
 const noContent = { 204: Type.Null() };
 
 export function registerVpcRoutes(app: App, services: AppServices): void {
-  const vpcs = new VpcService(services.store.db, services.clock);
+  const vpcs = new VpcService(services.store.db, services.clock, hostRangesOf(services.config.dataplane));
   const tags = ['vpc'];
 
   // ---- VPCs ------------------------------------------------------------------------

@@ -78,6 +78,12 @@ export class TcpFlow {
     client.setTimeout(spec.idleTimeoutMs);
     client.on('timeout', () => this.#idle('client'));
 
+    // Defence in depth: the controller only hands out IPv4 literals, and a name
+    // given to net.connect would be resolved by DNS to wherever it points.
+    if (!net.isIPv4(spec.targetHost)) {
+      this.#abort('backend', Object.assign(new Error('backend is not an IPv4 address'), { code: 'EINVAL' }));
+      return;
+    }
     let backend: net.Socket;
     try {
       backend = net.connect({ host: spec.targetHost, port: spec.targetPort, allowHalfOpen: true });

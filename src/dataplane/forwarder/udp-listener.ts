@@ -8,7 +8,7 @@
  * network would. Nothing is queued in user space.
  */
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { canonicalIpAddress } from '../proxy-protocol.ts';
 import { SourceFilter } from './acl.ts';
 import type { EndpointTraffic } from './counters.ts';
@@ -133,6 +133,12 @@ export class UdpListener implements Listener {
   #openSession(key: string, rinfo: dgram.RemoteInfo): UdpSession | undefined {
     const spec = this.#spec;
     const traffic = this.#ctx.counters.record(spec.endpointId);
+    // Defence in depth: a name given to socket.send would be resolved by DNS.
+    if (!isIPv4(spec.targetHost)) {
+      traffic.backendErrors++;
+      this.#ctx.log?.debug?.({ key: spec.key }, 'UDP datagram dropped: backend is not an IPv4 address');
+      return undefined;
+    }
     const release = this.#ctx.slots.tryAcquire(spec.endpointId, spec.maxConnections);
     if (release === null) {
       traffic.refusedLimit++;

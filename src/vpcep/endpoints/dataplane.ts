@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { inChunks, IN_LIST_CHUNK } from '../../store/in-chunks.ts';
+import { parseIpv4 } from '../../vpc/cidr.ts';
 import { parseJsonColumn } from '../shared/json.ts';
 import { servicePorts } from '../services/repository.ts';
 import type { PortMapping } from '../shared/present.ts';
@@ -28,11 +29,15 @@ export interface ForwardingEndpoint {
   serviceName: string;
   tcpProxy: string;
   /**
-   * Where traffic goes: the address of the service's backend port in the VPC
-   * inventory, or the service's own `ip` when it has no such port (operator
-   * services configured with a backend address). Null when neither exists.
+   * Where traffic goes: for a tenant's service, the IPv4 address of its
+   * backend port, a live port of the service's project in a subnet of the
+   * service's VPC; for an operator public service, its configured
+   * `backend_ip`. Null when there is none. A tenant's free-text `ip` is never
+   * used: it would let the tenant aim the forwarder at any host.
    */
   backendIp: string | null;
+  /** True when backendIp is an operator's public-service target rather than a tenant's port. */
+  operatorBackend: boolean;
   /** In the service's order. */
   ports: PortMapping[];
 }
@@ -64,7 +69,16 @@ export async function acceptedInterfaceEndpoints(
   let q = db
     .selectFrom('endpoints as e')
     .innerJoin('endpoint_services as s', 's.id', 'e.service_id')
-    .leftJoin('ports as p', 'p.id', 's.port_id')
+    // The port and its subnet must still belong to the service's project and VPC.
+    .leftJoin('ports as p', (join) =>
+      join.onRef('p.id', '=', 's.port_id').onRef('p.project_id', '=', 's.project_id'),
+    )
+    .leftJoin('subnets as n', (join) =>
+      join
+        .onRef('n.id', '=', 'p.network_id')
+        .onRef('n.project_id', '=', 's.project_id')
+        .onRef('n.vpc_id', '=', 's.vpc_id'),
+    )
     .select([
       'e.id as endpointId',
       'e.project_id as projectId',
@@ -80,6 +94,8 @@ export async function acceptedInterfaceEndpoints(
       's.service_name as serviceName',
       's.tcp_proxy as tcpProxy',
       's.ip as serviceIp',
+      's.is_public as isPublic',
+      'n.id as portSubnetId',
       'p.ip_address as portIp',
     ])
     .where('e.status', '=', 'accepted')
@@ -108,9 +124,25 @@ export async function acceptedInterfaceEndpoints(
     serviceId: r.serviceId,
     serviceName: r.serviceName,
     tcpProxy: r.tcpProxy,
-    backendIp: r.portIp ?? (r.serviceIp !== null && r.serviceIp !== '' ? r.serviceIp : null),
+    ...backendOf(r),
     ports: portsBy.get(r.serviceId) ?? [],
   }));
+}
+
+/** Only IPv4 literals: a host name given to the forwarder would be resolved by DNS. */
+function ipv4OrNull(text: string | null): string | null {
+  return text !== null && parseIpv4(text) !== undefined ? text : null;
+}
+
+function backendOf(r: {
+  isPublic: number;
+  serviceIp: string | null;
+  portSubnetId: string | null;
+  portIp: string | null;
+}): Pick<ForwardingEndpoint, 'backendIp' | 'operatorBackend'> {
+  // Public services are written from the operator's configuration only (bootstrap.ts).
+  if (r.isPublic === 1) return { backendIp: ipv4OrNull(r.serviceIp), operatorBackend: true };
+  return { backendIp: r.portSubnetId === null ? null : ipv4OrNull(r.portIp), operatorBackend: false };
 }
 
 export interface DnsRecord {
@@ -167,14 +199,34 @@ export async function existingEndpointIds(
  * (the counts move): lets a periodic full re-read be skipped when nothing changed.
  */
 export async function forwardingFingerprint(db: Kysely<Database>): Promise<string> {
-  // Ports too: deleting or moving a service's backend port changes where traffic goes.
-  const summary = (table: 'endpoints' | 'endpoint_services' | 'ports') =>
+  // Ports too: deleting or moving a service's backend port changes where traffic goes;
+  // and subnets: which addresses two projects claim decides what may be bound.
+  const summary = (table: 'endpoints' | 'endpoint_services' | 'ports' | 'subnets') =>
     db
       .selectFrom(table)
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('u')])
       .executeTakeFirst();
-  const rows = await Promise.all([summary('endpoints'), summary('endpoint_services'), summary('ports')]);
+  const rows = await Promise.all([
+    summary('endpoints'),
+    summary('endpoint_services'),
+    summary('ports'),
+    summary('subnets'),
+  ]);
   return JSON.stringify(
     rows.flatMap((r) => [r?.n, r?.u].map((v) => (v === null || v === undefined ? null : String(v)))),
   );
+}
+
+export interface SubnetClaim {
+  projectId: string;
+  cidr: string;
+}
+
+/**
+ * Every subnet's project and CIDR, for the data plane to find addresses two
+ * projects claim on the host's shared ranges (stores written before subnets
+ * of different projects were kept apart there may hold such overlaps).
+ */
+export function subnetClaims(db: Kysely<Database>): Promise<SubnetClaim[]> {
+  return db.selectFrom('subnets').select(['project_id as projectId', 'cidr']).execute();
 }

@@ -1,4 +1,5 @@
 import { apiError } from '../../errors/api-error.ts';
+import { parseIpv4 } from '../../vpc/cidr.ts';
 import type { PortMapping } from '../shared/present.ts';
 import { validateServiceName } from '../shared/text.ts';
 import type { PortMappingInput } from './schemas.ts';
@@ -80,6 +81,23 @@ export function checkPorts(ports: readonly PortMappingInput[], max: number): Por
     clients.add(client);
     return { client_port: p.client_port, server_port: p.server_port, protocol };
   });
+}
+
+/**
+ * `ip` of a service: an IPv4 literal in strict dotted-quad form (no names, no
+ * leading zeros, no prefix), '' for none (null). It is only ever the address
+ * of the backend port (service.ts checks that), never a place traffic goes
+ * by itself: the data plane dials ports of the inventory.
+ */
+export function checkServiceIp(value: string): string | null {
+  if (value === '') return null;
+  if (parseIpv4(value) === undefined) {
+    throw apiError(
+      'EndPoint.3010',
+      `Invalid IP address '${value.slice(0, 64)}': ip must be an IPv4 address such as 192.168.0.10.`,
+    );
+  }
+  return value;
 }
 
 export function describeConflict(conflicts: readonly PortMapping[]): string {

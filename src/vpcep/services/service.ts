@@ -4,8 +4,9 @@ import type { RequestContext } from '../../context/request-context.ts';
 import { apiError } from '../../errors/api-error.ts';
 import { cancelJobs, enqueueJob } from '../../jobs/index.ts';
 import { isUniqueViolation } from '../../store/open.ts';
-import { getPort, getVpc } from '../../vpc/inventory.ts';
+import { getPort, getVpc, holdPort, type PortRow } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
+import { ENDPOINT_DEVICE_OWNER } from '../endpoints/create.ts';
 import { assertServiceTransition, BLOCKING_ENDPOINT_STATUSES, JOB_KINDS } from '../shared/lifecycle.ts';
 import { pageOf } from '../shared/pagination.ts';
 import type { PortMapping } from '../shared/present.ts';
@@ -14,7 +15,14 @@ import { composeServiceName, validateDescription } from '../shared/text.ts';
 import { quotaOf, takeQuota, usageOf } from '../shared/usage.ts';
 import * as repo from './repository.ts';
 import type { Db, ServiceChange, ServiceRow, ServiceView } from './repository.ts';
-import { checkNamePart, checkPorts, checkServerType, checkServiceType, describeConflict } from './rules.ts';
+import {
+  checkNamePart,
+  checkPorts,
+  checkServerType,
+  checkServiceIp,
+  checkServiceType,
+  describeConflict,
+} from './rules.ts';
 import type {
   CreateServiceBody,
   DescribeServiceQuery,
@@ -34,13 +42,48 @@ function notFound(id: string) {
 /** Service states in which PUT (and rename) answer EndPoint.3045: the row is in flux. */
 const FROZEN_STATES: readonly string[] = ['creating', 'deleting'];
 
-/** The backend port of a tenant service: a port of the service's VPC in the caller's project. */
-async function backendPort(db: Db, projectId: string, vpcId: string, portId: string): Promise<void> {
-  const port = portId === '' ? undefined : await getPort(db, projectId, portId);
+/**
+ * The backend port of a tenant service: a port of the service's VPC in the
+ * caller's project, and not a VPC endpoint's address (a service forwarding to
+ * an endpoint could be pointed back at itself). Returned locked (holdPort), so
+ * it cannot be deleted before the service referring to it commits.
+ */
+async function backendPort(db: Db, projectId: string, vpcId: string, portId: string): Promise<PortRow> {
+  const found = portId === '' ? undefined : await getPort(db, projectId, portId);
   // 3008 (400) rather than 4012 (404): a 404 would tell clients the service itself is missing.
-  if (!port) throw apiError('EndPoint.3008', `The port ${portId} does not exist.`);
-  if (port.vpc_id !== vpcId) {
+  const missing = () => apiError('EndPoint.3008', `The port ${portId} does not exist.`);
+  if (!found) throw missing();
+  if (found.vpc_id !== vpcId) {
     throw apiError('EndPoint.3042', `The port ${portId} does not belong to the VPC ${vpcId}.`);
+  }
+  // Checked before the lock: an endpoint's own deletion locks its quota row and then its port.
+  if (found.device_owner === ENDPOINT_DEVICE_OWNER) {
+    throw apiError(
+      'EndPoint.3004',
+      `The port ${portId} holds a VPC endpoint's address; it cannot be a backend.`,
+    );
+  }
+  const port = await holdPort(db, projectId, portId);
+  if (!port) throw missing();
+  return port;
+}
+
+/**
+ * `vip_port_id` need not name a port (decision #15); when it names one of the
+ * project's ports, that port is locked like the backend port, so deleting it
+ * is refused while the service refers to it.
+ */
+async function holdVipPort(db: Db, projectId: string, vipPortId: string | undefined): Promise<void> {
+  if (vipPortId !== undefined && vipPortId !== '') await holdPort(db, projectId, vipPortId);
+}
+
+/** A given `ip` must be the backend port's address: it is echoed, never used to route. */
+function assertIpOfPort(ip: string | null, port: PortRow): void {
+  if (ip !== null && ip !== port.ip_address) {
+    throw apiError(
+      'EndPoint.3010',
+      `Invalid IP address ${ip}: ip must be the address of the backend port ${port.id} (${port.ip_address}).`,
+    );
   }
 }
 
@@ -78,6 +121,7 @@ export async function createService(
   const description = validateDescription(body.description);
   const tags = validateTags(body.tags);
   const ports = checkPorts(body.ports, deps.config.limits.port_mappings);
+  const ip = body.ip === undefined ? null : checkServiceIp(body.ip);
   if (body.vpc_id === '') throw apiError('EndPoint.2011');
 
   const { projectId } = ctx;
@@ -85,7 +129,8 @@ export async function createService(
   const view = await deps.db.transaction().execute(async (trx) => {
     const vpc = await getVpc(trx, projectId, body.vpc_id);
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
-    await backendPort(trx, projectId, vpc.id, body.port_id);
+    assertIpOfPort(ip, await backendPort(trx, projectId, vpc.id, body.port_id));
+    await holdVipPort(trx, projectId, body.vip_port_id);
     const quota = await quotaOf(trx, projectId, 'endpoint_service', deps.config.quotas);
     await takeQuota(trx, projectId, 'endpoint_service', quota);
 
@@ -106,7 +151,7 @@ export async function createService(
       status: 'creating',
       tcp_proxy: body.tcp_proxy ?? 'close',
       description,
-      ip: body.ip ?? null,
+      ip,
       ip_version: body.ip_version ?? null,
       snat_network_id: body.snat_network_id ?? null,
       cidr_type: body.cidr_type ?? null,
@@ -175,6 +220,7 @@ export async function updateService(
   const description = body.description !== undefined ? validateDescription(body.description) : undefined;
   const ports =
     body.ports !== undefined ? checkPorts(body.ports, deps.config.limits.port_mappings) : undefined;
+  const ip = body.ip !== undefined ? checkServiceIp(body.ip) : undefined;
 
   const view = await deps.db.transaction().execute(async (trx) => {
     const row = await lockedOwnService(trx, ctx.projectId, id);
@@ -187,11 +233,20 @@ export async function updateService(
     }
     if (body.tcp_proxy !== undefined) change.tcp_proxy = body.tcp_proxy;
     if (description !== undefined) change.description = description;
-    if (body.ip !== undefined) change.ip = body.ip;
-    if (body.vip_port_id !== undefined) change.vip_port_id = body.vip_port_id;
+    if (ip !== undefined) {
+      // port_id and ip never come together (3052): the service keeps its port.
+      if (ip !== null) assertIpOfPort(ip, await backendPort(trx, ctx.projectId, row.vpc_id, row.port_id));
+      change.ip = ip;
+    }
+    if (body.vip_port_id !== undefined) {
+      await holdVipPort(trx, ctx.projectId, body.vip_port_id);
+      change.vip_port_id = body.vip_port_id;
+    }
     if (body.port_id !== undefined && body.port_id !== row.port_id) {
-      await backendPort(trx, ctx.projectId, row.vpc_id, body.port_id);
+      const port = await backendPort(trx, ctx.projectId, row.vpc_id, body.port_id);
       change.port_id = body.port_id;
+      // A stored ip follows the backend (older stores may hold free text there).
+      if (row.ip !== null && row.ip !== '') change.ip = port.ip_address;
     }
     const next: ServiceRow = { ...row, ...change, updated_at: deps.clock.now() };
     // A new backend port re-keys every mapping, so the kept ones are re-checked against it too.
