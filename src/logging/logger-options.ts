@@ -10,9 +10,13 @@ import { stdSerializers, type DestinationStream, type LoggerOptions } from 'pino
 
 const REDACTED = '[redacted]';
 
-/** Key names whose values are secrets: credentials headers and anything named like a password. */
+/**
+ * Key names whose values are secrets: anything named like a password or secret, tokens
+ * (`token`, `x-auth-token`, `access_token`; not `token_ttl_seconds`), secret keys (`sk`),
+ * and the credential headers.
+ */
 const SECRET_KEY_SOURCE =
-  '[^"\\\\]*(?:password|passwd|secret)[^"\\\\]*|sk|authorization|x-auth-token|x-subject-token|x-security-token|cookie|set-cookie';
+  '[^"\\\\]*(?:password|passwd|secret)[^"\\\\]*|(?:[^"\\\\]*[-_])?(?:token|sk)|authorization|cookie|set-cookie';
 const SECRET_KEY = new RegExp(`^(?:${SECRET_KEY_SOURCE})$`, 'i');
 /** `"key":"string value"` in a JSON line, the value with its escapes. */
 const SECRET_STRING_MEMBER = new RegExp(`"(${SECRET_KEY_SOURCE})":"(?:[^"\\\\]|\\\\.)*"`, 'gi');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { loggerOptions } from '../../src/logging/logger-options.ts';
+import { loggerOptions, scrubLogLine } from '../../src/logging/logger-options.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
@@ -17,6 +17,32 @@ import { exchange } from './raw-exchange.ts';
 function forms(secret: string): string[] {
   return [secret, Buffer.from(secret).toJSON().data.join(',')];
 }
+
+test('the scrubber replaces secrets at any depth and keeps everything else', () => {
+  const scrub = (value: unknown) => JSON.parse(scrubLogLine(`${JSON.stringify(value)}\n`)) as unknown;
+  const hex = 'ab'.repeat(32);
+  assert.deepEqual(
+    scrub({
+      level: 30,
+      password: 'a"b\\',
+      nested: { deeper: [{ db_password: 'p', sk: 'SK', ak: 'AK' }] },
+      config: { token_ttl_seconds: 86400, token: 'MIIvpcep.x.y', token_secret: 'abc' },
+      secret: { key: 'value' },
+      Authorization: `SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=${hex}`,
+      msg: `connect postgres://vpcep:p@ss@db:5432/vpcep failed; saw Signature=${hex}`,
+    }),
+    {
+      level: 30,
+      password: '[redacted]',
+      nested: { deeper: [{ db_password: '[redacted]', sk: '[redacted]', ak: 'AK' }] },
+      config: { token_ttl_seconds: 86400, token: '[redacted]', token_secret: '[redacted]' },
+      secret: '[redacted]',
+      Authorization: '[redacted]',
+      msg: 'connect postgres://vpcep:[redacted]@db:5432/vpcep failed; saw Signature=[redacted]',
+    },
+  );
+  assert.deepEqual(scrub({ sk: 12345, n: 1 }), { sk: '[redacted]', n: 1 });
+});
 
 for (const dialect of testDialects()) {
   describe(`logs hold no secrets (${dialect})`, () => {
