@@ -7,7 +7,7 @@ import { freshDatabase, testDialects, type TestDatabase } from '../support/db.ts
 import { rawRequest } from '../support/http.ts';
 import { officialSign } from '../support/official-signer.ts';
 import { passwordToken, testAccount, testConfig, type TestAccount } from '../support/server.ts';
-import { exchange } from './raw-exchange.ts';
+import { exchange, sendSigned } from './edge.support.ts';
 
 // The server runs with the logger options the CLI uses, at the most verbose
 // level, writing into memory; whatever the requests below make it log must not
@@ -76,23 +76,11 @@ for (const dialect of testDialects()) {
         (await rawRequest({ method: 'GET', url, headers: { 'x-auth-token': token } })).status,
         200,
       );
-      // A failed login carries a password too.
-      const failed = await rawRequest({
-        method: 'POST',
-        url: `${running.url}/v3/auth/tokens`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: {
-                user: { name: 'admin', password: 'wrong-password-123', domain: { name: 'provider' } },
-              },
-            },
-          },
-        }),
-      });
-      assert.equal(failed.status, 401);
+      // A failed login carries a password too (passwordToken fails on anything but 201).
+      await assert.rejects(
+        passwordToken(running.url, { ...provider, password: 'wrong-password-123' }),
+        /401/,
+      );
       secrets.add('wrong-password-123');
       // AK/SK requests, through the SDK and signed by hand.
       await provider.sdk({ method: 'GET', url: '/v1/{project_id}/vpcs' });
@@ -105,12 +93,7 @@ for (const dialect of testDialects()) {
         sk: provider.sk,
         projectId: provider.projectId,
       });
-      const created = await rawRequest({
-        method: 'POST',
-        url: signed.url,
-        headers: signed.headers,
-        body: signed.body,
-      });
+      const created = await sendSigned('POST', signed);
       assert.equal(created.status, 200, created.text);
       const signature = /Signature=([0-9a-f]{64})/.exec(signed.headers.Authorization ?? '')?.[1];
       assert.ok(signature);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { testDialects } from '../support/db.ts';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { officialSign } from '../support/official-signer.ts';
-import { passwordToken, startTestServer, type TestServer } from '../support/server.ts';
-import { assertCatalogError } from './raw-exchange.ts';
+import { assertCatalogError, edgeBed, sendSigned } from './edge.support.ts';
 
 // PostgreSQL cannot store NUL in text; SQLite can. Both stores must refuse such
 // strings alike, at the edge, before any query: 400 EndPoint.0002 (401 first for
@@ -26,21 +25,22 @@ const login = (userName: string) =>
 
 for (const dialect of testDialects()) {
   describe(`strings no store can hold (${dialect})`, () => {
-    let server: TestServer;
-    let token: string;
-    before(async () => {
-      server = await startTestServer({ dialect });
-      token = await passwordToken(server.url, server.provider);
-    });
-    after(async () => server?.close());
-    const vpcs = () => `${server.url}/v1/${server.provider.projectId}/vpcs`;
+    const bed = edgeBed(dialect);
     const json = { 'content-type': 'application/json' };
+    /** A raw POST of a VPC body, with the provider's token unless `anonymous`. */
+    const postVpc = (body: string | Buffer, anonymous = false) =>
+      rawRequest({
+        method: 'POST',
+        url: bed.vpcs(),
+        headers: { ...json, ...(anonymous ? {} : { 'x-auth-token': bed.token }) },
+        body,
+      });
 
     test('NUL or a lone surrogate in the body of the public token call is 400, not 500', async () => {
       for (const name of ['admin\u0000', '\u0000', 'a\ud800', '\udfffb']) {
         const res = await rawRequest({
           method: 'POST',
-          url: `${server.url}/v3/auth/tokens`,
+          url: `${bed.server.url}/v3/auth/tokens`,
           headers: json,
           body: login(name),
         });
@@ -50,32 +50,18 @@ for (const dialect of testDialects()) {
 
     test('NUL in a body is 400 after authentication and 401 before', async () => {
       const body = '{"vpc": {"name": "n", "cidr": "10.0.0.0/16", "description": "d\\u0000"}}';
-      refused(
-        await rawRequest({ method: 'POST', url: vpcs(), headers: { ...json, 'x-auth-token': token }, body }),
-      );
-      const anonymous = await rawRequest({ method: 'POST', url: vpcs(), headers: json, body });
+      refused(await postVpc(body));
+      const anonymous = await postVpc(body, true);
       assertCatalogError(asRaw(anonymous), 401, 'EndPoint.0003');
       // A NUL in a key is refused the same way.
       const key = '{"vpc": {"name": "n", "cidr": "10.0.0.0/16", "\\u0000": 1}}';
-      refused(
-        await rawRequest({
-          method: 'POST',
-          url: vpcs(),
-          headers: { ...json, 'x-auth-token': token },
-          body: key,
-        }),
-      );
+      refused(await postVpc(key));
     });
 
     test('escapes that only look alike are accepted: an escaped backslash and a surrogate pair', async () => {
       const body =
         '{"vpc": {"name": "lookalike", "cidr": "10.1.0.0/16", "description": "\\\\u0000 \\ud83d\\ude00"}}';
-      const res = await rawRequest({
-        method: 'POST',
-        url: vpcs(),
-        headers: { ...json, 'x-auth-token': token },
-        body,
-      });
+      const res = await postVpc(body);
       assert.equal(res.status, 200, res.text);
       assert.equal((res.json as { vpc: { description: string } }).vpc.description, '\\u0000 😀');
     });
@@ -86,31 +72,29 @@ for (const dialect of testDialects()) {
         Buffer.from([0xff, 0xfe]),
         Buffer.from('"}}'),
       ]);
-      refused(
-        await rawRequest({ method: 'POST', url: vpcs(), headers: { ...json, 'x-auth-token': token }, body }),
-      );
+      refused(await postVpc(body));
     });
 
     test('%00 in a path id, the path project or a query value is 400, signed or with a token', async () => {
-      const headers = { 'x-auth-token': token };
-      refused(await rawRequest({ method: 'GET', url: `${vpcs()}/a%00b`, headers }));
-      refused(await rawRequest({ method: 'GET', url: `${vpcs()}?id=a%00`, headers }));
-      refused(await rawRequest({ method: 'DELETE', url: `${vpcs()}/%00`, headers }));
+      const headers = { 'x-auth-token': bed.token };
+      refused(await rawRequest({ method: 'GET', url: `${bed.vpcs()}/a%00b`, headers }));
+      refused(await rawRequest({ method: 'GET', url: `${bed.vpcs()}?id=a%00`, headers }));
+      refused(await rawRequest({ method: 'DELETE', url: `${bed.vpcs()}/%00`, headers }));
       // An AK/SK caller's path project is looked up in the store: the NUL must stop before.
       const signed = await officialSign({
-        endpoint: server.url,
+        endpoint: bed.server.url,
         method: 'GET',
-        path: `/v1/${server.provider.projectId}%00/vpcs`,
-        ak: server.provider.ak,
-        sk: server.provider.sk,
+        path: `/v1/${bed.server.provider.projectId}%00/vpcs`,
+        ak: bed.server.provider.ak,
+        sk: bed.server.provider.sk,
       });
-      refused(await rawRequest({ method: 'GET', url: signed.url, headers: signed.headers }));
-      const anonymous = await rawRequest({ method: 'GET', url: `${vpcs()}/a%00b` });
+      refused(await sendSigned('GET', signed));
+      const anonymous = await rawRequest({ method: 'GET', url: `${bed.vpcs()}/a%00b` });
       assertCatalogError(asRaw(anonymous), 401, 'EndPoint.0003');
     });
 
     test('the server still serves signed requests afterwards', async () => {
-      const res = await server.provider.sdk({ method: 'GET', url: '/v1/{project_id}/vpcs' });
+      const res = await bed.server.provider.sdk({ method: 'GET', url: '/v1/{project_id}/vpcs' });
       assert.ok(Array.isArray(res.vpcs));
     });
   });

@@ -1,13 +1,52 @@
-// Byte-level HTTP for the transport tests: what no HTTP client library will send
-// (broken request lines, oversize headers, half-sent requests, CONNECT).
+// Fixtures of the edge suites: a server with the provider's token, byte-level
+// HTTP for what no client library will send (broken request lines, oversize
+// headers, half-sent requests, CONNECT), and the catalog's error shape.
 import assert from 'node:assert/strict';
 import { request, type Agent } from 'node:http';
 import { connect } from 'node:net';
+import { after, before } from 'node:test';
+import type { TestDialect } from '../support/db.ts';
+import { rawRequest, type RawResponse } from '../support/http.ts';
+import type { SignedWire } from '../support/official-signer.ts';
+import { passwordToken, startTestServer, type TestServer } from '../support/server.ts';
+
+export interface EdgeBed {
+  server: TestServer;
+  /** An X-Auth-Token of the provider. */
+  token: string;
+  /** The provider's VPC collection URL, a protected route with a path project. */
+  vpcs(): string;
+}
+
+/** Starts a server on `dialect` before the enclosing suite's tests and closes it after them. */
+export function edgeBed(dialect: TestDialect): EdgeBed {
+  const bed: EdgeBed = {
+    server: undefined as unknown as TestServer, // set by before(), read only by tests
+    token: '',
+    vpcs: () => `${bed.server.url}/v1/${bed.server.provider.projectId}/vpcs`,
+  };
+  before(async () => {
+    bed.server = await startTestServer({ dialect });
+    bed.token = await passwordToken(bed.server.url, bed.server.provider);
+  });
+  after(async () => bed.server?.close());
+  return bed;
+}
 
 export interface RawAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+/** Sends a request signed by the official signer exactly as signed. */
+export function sendSigned(method: string, wire: SignedWire): Promise<RawResponse> {
+  return rawRequest({
+    method,
+    url: wire.url,
+    headers: wire.headers,
+    ...(wire.body !== undefined ? { body: wire.body } : {}),
+  });
 }
 
 /**
