@@ -16,6 +16,7 @@ import { registerVpcepRoutes } from '../vpcep/routes.ts';
 import { installAuthentication } from './auth-plugin.ts';
 import { installBodyParsing } from './body-plugin.ts';
 import { installErrorHandling } from './errors-plugin.ts';
+import { installTransportErrors, transportOptions } from './transport.ts';
 import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerVersionRoutes } from './routes/versions.ts';
 import { registerVpcRoutes } from './routes/vpc.ts';
@@ -46,6 +47,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
     requestIdHeader: false,
     bodyLimit: config.body_limit,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    ...transportOptions(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are validated without coercion (a string is not a number); query
@@ -62,6 +64,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
   });
 
   installErrorHandling(app);
+  installTransportErrors(app);
   installBodyParsing(app, config.body_limit);
   installAuthentication(app, services.authenticator, config.body_limit);
 

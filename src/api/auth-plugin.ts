@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { readGetBody } from './body-plugin.ts';
+import { urlTextProblem } from './storable-text.ts';
 
 /**
  * Authenticates every non-public route before validation, so an anonymous
- * caller gets 401 whatever its body looks like, then binds the request to the
- * project its path names.
+ * caller gets 401 whatever its URL or body looks like, then binds the request to
+ * the project its path names. Public routes report a bad URL or body at once.
  */
 export function installAuthentication(
   app: FastifyInstance,
@@ -17,13 +18,21 @@ export function installAuthentication(
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...route.config, public: true };
   });
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', async (request, reply) => {
+    const urlError = urlTextProblem(request.raw.url ?? '');
     if (request.is404 || request.routeOptions.config.public === true) {
-      if (request.bodyError) throw request.bodyError;
+      const early = urlError ?? request.bodyError;
+      if (early) throw early;
       return;
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
-      request.rawBody = await readGetBody(request.raw, bodyLimit);
+      try {
+        request.rawBody = await readGetBody(request.raw, bodyLimit);
+      } catch (err) {
+        // The rest of the body is unread: the connection cannot carry another request.
+        void reply.header('connection', 'close');
+        throw err;
+      }
     }
     const principal = await authenticator.authenticate({
       method: request.method,
@@ -31,6 +40,9 @@ export function installAuthentication(
       headers: request.headers,
       body: request.rawBody,
     });
+    // Path ids reach the store from here on (the project look-up): a string it
+    // cannot hold stops here, after authentication like every parameter error.
+    if (urlError) throw urlError;
     const params = request.params as Record<string, string | undefined> | undefined;
     const pathProject = params?.project_id;
     const projectId =

@@ -54,9 +54,11 @@ export function toApiError(err: unknown, log: FastifyRequest['log']): ApiError {
 }
 
 export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
+  // X-Request-Id here too: replies made outside a route (router errors) skip the onSend hook.
   return reply
     .code(err.status)
     .header('content-type', 'application/json;charset=UTF-8')
+    .header('x-request-id', reply.request.id)
     .send(errorBody(err, reply.request.id));
 }
 

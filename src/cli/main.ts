@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { loggerOptions } from '../logging/logger-options.ts';
 import { startServer } from '../main.ts';
 
 // The `vpcep` command. Only `serve` for now; by default it runs every role in one process.
@@ -38,7 +39,7 @@ program
       throw err;
     }
     const running = await startServer(config, {
-      logger: { level: config.log_level },
+      logger: loggerOptions(config.log_level),
       announce: (text) => process.stdout.write(text + '\n'),
     });
     process.stdout.write(

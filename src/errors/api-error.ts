@@ -1,4 +1,4 @@
-import { catalog, type ErrorCode } from './catalog.ts';
+import { catalog, wireCode, type ErrorCode } from './catalog.ts';
 
 /**
  * The one error class the API answers with. The status always comes from the
@@ -7,14 +7,18 @@ import { catalog, type ErrorCode } from './catalog.ts';
  * correspond one to one), which helps users find the offending field.
  */
 export class ApiError extends Error {
-  readonly code: ErrorCode;
+  /** The catalog entry; differs from `code` for a code with several statuses. */
+  readonly key: ErrorCode;
+  /** The code on the wire (`error_code`). */
+  readonly code: string;
   readonly status: number;
 
-  constructor(code: ErrorCode, message?: string) {
-    const entry = catalog[code];
+  constructor(key: ErrorCode, message?: string) {
+    const entry = catalog[key];
     super(message ?? entry.message);
     this.name = 'ApiError';
-    this.code = code;
+    this.key = key;
+    this.code = wireCode(key);
     this.status = entry.status;
   }
 }

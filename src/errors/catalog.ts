@@ -2,11 +2,18 @@
 // EndPoint.* codes, statuses and messages follow table 7-3 of the VPCEP API reference
 // (seed 004); EndPoint.2041-2050 come from the Open Telekom Cloud error table; VPC.* codes
 // belong to the emulated VPC inventory and EndPoint.0008 answers a wrong HTTP method,
-// for which the reference has no code (see docs/errors.md).
+// for which the reference has no code (see docs/errors.md). APIG.0201 is what the
+// cloud's API gateway answers for transport-level problems, with the HTTP status of
+// the problem: one wire code, several statuses, so each status is its own entry.
 
 export interface CatalogEntry {
   readonly status: number;
   readonly message: string;
+  /**
+   * The code sent on the wire when it differs from the key: a code answered with
+   * several statuses has one entry per status, keyed `CODE:STATUS`.
+   */
+  readonly code?: string;
 }
 
 export const catalog = {
@@ -181,6 +188,11 @@ export const catalog = {
   'EndPoint.2049': { status: 400, message: 'The endpoint has no policy.' },
   'EndPoint.2050': { status: 400, message: 'The endpoint is disabled.' },
   'EndPoint.0008': { status: 405, message: 'Method not allowed.' },
+  'APIG.0201': { status: 400, message: 'Bad request.' },
+  'APIG.0201:408': { code: 'APIG.0201', status: 408, message: 'Request timeout.' },
+  'APIG.0201:413': { code: 'APIG.0201', status: 413, message: 'Request entity too large.' },
+  'APIG.0201:414': { code: 'APIG.0201', status: 414, message: 'Request URI too large.' },
+  'APIG.0201:431': { code: 'APIG.0201', status: 431, message: 'Request headers too large.' },
   'VPC.0002': { status: 400, message: 'Invalid parameter.' },
   'VPC.0003': { status: 409, message: 'The name is already used by another resource of the project.' },
   'VPC.0005': { status: 404, message: 'The requested VPC resource does not exist.' },
@@ -194,8 +206,22 @@ export const catalog = {
   'VPC.0401': { status: 409, message: 'The resource is in use and cannot be deleted.' },
 } as const satisfies Record<string, CatalogEntry>;
 
+/** A catalog key: the wire code itself, or `CODE:STATUS` for a code with several statuses. */
 export type ErrorCode = keyof typeof catalog;
 
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(catalog, code);
+}
+
+/** The code a catalog entry is sent with. */
+export function wireCode(key: ErrorCode): string {
+  const entry: CatalogEntry = catalog[key];
+  return entry.code ?? key;
+}
+
+/** Whether the catalog holds an entry sent as `code` with `status` (what a client may see). */
+export function isCatalogAnswer(code: string, status: number): boolean {
+  return (Object.keys(catalog) as ErrorCode[]).some(
+    (key) => wireCode(key) === code && catalog[key].status === status,
+  );
 }
