@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error.ts';
-import { catalog, type ErrorCode } from '../errors/catalog.ts';
+import { catalog, wireCode, type ErrorCode } from '../errors/catalog.ts';
 import type { GiveUpHandler, JobHandler } from '../jobs/index.ts';
 import type { VpcepDeps } from './deps.ts';
 import { endpointJobs } from './endpoints/jobs.ts';
@@ -19,8 +19,8 @@ export function vpcepJobs(deps: VpcepDeps): JobRegistry {
 }
 
 /** An error entry with the catalog's own message for `code`. */
-export function catalogEntry(code: ErrorCode): ErrorEntry {
-  return { error_code: code, error_message: catalog[code].message };
+export function catalogEntry(key: ErrorCode): ErrorEntry {
+  return { error_code: wireCode(key), error_message: catalog[key].message };
 }
 
 /**
@@ -30,5 +30,5 @@ export function catalogEntry(code: ErrorCode): ErrorEntry {
  * the worker has logged that with the job id.
  */
 export function tenantErrorEntry(error: unknown, fallback: ErrorCode): ErrorEntry {
-  return catalogEntry(error instanceof ApiError ? error.code : fallback);
+  return catalogEntry(error instanceof ApiError ? error.key : fallback);
 }
