@@ -43,7 +43,7 @@ export class ConnectionsApi {
       body: { action, endpoints: [endpointId] },
     });
     const [connection] = answer.connections;
-    if (!connection) throw new TypeError('the connection action answered no connection');
+    if (!connection) throw new Error('the connection action answered no connection');
     return connection;
   }
 

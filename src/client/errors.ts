@@ -1,6 +1,6 @@
-// What a call can fail with. The resource layer and the CLI catch these two
-// classes only: an answer of the API (ApiError) and a call that never got one
-// (ConnectionError). Mistakes caught before sending are plain TypeErrors.
+// What a call can fail with: an answer of the API (ApiError), a call that never
+// got one (ConnectionError), or input refused before anything was sent
+// (InvalidInput).
 
 /** A non-2xx answer, with the fields of the API's error body. */
 export class ApiError extends Error {
@@ -56,4 +56,12 @@ export function apiErrorOf(
   const msg = text(inner.error_msg) || text(inner.message) || rawText.slice(0, 200) || `HTTP ${status}`;
   const requestId = text(inner.request_id) || text(outer.request_id) || headerRequestId;
   return new ApiError(status, code, msg, requestId);
+}
+
+/** Input refused before sending (a path parameter URL parsers would rewrite, a bad endpoint). */
+export class InvalidInput extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInput';
+  }
 }

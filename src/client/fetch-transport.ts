@@ -1,4 +1,4 @@
-import { apiErrorOf, ConnectionError } from './errors.ts';
+import { apiErrorOf, ConnectionError, InvalidInput } from './errors.ts';
 import { pathWithQuery, type HttpRequest, type HttpResponse, type Transport } from './http.ts';
 
 // A transport over the platform's fetch (node's undici, or a browser's). How a
@@ -33,13 +33,13 @@ export function normalizeEndpoint(endpoint: string): string {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new TypeError(`invalid endpoint '${endpoint}': expected http://host:port`);
+    throw new InvalidInput(`invalid endpoint '${endpoint}': expected http://host:port`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`invalid endpoint '${endpoint}': only http and https are supported`);
+    throw new InvalidInput(`invalid endpoint '${endpoint}': only http and https are supported`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new TypeError(`invalid endpoint '${endpoint}': no credentials, query or fragment allowed`);
+    throw new InvalidInput(`invalid endpoint '${endpoint}': no credentials, query or fragment allowed`);
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
 }

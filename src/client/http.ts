@@ -1,3 +1,5 @@
+import { InvalidInput } from './errors.ts';
+
 // The contract between the resource layer and a transport. Nothing here may
 // import a node module: a browser console reuses the resource layer over its
 // own transport (an X-Auth-Token one, token-transport.ts).
@@ -48,9 +50,9 @@ export function rfc3986(value: string): string {
 export function path(template: string, params: Readonly<Record<string, string>>): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
-    if (value === undefined) throw new TypeError(`missing path parameter ${name}`);
+    if (value === undefined) throw new InvalidInput(`missing path parameter ${name}`);
     if (value === '' || value === '.' || value === '..') {
-      throw new TypeError(`invalid ${name.replace(/_/g, ' ')}: '${value}'`);
+      throw new InvalidInput(`invalid ${name.replace(/_/g, ' ')}: '${value}'`);
     }
     return rfc3986(value);
   });

@@ -46,7 +46,7 @@ export class VpcepClient {
   }
 }
 
-export { ApiError, ConnectionError } from './errors.ts';
+export { ApiError, ConnectionError, InvalidInput } from './errors.ts';
 export type { HttpRequest, HttpResponse, Transport } from './http.ts';
 export { waitForEndpoint, waitForService, WaitError, type WaitOptions } from './waiter.ts';
 export type * from './types.ts';

@@ -81,7 +81,7 @@ export class PermissionsApi {
       body: { permission: { description } },
     });
     const [record] = answer.permissions;
-    if (!record) throw new TypeError('the permission update answered no record');
+    if (!record) throw new Error('the permission update answered no record');
     return record;
   }
 }

@@ -92,7 +92,7 @@ function endpointVerdict(target: EndpointTarget, status: string): Verdict {
   if (status === 'accepted') return { done: true };
   if (status === 'creating') return { done: false };
   if (status === 'pendingAcceptance') return target === 'settled' ? { done: true } : { done: false };
-  return { done: false, failure: target === 'accepted' ? 'it will not be accepted' : 'it was not created' };
+  return { done: false, failure: 'it will not be accepted' };
 }
 
 export interface Reader<T> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
@@ -141,6 +141,12 @@ export async function seedAccounts(
   }
 }
 
+/**
+ * Beside credentials.csv: the whole demo login, password and project included,
+ * which the start banner shows once; `vpcep credentials` and `vpcep env` read it back.
+ */
+export const DEMO_ACCOUNT_FILE = 'demo-account.json';
+
 export interface DemoAccount {
   domainName: string;
   userName: string;
@@ -205,6 +211,21 @@ export async function ensureDemoAccount(
         mode: 0o600,
       },
     );
+  }
+  if (dataDir) {
+    const account = {
+      domain: demo.domainName,
+      user: demo.userName,
+      password: demo.password,
+      project_id: demo.projectId,
+      project_name: demo.projectName,
+      ak: demo.ak,
+      sk: demo.sk,
+    };
+    // Created anew (O_EXCL) so the secret never lands in an older file with a looser mode.
+    const file = join(dataDir, DEMO_ACCOUNT_FILE);
+    rmSync(file, { force: true });
+    writeFileSync(file, JSON.stringify(account, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   return demo;
 }
