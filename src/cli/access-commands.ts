@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Connection, EndpointStatus, Permission } from '../client/types.ts';
 import type { PermissionType } from '../client/permissions.ts';
-import { act, clientCommand, group, report } from './context.ts';
+import { act, clientCommand, eachOf, group } from './context.ts';
 import type { Column } from './output.ts';
 import { defined, str } from './parse.ts';
 import { UsageError } from './usage.ts';
@@ -27,22 +27,6 @@ const PERMISSION_COLUMNS: Column<Permission>[] = [
 function permissionType(value: unknown): PermissionType {
   if (value === 'domainId' || value === 'orgPath') return value;
   throw new UsageError(`invalid --type '${String(value)}': domainId or orgPath`);
-}
-
-/**
- * Runs `each` for every item, all of them even when some fail (each failure
- * is reported, the exit status says one did), and prints what succeeded.
- */
-async function forEach<T>(items: string[], each: (item: string) => Promise<T>): Promise<T[]> {
-  const done: T[] = [];
-  for (const item of items) {
-    try {
-      done.push(await each(item));
-    } catch (err) {
-      report(err);
-    }
-  }
-  return done;
 }
 
 function registerConnections(program: Command): void {
@@ -73,7 +57,7 @@ function registerConnections(program: Command): void {
       clientCommand(connections, `${verb} <service-id> <endpoint-id...>`, description),
       async (ctx, [serviceId, endpointIds]) => {
         const service = String(serviceId);
-        const done = await forEach(endpointIds as string[], (id) =>
+        const done = await eachOf(endpointIds as string[], (id) =>
           verb === 'accept'
             ? ctx.client.connections.accept(service, id)
             : ctx.client.connections.reject(service, id),

@@ -13,7 +13,8 @@ import { UsageError } from './usage.ts';
 // configure, env and credentials: where the client commands' credentials come
 // from, and the demo account a fresh server made.
 
-function withDemoOptions(cmd: Command): Command {
+/** Where the demo account is found, and the endpoint (`what` the command does with it). */
+function withDemoOptions(cmd: Command, what: string): Command {
   return cmd
     .option(
       '--data-dir <dir>',
@@ -22,7 +23,7 @@ function withDemoOptions(cmd: Command): Command {
     .option('-c, --config <file>', "the server's configuration file (default: $VPCEP_CONFIG)")
     .option(
       '--endpoint <url>',
-      "the API endpoint to print (default: from the configuration's listen address)",
+      `the API endpoint to ${what} (default: from the configuration's listen address)`,
     );
 }
 
@@ -41,6 +42,7 @@ function registerEnv(program: Command): void {
   actLocal(
     withDemoOptions(
       command(program, 'env', 'print `export` lines for the demo account (eval "$(vpcep env)")'),
+      'print',
     ).option('--profile <name>', "print a profile's credentials instead"),
     async (_, o) => {
       const profile = str(o.profile);
@@ -63,6 +65,7 @@ function registerCredentials(program: Command): void {
   actLocal(
     withDemoOptions(
       command(program, 'credentials', 'show where the demo account is kept and print its login and keys'),
+      'print',
     ).option('-o, --output <format>', 'table, json or yaml (default: table on a terminal, else json)'),
     async (_, o) => {
       const { location, account, endpoint } = await demoOf(o);
@@ -117,6 +120,7 @@ function registerConfigure(program: Command): void {
         'write a profile (0600, in $VPCEP_HOME/profiles or ~/.vpcep/profiles); the secret key is asked for, ' +
           'or read from standard input, never taken from the command line',
       ),
+      'store',
     )
       .option('--profile <name>', 'profile name', 'default')
       .option('--ak <ak>', 'access key')

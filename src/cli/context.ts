@@ -131,6 +131,22 @@ export function report(err: unknown): void {
 }
 
 /**
+ * Runs `each` for every item, all of them even when some fail (each failure
+ * is reported, the exit status says one did), and prints what succeeded.
+ */
+export async function eachOf<T>(items: string[], each: (item: string) => Promise<T>): Promise<T[]> {
+  const done: T[] = [];
+  for (const item of items) {
+    try {
+      done.push(await each(item));
+    } catch (err) {
+      report(err);
+    }
+  }
+  return done;
+}
+
+/**
  * Ends the process once stdout and stderr are flushed: fetch keeps idle
  * connections open for seconds, which would hold a finished command.
  */

@@ -14,6 +14,7 @@ import {
   group,
   waitable,
   withWaitTimeout,
+  eachOf,
   type Context,
   type Options,
 } from './context.ts';
@@ -130,8 +131,11 @@ function registerServices(program: Command): void {
   act(
     waitable(clientCommand(services, 'delete <id...>', 'delete endpoint services'), 'they are gone'),
     async (ctx, [ids], o) => {
-      for (const id of ids as string[]) await ctx.client.services.delete(id);
-      if (o.wait) for (const id of ids as string[]) await settle(ctx, id, 'deleted');
+      const started = await eachOf(ids as string[], async (id) => {
+        await ctx.client.services.delete(id);
+        return id;
+      });
+      if (o.wait) await eachOf(started, (id) => settle(ctx, id, 'deleted'));
     },
   );
   act(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Port, RouteTableSummary, Subnet, Vpc } from '../client/types.ts';
-import { act, clientCommand, group, type Context } from './context.ts';
+import { act, clientCommand, eachOf, group, type Context } from './context.ts';
 import type { Column } from './output.ts';
 import { collect, defined, str } from './parse.ts';
 
@@ -80,7 +80,7 @@ function registerVpcs(program: Command): void {
       ),
   );
   act(clientCommand(vpcs, 'delete <id...>', 'delete VPCs (they must hold no subnet)'), async (ctx, [ids]) => {
-    for (const id of ids as string[]) await ctx.client.vpcs.delete(id);
+    await eachOf(ids as string[], (id) => ctx.client.vpcs.delete(id));
   });
 }
 
@@ -150,9 +150,9 @@ function registerSubnets(program: Command): void {
       'their VPC (looked up when absent)',
     ),
     async (ctx, [ids], o) => {
-      for (const id of ids as string[]) {
-        await ctx.client.subnets.delete(await vpcOfSubnet(ctx, id, o.vpcId), id);
-      }
+      await eachOf(ids as string[], async (id) =>
+        ctx.client.subnets.delete(await vpcOfSubnet(ctx, id, o.vpcId), id),
+      );
     },
   );
 }
@@ -207,7 +207,7 @@ function registerPorts(program: Command): void {
     },
   );
   act(clientCommand(ports, 'delete <id...>', 'delete ports'), async (ctx, [ids]) => {
-    for (const id of ids as string[]) await ctx.client.ports.delete(id);
+    await eachOf(ids as string[], (id) => ctx.client.ports.delete(id));
   });
 }
 
