@@ -147,6 +147,23 @@ export async function eachOf<T>(items: string[], each: (item: string) => Promise
 }
 
 /**
+ * `delete ID…`: starts every deletion (eachOf), then with `--wait` waits for
+ * each started one to be gone.
+ */
+export async function deleteEach(
+  ids: string[],
+  wait: boolean,
+  remove: (id: string) => Promise<void>,
+  gone: (id: string) => Promise<unknown>,
+): Promise<void> {
+  const started = await eachOf(ids, async (id) => {
+    await remove(id);
+    return id;
+  });
+  if (wait) await eachOf(started, gone);
+}
+
+/**
  * Ends the process once stdout and stderr are flushed: fetch keeps idle
  * connections open for seconds, which would hold a finished command.
  */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { VpcepClient } from '../client/index.ts';
-import type { Endpoint, EndpointService } from '../client/types.ts';
+import type { Endpoint, EndpointService, Subnet, Vpc } from '../client/types.ts';
 import { waitForEndpoint, waitForService } from '../client/waiter.ts';
 import {
   act,
@@ -64,6 +64,23 @@ function step(ctx: Context, text: string): void {
   if (ctx.print.format === 'table') process.stderr.write(`vpcep demo: ${text}\n`);
 }
 
+/** A demo VPC with its one subnet. */
+async function network(
+  c: VpcepClient,
+  vpcName: string,
+  subnetName: string,
+  spec: { cidr: string; subnet: string; gateway: string },
+): Promise<{ vpc: Vpc; subnet: Subnet }> {
+  const vpc = await c.vpcs.create({ name: vpcName, cidr: spec.cidr, description: 'vpcep demo' });
+  const subnet = await c.subnets.create({
+    name: subnetName,
+    vpc_id: vpc.id,
+    cidr: spec.subnet,
+    gateway_ip: spec.gateway,
+  });
+  return { vpc, subnet };
+}
+
 interface Built {
   service: EndpointService;
   endpoint: Endpoint;
@@ -82,39 +99,19 @@ async function build(ctx: Context, clientPort: number, backendPort: number): Pro
     );
   }
   step(ctx, `provider network ${PROVIDER.cidr} with a backend port ${PROVIDER.backend}`);
-  const pvpc = await c.vpcs.create({
-    name: NAMES.providerVpc,
-    cidr: PROVIDER.cidr,
-    description: 'vpcep demo',
-  });
-  const psubnet = await c.subnets.create({
-    name: 'demo-backend',
-    vpc_id: pvpc.id,
-    cidr: PROVIDER.subnet,
-    gateway_ip: PROVIDER.gateway,
-  });
+  const provider = await network(c, NAMES.providerVpc, 'demo-backend', PROVIDER);
   const backend = await c.ports.create({
     name: 'demo-backend',
-    network_id: psubnet.id,
+    network_id: provider.subnet.id,
     fixed_ips: [{ ip_address: PROVIDER.backend }],
     device_owner: 'compute:demo',
   });
   step(ctx, `consumer network ${CONSUMER.cidr}`);
-  const cvpc = await c.vpcs.create({
-    name: NAMES.consumerVpc,
-    cidr: CONSUMER.cidr,
-    description: 'vpcep demo',
-  });
-  const csubnet = await c.subnets.create({
-    name: 'demo-clients',
-    vpc_id: cvpc.id,
-    cidr: CONSUMER.subnet,
-    gateway_ip: CONSUMER.gateway,
-  });
+  const consumer = await network(c, NAMES.consumerVpc, 'demo-clients', CONSUMER);
   step(ctx, `endpoint service: port ${clientPort} to the backend's port ${backendPort}, approval on`);
   const created = await c.services.create({
     port_id: backend.id,
-    vpc_id: pvpc.id,
+    vpc_id: provider.vpc.id,
     server_type: 'VM',
     service_type: 'interface',
     service_name: 'demo',
@@ -128,8 +125,8 @@ async function build(ctx: Context, clientPort: number, backendPort: number): Pro
   step(ctx, `endpoint ${CONSUMER.endpoint} in the consumer network`);
   const requested = await c.endpoints.create({
     endpoint_service_id: created.id,
-    vpc_id: cvpc.id,
-    subnet_id: csubnet.id,
+    vpc_id: consumer.vpc.id,
+    subnet_id: consumer.subnet.id,
     port_ip: CONSUMER.endpoint,
     enable_dns: true,
     description: 'vpcep demo',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Endpoint, EndpointCreate, EndpointPolicy, ListEndpointsQuery } from '../client/types.ts';
 import { waitForEndpoint, type EndpointTarget } from '../client/waiter.ts';
-import { act, clientCommand, eachOf, group, waitable, withWaitTimeout, type Context } from './context.ts';
+import { act, clientCommand, deleteEach, group, waitable, withWaitTimeout, type Context } from './context.ts';
 import type { Column } from './output.ts';
 import { collect, defined, parseTag, readJson, str } from './parse.ts';
 import { UsageError } from './usage.ts';
@@ -130,11 +130,12 @@ function registerEndpoints(program: Command): void {
   act(
     waitable(clientCommand(endpoints, 'delete <id...>', 'delete endpoints'), 'they are gone'),
     async (ctx, [ids], o) => {
-      const started = await eachOf(ids as string[], async (id) => {
-        await ctx.client.endpoints.delete(id);
-        return id;
-      });
-      if (o.wait) await eachOf(started, (id) => settle(ctx, id, 'deleted'));
+      await deleteEach(
+        ids as string[],
+        o.wait === true,
+        (id) => ctx.client.endpoints.delete(id),
+        (id) => settle(ctx, id, 'deleted'),
+      );
     },
   );
   act(

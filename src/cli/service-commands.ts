@@ -14,7 +14,7 @@ import {
   group,
   waitable,
   withWaitTimeout,
-  eachOf,
+  deleteEach,
   type Context,
   type Options,
 } from './context.ts';
@@ -131,11 +131,12 @@ function registerServices(program: Command): void {
   act(
     waitable(clientCommand(services, 'delete <id...>', 'delete endpoint services'), 'they are gone'),
     async (ctx, [ids], o) => {
-      const started = await eachOf(ids as string[], async (id) => {
-        await ctx.client.services.delete(id);
-        return id;
-      });
-      if (o.wait) await eachOf(started, (id) => settle(ctx, id, 'deleted'));
+      await deleteEach(
+        ids as string[],
+        o.wait === true,
+        (id) => ctx.client.services.delete(id),
+        (id) => settle(ctx, id, 'deleted'),
+      );
     },
   );
   act(

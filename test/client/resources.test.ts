@@ -3,7 +3,7 @@
 // VpcepClient over the signed transport, and the waiter follows the lifecycles.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ApiError } from '../../src/client/errors.ts';
+import { ApiError, InvalidInput } from '../../src/client/errors.ts';
 import { VpcepClient, waitForEndpoint, waitForService, WaitError } from '../../src/client/index.ts';
 import { signedTransport } from '../../src/client/signed-transport.ts';
 import { passwordToken, tokenTransport } from '../../src/client/token-transport.ts';
@@ -248,16 +248,38 @@ for (const dialect of testDialects()) {
     test("another tenant's resources and hostile ids answer 404, never another resource", async () => {
       const vpc = await p.vpcs.create({ name: 'mine', cidr: '127.22.0.0/16' });
       await expectApiError(c.vpcs.get(vpc.id), 404, 'VPC.0005');
-      for (const id of ['../vpcs', `${vpc.id}/../${vpc.id}`, 'x?id=y', 'a#b', '\u0000', 'ü'.repeat(60)]) {
+      for (const id of ['../vpcs', `${vpc.id}/../${vpc.id}`, 'x?id=y', 'a#b', 'ü'.repeat(60)]) {
         const err = await p.vpcs.get(id).then(
           () => assert.fail(`GET of ${JSON.stringify(id)} must fail`),
           (e: unknown) => e,
         );
-        assert.ok(err instanceof ApiError && err.status >= 400 && err.status < 500, String(err));
+        assert.ok(err instanceof ApiError && err.status === 404, String(err));
       }
-      await assert.rejects(p.vpcs.get('..'), TypeError);
+      await assert.rejects(p.vpcs.get('..'), InvalidInput);
       await expectApiError(p.services.get('x'.repeat(100)), 404, 'EndPoint.0005');
       await p.vpcs.delete(vpc.id);
+    });
+
+    // Known server fault, reported: on PostgreSQL a NUL in a path parameter reaches
+    // the query and fails it (500 EndPoint.0001) instead of answering 404.
+    const nulTodo = dialect === 'postgres' ? 'PostgreSQL answers 500 for a NUL in a path id' : false;
+    test('an id holding NUL answers 404 on every resource', { todo: nulTodo }, async () => {
+      const reads = [
+        (id: string) => p.vpcs.get(id),
+        (id: string) => p.subnets.get(id),
+        (id: string) => p.ports.get(id),
+        (id: string) => p.services.get(id),
+        (id: string) => p.endpoints.get(id),
+      ];
+      for (const read of reads) {
+        for (const id of ['\u0000', 'a\u0000b']) {
+          const err = await read(id).then(
+            () => assert.fail('must fail'),
+            (e: unknown) => e,
+          );
+          assert.ok(err instanceof ApiError && err.status === 404, String(err));
+        }
+      }
     });
   });
 }

@@ -3,16 +3,17 @@
 // the installed `vpcep serve` answers on an ephemeral port with a fresh data
 // folder. Only the npm registry is contacted (better-sqlite3 is built from
 // source rather than downloaded). Run alone with:
-//   node --import tsx --test test/cli/package.test.ts
+//   npm run test:package   (npm test runs it last: it takes minutes, longer than
+//   the per-file timeout of the other suites)
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../support/cli.ts';
-import { rawRequest } from '../support/http.ts';
-import { waitUntil } from '../support/wait.ts';
+import { ROOT } from './support/cli.ts';
+import { rawRequest } from './support/http.ts';
+import { waitUntil } from './support/wait.ts';
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
