@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.vpcep/**', 'coverage/**', 'bin/**'] },
+  { ignores: ['node_modules/**', '.vpcep/**', 'coverage/**', 'bin/**', 'dist/**', '.dist-build-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'scripts/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

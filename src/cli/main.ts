@@ -3,8 +3,10 @@ import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { loggerOptions } from '../logging/logger-options.ts';
 import { startServer } from '../main.ts';
+import { registerClientCommands } from './commands.ts';
 
-// The `vpcep` command. Only `serve` for now; by default it runs every role in one process.
+// The `vpcep` command: `serve` runs the server (by default every role in one
+// process); the client commands (commands.ts) call its API.
 
 const program = new Command();
 program.name('vpcep').description('Self-hostable VPC Endpoint service');
@@ -69,6 +71,8 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });
+
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vpcep: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, openSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fchmodSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { AccountConfig } from '../config/schema.ts';
@@ -151,6 +151,12 @@ export async function seedAccounts(
   }
 }
 
+/**
+ * Beside credentials.csv: the whole demo login, password and project included,
+ * which the start banner shows once; `vpcep credentials` and `vpcep env` read it back.
+ */
+export const DEMO_ACCOUNT_FILE = 'demo-account.json';
+
 export interface DemoAccount {
   domainName: string;
   userName: string;
@@ -213,9 +219,14 @@ export async function ensureDemoAccount(
   return demo;
 }
 
-/** Hands the demo keys out in credentials.csv, readable by the owner only. */
+/**
+ * Hands the demo keys out in credentials.csv, as the console does, and the whole login
+ * (password and project too, for `vpcep env` and `vpcep credentials`) in
+ * demo-account.json beside it; both readable by the owner only.
+ */
 export function writeCredentialsFile(demo: DemoAccount): void {
   if (!demo.credentialsFile) return;
+  writeDemoAccountFile(demo, dirname(demo.credentialsFile));
   const text = `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`;
   const fd = openSync(demo.credentialsFile, 'w', 0o600);
   try {
@@ -226,4 +237,20 @@ export function writeCredentialsFile(demo: DemoAccount): void {
   } finally {
     closeSync(fd);
   }
+}
+
+function writeDemoAccountFile(demo: DemoAccount, dataDir: string): void {
+  const account = {
+    domain: demo.domainName,
+    user: demo.userName,
+    password: demo.password,
+    project_id: demo.projectId,
+    project_name: demo.projectName,
+    ak: demo.ak,
+    sk: demo.sk,
+  };
+  // Created anew (O_EXCL) so the secret never lands in an older file with a looser mode.
+  const file = join(dataDir, DEMO_ACCOUNT_FILE);
+  rmSync(file, { force: true });
+  writeFileSync(file, JSON.stringify(account, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
 }
