@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, loadConfig, parseListen } from '../config/load.ts';
-import { DEMO_ACCOUNT_FILE } from '../identity/seed.ts';
+import { DEMO_ACCOUNT_FILE } from '../store/file-modes.ts';
 import { checkCredentials } from './profiles.ts';
 import { UsageError } from './usage.ts';
 

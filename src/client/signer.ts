@@ -79,7 +79,10 @@ function canonicalUri(pathname: string): string {
   return uri.endsWith('/') ? uri : uri + '/';
 }
 
-/** Pairs decoded, sorted by name then value, re-encoded. */
+/**
+ * Pairs decoded, sorted by name then value, re-encoded. A raw `+` is a space, as the
+ * server's router reads a query (a plus sign travels as `%2B`), so the two cannot differ.
+ */
 function canonicalQuery(search: string): string {
   const pairs = search
     .replace(/^\?/, '')
@@ -90,7 +93,8 @@ function canonicalQuery(search: string): string {
       const name = eq < 0 ? piece : piece.slice(0, eq);
       const value = eq < 0 ? '' : piece.slice(eq + 1);
       const utf8 = new TextDecoder();
-      return [utf8.decode(decodeToBytes(name)), utf8.decode(decodeToBytes(value))];
+      const text = (part: string) => utf8.decode(decodeToBytes(part.replaceAll('+', ' ')));
+      return [text(name), text(value)];
     });
   const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   pairs.sort((a, b) => order(a[0], b[0]) || order(a[1], b[1]));

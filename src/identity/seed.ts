@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { AccountConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { hexId } from '../context/ids.ts';
-import { CREDENTIALS_FILE } from '../store/file-modes.ts';
+import { CREDENTIALS_FILE, DEMO_ACCOUNT_FILE } from '../store/file-modes.ts';
 import type { Database } from '../store/schema.ts';
 import { inTransaction } from '../store/seeding.ts';
 import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
@@ -150,12 +150,6 @@ export async function seedAccounts(
     });
   }
 }
-
-/**
- * Beside credentials.csv: the whole demo login, password and project included,
- * which the start banner shows once; `vpcep credentials` and `vpcep env` read it back.
- */
-export const DEMO_ACCOUNT_FILE = 'demo-account.json';
 
 export interface DemoAccount {
   domainName: string;
