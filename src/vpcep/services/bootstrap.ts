@@ -6,7 +6,7 @@ import type { Database } from '../../store/schema.ts';
 import { inTransaction } from '../../store/seeding.ts';
 import type { VpcepDeps } from '../deps.ts';
 import type { PortMapping } from '../shared/present.ts';
-import { deleteTagsOf } from '../shared/tags.ts';
+import { deleteTagsOf } from '../shared/tag-rows.ts';
 import { composeServiceName } from '../shared/text.ts';
 import * as repo from './repository.ts';
 import type { Db, ServiceRow } from './repository.ts';
@@ -59,13 +59,7 @@ async function findConfigured(db: Db, cfg: PublicServiceConfig): Promise<Service
     }
     return row;
   }
-  return db
-    .selectFrom('endpoint_services')
-    .selectAll()
-    .where('is_public', '=', 1)
-    .where('name', '=', cfg.name)
-    .orderBy('created_at')
-    .executeTakeFirst();
+  return repo.findPublicServiceByName(db, cfg.name);
 }
 
 /** The columns the configuration decides; everything else keeps its stored value. */
