@@ -3,7 +3,6 @@ import type { PublicServiceConfig } from '../../config/schema.ts';
 import { uuid } from '../../context/ids.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { Database } from '../../store/schema.ts';
-import { inTransaction } from '../../store/seeding.ts';
 import type { VpcepDeps } from '../deps.ts';
 import type { PortMapping } from '../shared/present.ts';
 import { deleteTagsOf } from '../shared/tag-rows.ts';
@@ -146,10 +145,4 @@ export async function syncPublicServices(deps: VpcepDeps, trx: Transaction<Datab
     await repo.deleteServiceRow(trx, row.id);
   }
   return [...kept];
-}
-
-/** Creates or updates the operator's public services from the configuration, in a transaction of its own. */
-export async function ensurePublicServices(deps: VpcepDeps): Promise<void> {
-  const kept = await inTransaction(deps.db, (trx) => syncPublicServices(deps, trx));
-  for (const id of kept) deps.notifyChange({ kind: 'service', id });
 }
