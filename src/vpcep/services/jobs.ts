@@ -72,8 +72,8 @@ async function finishCreate(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<V
  * Removes a `deleting` service for good: its remaining endpoints (pending or
  * rejected ones, which did not block the delete) fail with EndPoint.2004 and stop
  * carrying traffic (decision #6); tags, mappings and whitelist go; the quota
- * unit comes back. The service row is locked first, then its endpoints (the
- * lock order of shared/locks.ts).
+ * unit comes back. In the lock order of shared/locks.ts: the service row, its
+ * endpoints, the quota row, then the rows the service owns.
  */
 async function finishDelete(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<VpcepChange[]> {
   const row = await lockService(db, deps.dialect, 'any-owner', job.resourceId, 'update');
@@ -85,9 +85,9 @@ async function finishDelete(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<V
     const patch = { status: 'failed', error: withError(ep.error, SERVICE_GONE), updated_at: now };
     if (await updateEndpoint(db, ep.id, patch, ep.status)) changes.push({ kind: 'endpoint', id: ep.id });
   }
+  if (row.is_public === 0) await releaseQuota(db, row.project_id, 'endpoint_service');
   await deleteTagsOf(db, row.id);
   await repo.deleteServiceRow(db, row.id);
-  if (row.is_public === 0) await releaseQuota(db, row.project_id, 'endpoint_service');
   changes.push({ kind: 'service', id: row.id });
   return changes;
 }

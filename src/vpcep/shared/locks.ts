@@ -14,11 +14,12 @@ import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-sc
 //   2. the service row    lockService: 'share' where many may proceed side by
 //                         side (endpoint create, connection changes), 'update'
 //                         where one must (service update and delete, whitelist,
-//                         tags, the service's jobs)
+//                         tags, the delete job); or a status-conditional UPDATE
 //   3. endpoint rows      lockEndpoint or a status-conditional UPDATE; several
 //                         in id order
 //   4. the endpoint quota row (resource_usage)
-//   5. VPC inventory rows (VPC, host network, subnet, port: src/vpc's own order)
+//   5. VPC inventory rows (VPCEP takes subnet and port rows; src/vpc orders
+//      its own)
 //   6. the endpoint-service quota row
 //   7. the marker_id counter, last thing before the endpoint insert
 //   8. rows owned by the above: tags, whitelist records, port mappings
