@@ -7,6 +7,16 @@ import type { Tag, TaggedResource } from './tags.ts';
 
 type Db = Kysely<Database>;
 
+/** The rows of `tags` on one resource. */
+function tagRows(resourceType: TaggedResource, resourceId: string, projectId: string, tags: readonly Tag[]) {
+  return tags.map((t) => ({
+    resource_type: resourceType,
+    resource_id: resourceId,
+    project_id: projectId,
+    ...t,
+  }));
+}
+
 export async function insertTags(
   db: Db,
   resourceType: TaggedResource,
@@ -17,14 +27,7 @@ export async function insertTags(
   if (tags.length === 0) return;
   await db
     .insertInto('resource_tags')
-    .values(
-      tags.map((t) => ({
-        resource_type: resourceType,
-        resource_id: resourceId,
-        project_id: projectId,
-        ...t,
-      })),
-    )
+    .values(tagRows(resourceType, resourceId, projectId, tags))
     .execute();
 }
 
@@ -71,14 +74,7 @@ export async function upsertTags(
   if (tags.length === 0) return;
   await db
     .insertInto('resource_tags')
-    .values(
-      tags.map((t) => ({
-        resource_type: resourceType,
-        resource_id: resourceId,
-        project_id: projectId,
-        ...t,
-      })),
-    )
+    .values(tagRows(resourceType, resourceId, projectId, tags))
     .onConflict((oc) =>
       oc.columns(['resource_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
     )
