@@ -209,19 +209,8 @@ export const catalog = {
 /** A catalog key: the wire code itself, or `CODE:STATUS` for a code with several statuses. */
 export type ErrorCode = keyof typeof catalog;
 
-export function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(catalog, code);
-}
-
 /** The code a catalog entry is sent with. */
 export function wireCode(key: ErrorCode): string {
   const entry: CatalogEntry = catalog[key];
   return entry.code ?? key;
-}
-
-/** Whether the catalog holds an entry sent as `code` with `status` (what a client may see). */
-export function isCatalogAnswer(code: string, status: number): boolean {
-  return (Object.keys(catalog) as ErrorCode[]).some(
-    (key) => wireCode(key) === code && catalog[key].status === status,
-  );
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PortView } from '../../src/vpc/schemas.ts';
-import type { ServiceView } from '../../src/vpcep/services/repository.ts';
+import type { ServiceView } from '../../src/vpcep/services/views.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
 import type { TestServer } from '../support/server.ts';
