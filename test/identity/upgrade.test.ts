@@ -72,11 +72,11 @@ async function writeOldStore(url: string): Promise<void> {
           name: u.name,
           password_hash: hash,
           created_at: u.at,
-        } as never)
+        })
         .execute();
       await store.db
         .insertInto('access_keys')
-        .values({ ak: u.ak, sk: SK, user_id: u.id, created_at: u.at } as never)
+        .values({ ak: u.ak, sk: SK, user_id: u.id, created_at: u.at })
         .execute();
     }
   } finally {
