@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import { outcome, signedCaller, userToken, withToken } from './iam.support.ts';
 
 // A test bed with a read-only CI user is one file: the README's example, as is.
 
-export const READ_ONLY_CI_YAML = `
+const READ_ONLY_CI_YAML = `
 accounts:
   - name: acme
     projects: [{ id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9, name: tr-west-1 }]
@@ -105,6 +105,13 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+test("the README's example is this file", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('### A read-only CI user in the configuration file'));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.equal(block?.trim(), READ_ONLY_CI_YAML.trim());
+});
 
 describe('mistakes in the IAM declarations name their key', () => {
   const cases: [what: string, from: string, to: string, message: RegExp][] = [
