@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
 import { parseCustomPolicy } from '../auth/policy/document.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { declaredScope } from '../identity/grants/rules.ts';
 import { systemRoleByName } from '../identity/roles/system-roles.ts';
 import { redactUrls } from '../store/redact.ts';
 import { parseHostCidr } from '../vpc/cidr.ts';
@@ -129,14 +130,10 @@ function checkIdentity(account: Config['accounts'][number], key: string, region:
       if (!systemRoleByName(grant.role) && !policies.has(grant.role)) {
         throw new ConfigError(`${where} names no system role and no policy of the account: '${grant.role}'`);
       }
-      const scope = grant.scope ?? (grant.project !== undefined ? 'project' : undefined);
-      if (scope === undefined)
-        throw new ConfigError(`${where} needs a project or a scope (all_projects, domain)`);
-      if (scope === 'project' && (grant.project === undefined || !projects.has(grant.project))) {
+      const scope = declaredScope(grant);
+      if (typeof scope !== 'string') throw new ConfigError(`${where} ${scope.problem}`);
+      if (scope === 'project' && !projects.has(grant.project ?? '')) {
         throw new ConfigError(`${where} names no project of the account: '${grant.project ?? ''}'`);
-      }
-      if (scope !== 'project' && grant.project !== undefined) {
-        throw new ConfigError(`${where}: 'project' goes with scope 'project' only`);
       }
     });
   });

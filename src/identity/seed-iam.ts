@@ -11,6 +11,7 @@ import { ApiError } from '../errors/api-error.ts';
 import type { Database } from '../store/schema.ts';
 import { CredentialsRepository } from './credentials/repository.ts';
 import { GrantsRepository, type GrantScope } from './grants/repository.ts';
+import { declaredScope, grantTypeProblem } from './grants/rules.ts';
 import { GroupsRepository, type GroupRow } from './groups/repository.ts';
 import { ADMIN_GROUP } from './groups/service.ts';
 import { PoliciesRepository } from './roles/repository.ts';
@@ -167,24 +168,14 @@ async function resolveGrant(
   const type = system?.type ?? custom?.type;
   if (roleId === undefined || type === undefined)
     throw new Error(`${where}: unknown role or policy '${grant.role}'`);
-  const scope = grant.scope ?? (grant.project !== undefined ? 'project' : undefined);
-  if (scope === 'project') {
-    const projectId = grant.project !== undefined ? projects.get(grant.project) : undefined;
-    if (projectId === undefined) throw new Error(`${where}: unknown project '${grant.project ?? ''}'`);
-    if (type === 'AX')
-      throw new Error(`${where}: '${grant.role}' is account-level (AX) and cannot be granted on a project`);
-    return { roleId, scope, targetId: projectId };
-  }
-  if (grant.project !== undefined) throw new Error(`${where}: 'project' goes with scope 'project' only`);
-  if (scope === 'domain') {
-    if (type === 'XA')
-      throw new Error(
-        `${where}: '${grant.role}' is project-level (XA); grant it on projects or all_projects`,
-      );
-    return { roleId, scope, targetId: domainId };
-  }
-  if (scope === 'all_projects') return { roleId, scope: 'inherited', targetId: domainId };
-  throw new Error(`${where}: a grant needs a project or a scope (all_projects, domain)`);
+  const scope = declaredScope(grant);
+  if (typeof scope !== 'string') throw new Error(`${where}: ${scope.problem}`);
+  const problem = grantTypeProblem(type, scope);
+  if (problem) throw new Error(`${where}: '${grant.role}': ${problem}`);
+  if (scope !== 'project') return { roleId, scope, targetId: domainId };
+  const projectId = projects.get(grant.project ?? '');
+  if (projectId === undefined) throw new Error(`${where}: unknown project '${grant.project ?? ''}'`);
+  return { roleId, scope, targetId: projectId };
 }
 
 async function upsertGroups(

@@ -28,7 +28,7 @@ import {
 } from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient, type SdkCall, type SdkError, type SdkResult } from '../support/sdk.ts';
-import type { TestAccount } from '../support/server.ts';
+import { passwordLogin, type TestAccount } from '../support/server.ts';
 
 /** What the SDK hands back: the raw JSON body plus the status. */
 type Wire = Record<string, unknown> & { httpStatusCode?: number };
@@ -189,20 +189,7 @@ export async function userToken(
   user: string,
   password: string,
 ): Promise<{ status: number; token?: string; body: unknown }> {
-  const res = await rawRequest({
-    method: 'POST',
-    url: `${url}/v3/auth/tokens`,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user, password, domain: { name: account.domainName } } },
-        },
-        scope: { project: { id: account.projectId } },
-      },
-    }),
-  });
+  const res = await passwordLogin(url, account, user, password);
   const token = res.headers['x-subject-token'];
   return { status: res.status, body: res.json, ...(typeof token === 'string' ? { token } : {}) };
 }

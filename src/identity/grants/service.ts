@@ -6,6 +6,7 @@ import { findRole, typeOf, type RoleLike } from '../roles/service.ts';
 import type { IdentityDeps } from '../shared/deps.ts';
 import { iamChange } from '../shared/mutate.ts';
 import { GrantsRepository, type GrantKey, type GrantScope } from './repository.ts';
+import { grantTypeProblem } from './rules.ts';
 
 // Grants of roles and policies to groups, where IAM allows them: project-level
 // (XA) ones on projects, account-level (AX) ones on the account, both kinds (AA)
@@ -30,19 +31,8 @@ async function checkTarget(deps: IdentityDeps, caller: Principal, target: GrantT
 }
 
 function checkType(role: RoleLike, scope: GrantScope): void {
-  const type = typeOf(role);
-  if (scope === 'project' && type === 'AX') {
-    throw apiError(
-      'IAM.0007',
-      'Request parameter role_id is invalid: an account-level (AX) policy cannot be granted on a project.',
-    );
-  }
-  if (scope === 'domain' && type === 'XA') {
-    throw apiError(
-      'IAM.0007',
-      'Request parameter role_id is invalid: a project-level (XA) policy is granted on projects or on all projects, not on the account.',
-    );
-  }
+  const problem = grantTypeProblem(typeOf(role), scope);
+  if (problem) throw apiError('IAM.0007', `Request parameter role_id is invalid: ${problem}.`);
 }
 
 async function resolve(

@@ -8,24 +8,26 @@ const Text = (max: number) => Type.String({ maxLength: max });
 
 export const UserIdParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** POST /v3.0/OS-USER/users */
+/** The fields of IAM's own user APIs (/v3.0/OS-USER/users), all optional. */
+const OsUserFields = {
+  name: Type.Optional(Text(64)),
+  password: Type.Optional(Text(128)),
+  email: Type.Optional(Text(255)),
+  areacode: Type.Optional(Text(16)),
+  phone: Type.Optional(Text(32)),
+  enabled: Type.Optional(Type.Boolean()),
+  pwd_status: Type.Optional(Type.Boolean()),
+  xuser_type: Type.Optional(Text(64)),
+  xuser_id: Type.Optional(Text(128)),
+  access_mode: Type.Optional(Text(32)),
+  description: Type.Optional(Text(255)),
+};
+
+/** POST /v3.0/OS-USER/users: a name and the account are required. */
 export const CreateUserBody = Type.Object(
   {
     user: Type.Object(
-      {
-        name: Text(64),
-        domain_id: Text(64),
-        password: Type.Optional(Text(128)),
-        email: Type.Optional(Text(255)),
-        areacode: Type.Optional(Text(16)),
-        phone: Type.Optional(Text(32)),
-        enabled: Type.Optional(Type.Boolean()),
-        pwd_status: Type.Optional(Type.Boolean()),
-        xuser_type: Type.Optional(Text(64)),
-        xuser_id: Type.Optional(Text(128)),
-        access_mode: Type.Optional(Text(32)),
-        description: Type.Optional(Text(255)),
-      },
+      { ...OsUserFields, name: Text(64), domain_id: Text(64) },
       { additionalProperties: false },
     ),
   },
@@ -51,24 +53,7 @@ export const KeystoneCreateUserBody = Type.Object(
 
 /** PUT /v3.0/OS-USER/users/{user_id} */
 export const UpdateUserBody = Type.Object(
-  {
-    user: Type.Object(
-      {
-        name: Type.Optional(Text(64)),
-        password: Type.Optional(Text(128)),
-        email: Type.Optional(Text(255)),
-        areacode: Type.Optional(Text(16)),
-        phone: Type.Optional(Text(32)),
-        enabled: Type.Optional(Type.Boolean()),
-        pwd_status: Type.Optional(Type.Boolean()),
-        xuser_type: Type.Optional(Text(64)),
-        xuser_id: Type.Optional(Text(128)),
-        access_mode: Type.Optional(Text(32)),
-        description: Type.Optional(Text(255)),
-      },
-      { additionalProperties: false },
-    ),
-  },
+  { user: Type.Object(OsUserFields, { additionalProperties: false }) },
   { additionalProperties: false },
 );
 
