@@ -24,7 +24,8 @@ export interface Plan {
 }
 
 function addressOf(spec: ListenerSpec): string {
-  const host = canonicalIpAddress(spec.listenHost) ?? spec.listenHost;
+  // One spelling per address: an IPv4-mapped IPv6 address binds the IPv4 address.
+  const host = (canonicalIpAddress(spec.listenHost) ?? spec.listenHost).replace(/^::ffff:(?=\d+\.)/, '');
   return `${spec.protocol}|${host}|${spec.listenPort}`;
 }
 
