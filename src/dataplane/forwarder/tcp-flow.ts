@@ -24,6 +24,8 @@ import type { ForwarderLog, ListenerSpec } from './types.ts';
 
 /** What a flow needs from the listener that accepted it. */
 export interface FlowHost {
+  /** Its spec: an update in place changes only whitelist and limit, never what a flow uses. */
+  readonly spec: ListenerSpec;
   /** The port really bound (differs from spec.listenPort when that is 0). */
   readonly port: number;
   readonly log: ForwarderLog | undefined;
@@ -106,24 +108,34 @@ const FINISHED = 2;
 export class TcpFlow {
   readonly client: net.Socket;
   backend: net.Socket | undefined = undefined;
-  /** Captured at accept time: node clears them once the socket is closed. */
-  readonly clientAddress: string;
-  readonly clientPort: number;
-  readonly spec: ListenerSpec;
   readonly traffic: EndpointTraffic;
   /** Date.now() of the last byte either way; of the start while the backend connects. */
   lastActive: number;
   readonly #host: FlowHost;
   #state = 0;
 
-  constructor(client: net.Socket, spec: ListenerSpec, traffic: EndpointTraffic, host: FlowHost) {
+  constructor(client: net.Socket, traffic: EndpointTraffic, host: FlowHost) {
     this.client = client;
-    this.clientAddress = client.remoteAddress ?? '';
-    this.clientPort = client.remotePort ?? 0;
-    this.spec = spec;
     this.traffic = traffic;
     this.#host = host;
     this.lastActive = Date.now();
+  }
+
+  get spec(): ListenerSpec {
+    return this.#host.spec;
+  }
+
+  /**
+   * Asked of the socket when needed (node then keeps it): a listener without
+   * whitelist or PROXY header never needs it, and an idle connection is
+   * smaller without its copy.
+   */
+  get clientAddress(): string {
+    return this.client.remoteAddress ?? '';
+  }
+
+  get clientPort(): number {
+    return this.client.remotePort ?? 0;
   }
 
   get established(): boolean {

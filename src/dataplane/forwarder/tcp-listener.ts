@@ -118,7 +118,7 @@ export class TcpListener implements Listener, FlowHost {
 
   flowFinished(flow: TcpFlow): void {
     if (!this.#flows.delete(flow)) return;
-    this.#ctx.slots.release(flow.spec.endpointId);
+    this.#ctx.slots.release(this.#spec.endpointId);
     flow.traffic.activeConnections--;
     if (this.#flows.size === 0) {
       clearInterval(this.#sweep);
@@ -139,12 +139,12 @@ export class TcpListener implements Listener, FlowHost {
     const spec = this.#spec;
     client.on('error', onSocketError);
     const traffic = this.#ctx.counters.record(spec.endpointId);
-    // No remote address: the client is already gone.
-    if (this.#closed !== undefined || client.remoteAddress === undefined) {
+    if (this.#closed !== undefined) {
       resetSocket(client);
       return;
     }
-    if (!this.#filter.allows(client.remoteAddress)) {
+    // Without a whitelist the address is not read here (see TcpFlow.clientAddress).
+    if (spec.whitelist !== null && !this.#filter.allows(client.remoteAddress)) {
       traffic.refusedWhitelist++;
       this.#ctx.log?.debug?.(
         { key: spec.key, source: client.remoteAddress },
@@ -185,7 +185,7 @@ export class TcpListener implements Listener, FlowHost {
   #admit(client: net.Socket, spec: ListenerSpec, traffic: EndpointTraffic): void {
     traffic.activeConnections++;
     traffic.totalConnections++;
-    const flow = new TcpFlow(client, spec, traffic, this);
+    const flow = new TcpFlow(client, traffic, this);
     this.#flows.add(flow);
     this.#sweep ??= this.#startSweep();
     flow.start();
