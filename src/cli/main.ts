@@ -3,8 +3,10 @@ import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { loggerOptions } from '../logging/logger-options.ts';
 import { startServer } from '../main.ts';
+import { registerClientCommands } from './commands.ts';
 
-// The `vpcep` command. Only `serve` for now; by default it runs every role in one process.
+// The `vpcep` command: `serve` runs the server (by default every role in one
+// process); the client commands (commands.ts) call its API.
 
 const program = new Command();
 program.name('vpcep').description('Self-hostable VPC Endpoint service');
@@ -42,13 +44,6 @@ program
       logger: loggerOptions(config.log_level),
       announce: (text) => process.stdout.write(text + '\n'),
     });
-    process.stdout.write(
-      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
-    );
-    const dns = running.dataplane?.dns?.address;
-    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
-    const dnsError = running.dataplane?.dnsError;
-    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -66,9 +61,19 @@ program
         },
       );
     };
+    // Installed before the listening line: whoever waits for that line may signal at once.
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    process.stdout.write(
+      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
+    );
+    const dns = running.dataplane?.dns?.address;
+    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
+    const dnsError = running.dataplane?.dnsError;
+    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
   });
+
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vpcep: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -14,9 +14,3 @@ export function uuid(): string {
 export function requestId(): string {
   return randomUUID().replaceAll('-', '');
 }
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
-}

@@ -1,5 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
-
 /** Who made a request, established by the authenticator. */
 export interface Principal {
   userId: string;
@@ -17,5 +15,16 @@ export interface RequestContext {
   principal: Principal;
   /** The caller's project the request acts in (from the path, checked against the principal). */
   projectId: string;
-  log: FastifyBaseLogger;
+  log: RequestLog;
+}
+
+/**
+ * The request's logger, as far as domain code uses it: the API hands in its
+ * per-request pino child, and the domain stays free of fastify's types.
+ */
+export interface RequestLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }

@@ -61,3 +61,17 @@ export async function cancelJobs(
   const res = await q.executeTakeFirst();
   return Number(res.numDeletedRows);
 }
+
+/** Whether a job of `kind` for the resource exists (due, waiting or being run). */
+export async function hasPendingJob(
+  db: Kysely<Database>,
+  filter: { kind: string; resourceId: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('kind', '=', filter.kind)
+    .where('resource_id', '=', filter.resourceId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

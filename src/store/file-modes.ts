@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, sta
 import { basename, dirname, join } from 'node:path';
 
 // The SQLite file holds every secret key in plain text and the token-signing
-// secret; credentials.csv beside it holds the demo keys. Only the user running
+// secret; credentials.csv and demo-account.json beside it hold the demo login. Only the user running
 // vpcep may read them: the folder is 0700, the files 0600. Files SQLite creates
 // later (-wal, -shm, -journal) take the database file's mode, so creating that
 // file private before SQLite opens it keeps them private too.
@@ -14,6 +14,8 @@ const STICKY = 0o1000;
 
 /** Beside the database: what vpcep itself writes into its data folder. */
 export const CREDENTIALS_FILE = 'credentials.csv';
+/** The demo account's whole login (password and project too), for `vpcep env` and `vpcep credentials`. */
+export const DEMO_ACCOUNT_FILE = 'demo-account.json';
 
 export interface ModeWarning {
   path: string;
@@ -42,7 +44,7 @@ function tighten(path: string, target: number, warnings: ModeWarning[]): void {
  * a home directory), whose mode is not vpcep's business.
  */
 function holdsOnlyOurFiles(dir: string, file: string): boolean {
-  const ours = new Set([...sqliteFamily(file).map((f) => basename(f)), CREDENTIALS_FILE]);
+  const ours = new Set([...sqliteFamily(file).map((f) => basename(f)), CREDENTIALS_FILE, DEMO_ACCOUNT_FILE]);
   return readdirSync(dir).every((name) => ours.has(name));
 }
 
@@ -69,7 +71,7 @@ export function secureSqliteFiles(file: string): ModeWarning[] {
   }
   // 'a' creates the file with the mode given and leaves an existing one untouched.
   closeSync(openSync(file, 'a', PRIVATE_FILE));
-  for (const path of [...sqliteFamily(file), join(dir, CREDENTIALS_FILE)]) {
+  for (const path of [...sqliteFamily(file), join(dir, CREDENTIALS_FILE), join(dir, DEMO_ACCOUNT_FILE)]) {
     if (existsSync(path)) tighten(path, PRIVATE_FILE, warnings);
   }
   return warnings;

@@ -14,7 +14,7 @@ import {
   roundTrip,
   startTcpBackend,
   type TcpBackend,
-} from '../../src/dataplane/forwarder/testing.ts';
+} from '../support/loopback.ts';
 import { rawRequest } from '../support/http.ts';
 import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';

@@ -5,13 +5,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { after, before, describe, test } from 'node:test';
-import {
-  attempt,
-  connectTcp,
-  closeOutcome,
-  startUdpBackend,
-  udpExchange,
-} from '../../src/dataplane/forwarder/testing.ts';
+import { attempt, connectTcp, closeOutcome, startUdpBackend, udpExchange } from '../support/loopback.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';

@@ -15,7 +15,7 @@ import {
   startTcpBackend,
   startUdpBackend,
   udpExchange,
-} from '../../src/dataplane/forwarder/testing.ts';
+} from '../support/loopback.ts';
 
 const LISTEN = '127.31.3.1';
 const BACKEND = '127.31.3.2';

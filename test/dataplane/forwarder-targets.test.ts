@@ -7,13 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { EndpointCounters, ForwarderSet } from '../../src/dataplane/forwarder/index.ts';
-import {
-  attempt,
-  startTcpBackend,
-  startUdpBackend,
-  tcpSpec,
-  udpExchange,
-} from '../../src/dataplane/forwarder/testing.ts';
+import { attempt, startTcpBackend, startUdpBackend, tcpSpec, udpExchange } from '../support/loopback.ts';
 
 const LISTEN = '127.31.6.1';
 

@@ -16,7 +16,7 @@ import {
   waitFor,
   forwarderOn,
   within,
-} from '../../src/dataplane/forwarder/testing.ts';
+} from '../support/loopback.ts';
 
 const LISTEN = '127.31.1.1';
 const BACKEND = '127.31.1.2';

@@ -15,7 +15,7 @@ import {
   forwarderOn,
   within,
   attempt,
-} from '../../src/dataplane/forwarder/testing.ts';
+} from '../support/loopback.ts';
 
 const LISTEN = '127.31.4.1';
 const BACKEND = '127.31.4.2';

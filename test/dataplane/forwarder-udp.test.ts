@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { EndpointCounters, ForwarderSet } from '../../src/dataplane/forwarder/index.ts';
 import type { ListenerSpec } from '../../src/dataplane/forwarder/index.ts';
-import { startUdpBackend, udpExchange, waitFor } from '../../src/dataplane/forwarder/testing.ts';
-import type { UdpBackend } from '../../src/dataplane/forwarder/testing.ts';
+import { startUdpBackend, udpExchange, waitFor } from '../support/loopback.ts';
+import type { UdpBackend } from '../support/loopback.ts';
 
 const LISTEN = '127.31.2.1';
 const BACKEND = '127.31.2.2';

@@ -26,7 +26,7 @@ import {
 } from '../../src/dataplane/proxy-protocol.ts';
 import type { EncodeV2Options, InetEndpoint } from '../../src/dataplane/proxy-protocol.ts';
 import { EndpointCounters, ForwarderSet } from '../../src/dataplane/forwarder/index.ts';
-import { closeOutcome, freePort, tcpSpec, waitFor, within } from '../../src/dataplane/forwarder/testing.ts';
+import { closeOutcome, freePort, tcpSpec, waitFor, within } from '../support/loopback.ts';
 import { haproxyPath, haproxyVersion, startHaproxy } from '../support/haproxy.ts';
 import type { RunningHaproxy } from '../support/haproxy.ts';
 import { waitUntil } from '../support/wait.ts';

@@ -6,7 +6,7 @@ import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { attempt } from '../../src/dataplane/forwarder/testing.ts';
+import { attempt } from '../support/loopback.ts';
 import { startServer } from '../../src/main.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
 import { runCli } from '../support/cli.ts';

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { defaultConfig } from '../../src/config/defaults.ts';
-import { attempt, connectTcp, freePort, roundTrip } from '../../src/dataplane/forwarder/testing.ts';
+import { attempt, connectTcp, freePort, roundTrip } from '../support/loopback.ts';
 import type { Database } from '../../src/store/schema.ts';
 import type { PortView, VpcView } from '../../src/vpc/schemas.ts';
 import { testDialects } from '../support/db.ts';

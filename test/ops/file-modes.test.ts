@@ -49,7 +49,13 @@ describe('file modes of the SQLite store', () => {
     try {
       assert.ok(server.running.demo, 'the demo account was created');
       assert.equal(mode(dir).toString(8), '700');
-      for (const path of [file, `${file}-wal`, `${file}-shm`, join(dir, 'credentials.csv')]) {
+      for (const path of [
+        file,
+        `${file}-wal`,
+        `${file}-shm`,
+        join(dir, 'credentials.csv'),
+        join(dir, 'demo-account.json'),
+      ]) {
         assert.ok(existsSync(path), `${path} exists`);
         assert.equal(mode(path).toString(8), '600', path);
       }
@@ -78,7 +84,13 @@ describe('file modes of the SQLite store', () => {
     const server = await startOn(file);
     try {
       assert.equal(mode(dir).toString(8), '700');
-      for (const path of [file, `${file}-wal`, `${file}-shm`, join(dir, 'credentials.csv')]) {
+      for (const path of [
+        file,
+        `${file}-wal`,
+        `${file}-shm`,
+        join(dir, 'credentials.csv'),
+        join(dir, 'demo-account.json'),
+      ]) {
         assert.equal(mode(path).toString(8), '600', path);
       }
       const warned = server.log.lines.filter((l) => l.level === 40 && /open to other users/.test(l.msg));

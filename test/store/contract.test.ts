@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { IdentityRepository } from '../../src/identity/repository.ts';
 import { seedAccounts } from '../../src/identity/seed.ts';
 import { isUniqueViolation, migrate, openStore, type Store } from '../../src/store/open.ts';
-import { releaseQuota, takeQuota, usageOf } from '../../src/vpcep/shared/usage.ts';
+import { releaseQuota, takeQuotaUnit, usageOf } from '../../src/vpcep/shared/usage.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/db.ts';
 
 // One contract, every store: the repositories must behave the same on SQLite
@@ -111,7 +111,9 @@ for (const dialect of testDialects()) {
       const project = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
       const attempts = await Promise.allSettled(
         Array.from({ length: 8 }, () =>
-          store.db.transaction().execute((trx) => takeQuota(trx, project, 'endpoint', 5)),
+          store.db.transaction().execute(async (trx) => {
+            if (!(await takeQuotaUnit(trx, project, 'endpoint', 5))) throw new Error('no unit left');
+          }),
         ),
       );
       assert.equal(attempts.filter((a) => a.status === 'fulfilled').length, 5);

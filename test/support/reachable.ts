@@ -1,4 +1,4 @@
-import { connectTcp } from '../../src/dataplane/forwarder/testing.ts';
+import { connectTcp } from './loopback.ts';
 import { waitUntil } from './wait.ts';
 
 /**

@@ -1,11 +1,12 @@
 // The operator's public services: created from the configuration at start and
-// brought up to date on every later start (ensurePublicServices runs again here
+// brought up to date on every later start (syncPublicServices runs again here
 // with a changed configuration, as a restart would), then read through the API.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PublicServiceConfig } from '../../src/config/schema.ts';
 import type { VpcepDeps } from '../../src/vpcep/deps.ts';
-import { ensurePublicServices } from '../../src/vpcep/services/bootstrap.ts';
+import { inTransaction } from '../../src/store/seeding.ts';
+import { syncPublicServices } from '../../src/vpcep/services/bootstrap.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
 import { startTestServer, vpcepDepsOf, type TestServer } from '../support/server.ts';
@@ -43,8 +44,11 @@ for (const dialect of testDialects()) {
   describe(`public endpoint services (${dialect})`, () => {
     let server: TestServer;
     let deps: VpcepDeps;
+    // What every start does, in a transaction of its own.
     const restart = (public_services: PublicServiceConfig[]) =>
-      ensurePublicServices({ ...deps, config: { ...server.config, public_services } });
+      inTransaction(deps.db, (trx) =>
+        syncPublicServices({ ...deps, config: { ...server.config, public_services } }, trx),
+      );
     const listPublic = async (queryParams: Record<string, unknown> = {}) =>
       (await server.consumer.sdk({ method: 'GET', url: `${SERVICES}/public`, queryParams })) as unknown as {
         endpoint_services: PublicItem[];

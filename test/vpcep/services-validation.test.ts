@@ -3,7 +3,7 @@
 // cannot be changed. The happy paths are in services.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ServiceView } from '../../src/vpcep/services/repository.ts';
+import type { ServiceView } from '../../src/vpcep/services/views.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { sdkError } from '../support/sdk.ts';

@@ -3,7 +3,7 @@
 // rename and v2 calls, tenancy, public services and describe.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ServiceView } from '../../src/vpcep/services/repository.ts';
+import type { ServiceView } from '../../src/vpcep/services/views.ts';
 import { testDialects } from '../support/db.ts';
 import { sdkError } from '../support/sdk.ts';
 import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';

@@ -2,6 +2,7 @@ import { apiError } from '../../errors/api-error.ts';
 import type { EndpointsTable } from '../../store/vpcep-schema.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { assertEndpointTransition, type EndpointStatus } from '../shared/lifecycle.ts';
+import { lockEndpoint } from '../shared/locks.ts';
 import { pageOf } from '../shared/pagination.ts';
 import { connectionView } from '../shared/present.ts';
 import { validateDescription } from '../shared/text.ts';
@@ -10,7 +11,6 @@ import {
   connectionsByIdCrossTenant,
   countConnectionsCrossTenant,
   listConnectionsCrossTenant,
-  lockConnectionCrossTenant,
   setConnectionDescriptionCrossTenant,
   setConnectionStatusCrossTenant,
   type ConnectionFilter,
@@ -111,7 +111,8 @@ export async function actOnConnection(
   const { row, changed } = await deps.db.transaction().execute(async (trx) => {
     const service = await lockOwnService(trx, deps.dialect, projectId, serviceId, 'share');
     refuseIfDeleting(service);
-    const ep = await lockConnectionCrossTenant(trx, deps.dialect, serviceId, endpointId);
+    // Undefined alike for a missing endpoint and another service's (EndPoint.2013).
+    const ep = await lockEndpoint(trx, deps.dialect, { serviceId }, endpointId);
     if (!ep) throw apiError('EndPoint.2013');
     if (ep.status === target) return { row: ep, changed: false };
     const refused = refusal(ep.status, target);

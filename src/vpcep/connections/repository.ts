@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DialectName } from '../../store/open.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointsTable } from '../../store/vpcep-schema.ts';
 import { applyPage, type Page } from '../shared/pagination.ts';
@@ -8,7 +7,8 @@ import { applyPage, type Page } from '../shared/pagination.ts';
 // reads endpoints of OTHER projects (the consumers'), scoped only by the
 // service id; hence the `CrossTenant` in the names. Callers must have proven
 // the service is the caller's own first (requireOwnService / lockOwnService),
-// and must never pass rows from here to the consumer-side views.
+// and must never pass rows from here to the consumer-side views. The row lock
+// of one connection is lockEndpoint(…, { serviceId }, …) in shared/locks.ts.
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -45,27 +45,6 @@ export async function countConnectionsCrossTenant(
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/**
- * One endpoint of the service, locked for update on PostgreSQL so the status we
- * decide on is the status we overwrite (the consumer may be deleting it at the
- * same moment). Undefined when the endpoint does not exist or belongs to
- * another service: the two are deliberately indistinguishable (EndPoint.2013).
- */
-export async function lockConnectionCrossTenant(
-  trx: Transaction<Database>,
-  dialect: DialectName,
-  serviceId: string,
-  endpointId: string,
-): Promise<EndpointsTable | undefined> {
-  let q = trx
-    .selectFrom('endpoints')
-    .selectAll()
-    .where('id', '=', endpointId)
-    .where('service_id', '=', serviceId);
-  if (dialect === 'postgres') q = q.forUpdate();
-  return q.executeTakeFirst();
 }
 
 /** Endpoints of the service among `ids` (others and unknown ids are simply absent). */

@@ -18,11 +18,12 @@ import {
 import type { VpcepDeps } from '../deps.ts';
 import { isDomainAllowed } from '../permissions/access.ts';
 import { JOB_KINDS } from '../shared/lifecycle.ts';
-import { insertTags, validateTags } from '../shared/tags.ts';
+import { lockService } from '../shared/locks.ts';
+import { chargeQuota } from '../shared/quota.ts';
+import { insertTags } from '../shared/tag-rows.ts';
+import { validateTags } from '../shared/tags.ts';
 import { validateDescription } from '../shared/text.ts';
-import { quotaOf, takeQuota } from '../shared/usage.ts';
 import {
-  findConnectableService,
   insertEndpoint,
   nextMarkerId,
   routeTablesTaken,
@@ -75,7 +76,10 @@ export async function createEndpoint(
 
   const row = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
-    const service = await findConnectableService(trx, body.endpoint_service_id, deps);
+    // Share-locked: creates of one service proceed side by side, but its delete
+    // (which write-locks the row) cannot decide "no endpoint is creating"
+    // between our check and our commit.
+    const service = await lockService(trx, deps.dialect, 'any-owner', body.endpoint_service_id, 'share');
     if (!service) {
       throw apiError('EndPoint.2003', `The endpoint service ${body.endpoint_service_id} does not exist.`);
     }
@@ -104,8 +108,7 @@ export async function createEndpoint(
       ? await resolveRouteTables(trx, projectId, vpc.id, service.id, id, body.routetables ?? [], true)
       : [];
 
-    const quota = await quotaOf(trx, projectId, 'endpoint', deps.config.quotas);
-    await takeQuota(trx, projectId, 'endpoint', quota);
+    await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
     const port =
       !gateway && subnet ? await allocatePort(trx, deps, projectId, subnet, body.port_ip, id) : undefined;
     const marker = await nextMarkerId(trx);

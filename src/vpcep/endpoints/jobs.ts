@@ -6,8 +6,9 @@ import { deletePort } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { catalogEntry, tenantErrorEntry, type JobRegistry } from '../jobs.ts';
 import { assertEndpointTransition, JOB_KINDS, type EndpointStatus } from '../shared/lifecycle.ts';
+import { lockEndpoint } from '../shared/locks.ts';
 import type { ErrorEntry } from '../shared/present.ts';
-import { deleteTagsOf } from '../shared/tags.ts';
+import { deleteTagsOf } from '../shared/tag-rows.ts';
 import { releaseQuota } from '../shared/usage.ts';
 import {
   deleteEndpointRow,
@@ -74,11 +75,14 @@ async function finishCreate(deps: VpcepDeps, trx: Transaction<Database>, job: Cl
   job.afterCommit(() => deps.notifyChange({ kind: 'endpoint', id: row.id }));
 }
 
-/** Removes the endpoint with everything it holds: its address, tags and unit of quota. */
+/**
+ * Removes the endpoint with everything it holds: its address, tags and unit of
+ * quota, in the lock order of shared/locks.ts (the endpoint, its quota row, its
+ * port, its tags).
+ */
 async function finishDelete(deps: VpcepDeps, trx: Transaction<Database>, job: ClaimedJob): Promise<void> {
-  const row = await getEndpointById(trx, job.resourceId);
+  const row = await lockEndpoint(trx, deps.dialect, 'any-owner', job.resourceId);
   if (row?.status !== 'deleting') return;
-  // Quota first: the same lock order as create (quota row before the rest).
   await releaseQuota(trx, row.project_id, 'endpoint');
   if (row.port_id !== null) await deletePort(trx, row.project_id, row.port_id);
   await deleteTagsOf(trx, row.id);

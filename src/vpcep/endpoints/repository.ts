@@ -1,11 +1,11 @@
 import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { DialectName } from '../../store/open.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
 
-// SQL of the endpoint module, nothing else: no HTTP answers, no rules. Every
+// SQL of the endpoint module, nothing else: no HTTP answers, no rules, rows out
+// (row locks: shared/locks.ts). Every
 // function takes the handle first so it joins the caller's transaction. Reads of
 // the caller's own endpoints are scoped by project; the one cross-tenant read
 // (the service an endpoint connects to, which belongs to another tenant or to the
@@ -41,20 +41,10 @@ export function getEndpointById(db: Db, id: string): Promise<EndpointRow | undef
  * The service an endpoint may connect to, looked up across tenants: a consumer
  * connects to another account's service by id (seed 004 §4.3.1), and public
  * services belong to the operator. Whether the caller may connect is decided
- * separately. With `share` (PostgreSQL) the row stays share-locked until
- * commit: creates of many endpoints of one service proceed side by side, but a
- * delete of the service (which write-locks the row first) cannot decide "no
- * endpoint is creating" between our check and our commit. SQLite runs one
- * write transaction at a time and needs no row lock.
+ * separately. Unlocked: the create itself takes the row with lockService.
  */
-export function findConnectableService(
-  db: Db,
-  id: string,
-  lock?: { dialect: DialectName },
-): Promise<ServiceRow | undefined> {
-  let q = db.selectFrom('endpoint_services').selectAll().where('id', '=', id);
-  if (lock?.dialect === 'postgres') q = q.forShare();
-  return q.executeTakeFirst();
+export function findConnectableService(db: Db, id: string): Promise<ServiceRow | undefined> {
+  return db.selectFrom('endpoint_services').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /**

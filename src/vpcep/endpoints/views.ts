@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { endpointView } from '../shared/present.ts';
-import { tagsOf } from '../shared/tags.ts';
+import { tagsOf } from '../shared/tag-rows.ts';
 import { serviceNamesOf, type EndpointRow } from './repository.ts';
 
 export type EndpointViewJson = ReturnType<typeof endpointView>;

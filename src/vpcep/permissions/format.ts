@@ -10,7 +10,6 @@ import { apiError } from '../../errors/api-error.ts';
 // because domain ids are hex and their case carries no meaning.
 
 export type PermissionType = 'domainId' | 'orgPath';
-export const PERMISSION_TYPES: readonly PermissionType[] = ['domainId', 'orgPath'];
 
 export const DOMAIN_PREFIX = 'iam:domain::';
 const DOMAIN_RECORD = /^iam:domain::[A-Za-z0-9*]{1,64}$/;

@@ -3,10 +3,9 @@ import type { PublicServiceConfig } from '../../config/schema.ts';
 import { uuid } from '../../context/ids.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import type { Database } from '../../store/schema.ts';
-import { inTransaction } from '../../store/seeding.ts';
 import type { VpcepDeps } from '../deps.ts';
 import type { PortMapping } from '../shared/present.ts';
-import { deleteTagsOf } from '../shared/tags.ts';
+import { deleteTagsOf } from '../shared/tag-rows.ts';
 import { composeServiceName } from '../shared/text.ts';
 import * as repo from './repository.ts';
 import type { Db, ServiceRow } from './repository.ts';
@@ -59,13 +58,7 @@ async function findConfigured(db: Db, cfg: PublicServiceConfig): Promise<Service
     }
     return row;
   }
-  return db
-    .selectFrom('endpoint_services')
-    .selectAll()
-    .where('is_public', '=', 1)
-    .where('name', '=', cfg.name)
-    .orderBy('created_at')
-    .executeTakeFirst();
+  return repo.findPublicServiceByName(db, cfg.name);
 }
 
 /** The columns the configuration decides; everything else keeps its stored value. */
@@ -152,10 +145,4 @@ export async function syncPublicServices(deps: VpcepDeps, trx: Transaction<Datab
     await repo.deleteServiceRow(trx, row.id);
   }
   return [...kept];
-}
-
-/** Creates or updates the operator's public services from the configuration, in a transaction of its own. */
-export async function ensurePublicServices(deps: VpcepDeps): Promise<void> {
-  const kept = await inTransaction(deps.db, (trx) => syncPublicServices(deps, trx));
-  for (const id of kept) deps.notifyChange({ kind: 'service', id });
 }

@@ -9,8 +9,10 @@ import {
   JOB_KINDS,
   type EndpointStatus,
 } from '../shared/lifecycle.ts';
+import { updateEndpoint } from '../endpoints/repository.ts';
+import { lockService } from '../shared/locks.ts';
 import type { ErrorEntry } from '../shared/present.ts';
-import { deleteTagsOf } from '../shared/tags.ts';
+import { deleteTagsOf } from '../shared/tag-rows.ts';
 import { releaseQuota } from '../shared/usage.ts';
 import * as repo from './repository.ts';
 import type { Db, ServiceRow } from './repository.ts';
@@ -70,32 +72,22 @@ async function finishCreate(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<V
  * Removes a `deleting` service for good: its remaining endpoints (pending or
  * rejected ones, which did not block the delete) fail with EndPoint.2004 and stop
  * carrying traffic (decision #6); tags, mappings and whitelist go; the quota
- * unit comes back.
+ * unit comes back. In the lock order of shared/locks.ts: the service row, its
+ * endpoints, the quota row, then the rows the service owns.
  */
 async function finishDelete(deps: VpcepDeps, db: Db, job: ClaimedJob): Promise<VpcepChange[]> {
-  const row = await repo.getServiceById(db, job.resourceId);
+  const row = await lockService(db, deps.dialect, 'any-owner', job.resourceId, 'update');
   if (!row || row.status !== 'deleting') return [];
   const now = deps.clock.now();
   const changes: VpcepChange[] = [];
-  const endpoints = await db
-    .selectFrom('endpoints')
-    .select(['id', 'status', 'error'])
-    .where('service_id', '=', row.id)
-    .where('status', 'not in', [...SETTLED])
-    .execute();
-  for (const ep of endpoints) {
+  for (const ep of await repo.endpointsOfServiceExcept(db, row.id, SETTLED)) {
     assertEndpointTransition(ep.status, 'failed');
-    const res = await db
-      .updateTable('endpoints')
-      .set({ status: 'failed', error: withError(ep.error, SERVICE_GONE), updated_at: now })
-      .where('id', '=', ep.id)
-      .where('status', '=', ep.status)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) changes.push({ kind: 'endpoint', id: ep.id });
+    const patch = { status: 'failed', error: withError(ep.error, SERVICE_GONE), updated_at: now };
+    if (await updateEndpoint(db, ep.id, patch, ep.status)) changes.push({ kind: 'endpoint', id: ep.id });
   }
+  if (row.is_public === 0) await releaseQuota(db, row.project_id, 'endpoint_service');
   await deleteTagsOf(db, row.id);
   await repo.deleteServiceRow(db, row.id);
-  if (row.is_public === 0) await releaseQuota(db, row.project_id, 'endpoint_service');
   changes.push({ kind: 'service', id: row.id });
   return changes;
 }

@@ -1,16 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { inChunks } from '../../store/in-chunks.ts';
-import type { EndpointServicesTable } from '../../store/vpcep-schema.ts';
-import { CONNECTED_ENDPOINT_STATUSES } from '../shared/lifecycle.ts';
+import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
-import { serviceView, type PortMapping } from '../shared/present.ts';
-import { tagsOf } from '../shared/tags.ts';
+import type { PortMapping } from '../shared/present.ts';
 
-// SQL for endpoint services and nothing else: no rules, no HTTP. Every function
-// takes the database handle first so callers (other areas too) can pass their
-// transaction. Tenant reads are scoped by project; the few unscoped reads are
-// named for the cross-tenant path they serve.
+// SQL for endpoint services and nothing else: no rules, no HTTP, rows out. Every
+// function takes the database handle first so callers (other areas too) can pass
+// their transaction. Tenant reads are scoped by project; the few unscoped reads
+// are named for the cross-tenant path they serve. Row locks: shared/locks.ts.
 
 export type Db = Kysely<Database>;
 export type ServiceRow = EndpointServicesTable;
@@ -46,22 +44,6 @@ export function describeAnyService(
     .orderBy('created_at')
     .orderBy('id')
     .executeTakeFirst();
-}
-
-/**
- * Takes the service row's write lock for the rest of the transaction (a no-op
- * UPDATE: row lock on PostgreSQL, the write lock on SQLite). Endpoint creation
- * and service deletion both call it first, so "no blocking endpoint" and "the
- * service is still available" cannot both be decided on stale reads.
- * Returns false when the row does not exist.
- */
-export async function lockService(db: Db, id: string): Promise<boolean> {
-  const res = await db
-    .updateTable('endpoint_services')
-    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
 }
 
 export async function insertService(db: Db, row: ServiceRow): Promise<void> {
@@ -192,15 +174,19 @@ export async function conflictingPorts(
 
 // ---- Endpoints of a service ------------------------------------------------------
 
-/** `connection_count`: endpoints of each service in creating or accepted. */
-export async function connectionCounts(db: Db, serviceIds: readonly string[]): Promise<Map<string, number>> {
+/** Endpoints of each service in one of the statuses (`connection_count`), by service id. */
+export async function countEndpointsByService(
+  db: Db,
+  serviceIds: readonly string[],
+  statuses: readonly string[],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (serviceIds.length === 0) return out;
   const rows = await db
     .selectFrom('endpoints')
     .select(['service_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('service_id', 'in', serviceIds)
-    .where('status', 'in', [...CONNECTED_ENDPOINT_STATUSES])
+    .where('status', 'in', [...statuses])
     .groupBy('service_id')
     .execute();
   for (const r of rows) out.set(r.service_id, Number(r.n));
@@ -220,27 +206,6 @@ export async function countEndpointsIn(
     .where('status', 'in', [...statuses])
     .executeTakeFirst();
   return Number(row?.n ?? 0);
-}
-
-// ---- Views -----------------------------------------------------------------------
-
-export type ServiceView = ReturnType<typeof serviceView>;
-
-/** Full views of many services with three queries in all (ports, tags, connection counts). */
-export async function serviceViewsFor(db: Db, rows: readonly ServiceRow[]): Promise<ServiceView[]> {
-  const ids = rows.map((r) => r.id);
-  const [ports, tags, counts] = await Promise.all([
-    servicePorts(db, ids),
-    tagsOf(db, ids),
-    connectionCounts(db, ids),
-  ]);
-  return rows.map((r) => serviceView(r, ports.get(r.id) ?? [], tags.get(r.id) ?? [], counts.get(r.id) ?? 0));
-}
-
-export async function serviceViewOf(db: Db, row: ServiceRow): Promise<ServiceView> {
-  const [view] = await serviceViewsFor(db, [row]);
-  if (!view) throw new Error('unreachable: one row gives one view');
-  return view;
 }
 
 // ---- Lists -----------------------------------------------------------------------
@@ -296,6 +261,17 @@ export function publicServices(db: Db): Promise<ServiceRow[]> {
   return db.selectFrom('endpoint_services').selectAll().where('is_public', '=', 1).execute();
 }
 
+/** The oldest public service of that (short) name. */
+export function findPublicServiceByName(db: Db, name: string): Promise<ServiceRow | undefined> {
+  return db
+    .selectFrom('endpoint_services')
+    .selectAll()
+    .where('is_public', '=', 1)
+    .where('name', '=', name)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
 export async function countEndpointsOf(db: Db, serviceId: string): Promise<number> {
   const row = await db
     .selectFrom('endpoints')
@@ -303,4 +279,19 @@ export async function countEndpointsOf(db: Db, serviceId: string): Promise<numbe
     .where('service_id', '=', serviceId)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** The service's endpoints whose status is not one of `except` (its delete job fails them). */
+export function endpointsOfServiceExcept(
+  db: Db,
+  serviceId: string,
+  except: readonly string[],
+): Promise<Pick<EndpointsTable, 'id' | 'status' | 'error'>[]> {
+  return db
+    .selectFrom('endpoints')
+    .select(['id', 'status', 'error'])
+    .where('service_id', '=', serviceId)
+    .where('status', 'not in', [...except])
+    .orderBy('id')
+    .execute();
 }

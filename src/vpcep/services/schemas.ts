@@ -12,7 +12,6 @@ import { TagSchema } from '../shared/tags.ts';
 const strict = { additionalProperties: false } as const;
 
 export const TCP_PROXY_VALUES = ['close', 'toa_open', 'proxy_open', 'open', 'proxy_vni'] as const;
-export type TcpProxy = (typeof TCP_PROXY_VALUES)[number];
 
 /** Identifiers of other resources: opaque text, bounded so a huge value cannot reach SQL. */
 const Ref = Type.String({ maxLength: 64 });

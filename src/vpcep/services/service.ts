@@ -2,7 +2,7 @@ import { formatTime } from '../../context/clock.ts';
 import { uuid } from '../../context/ids.ts';
 import type { RequestContext } from '../../context/request-context.ts';
 import { apiError } from '../../errors/api-error.ts';
-import { cancelJobs, enqueueJob } from '../../jobs/index.ts';
+import { cancelJobs, enqueueJob, hasPendingJob } from '../../jobs/index.ts';
 import { isUniqueViolation } from '../../store/open.ts';
 import { getPort, getVpc, holdPort, type PortRow } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
@@ -10,11 +10,14 @@ import { ENDPOINT_DEVICE_OWNER } from '../endpoints/create.ts';
 import { assertServiceTransition, BLOCKING_ENDPOINT_STATUSES, JOB_KINDS } from '../shared/lifecycle.ts';
 import { pageOf } from '../shared/pagination.ts';
 import type { PortMapping } from '../shared/present.ts';
-import { insertTags, validateTags } from '../shared/tags.ts';
+import { lockService } from '../shared/locks.ts';
+import { chargeQuota } from '../shared/quota.ts';
+import { insertTags } from '../shared/tag-rows.ts';
+import { validateTags } from '../shared/tags.ts';
 import { composeServiceName, validateDescription } from '../shared/text.ts';
-import { quotaOf, takeQuota, usageOf } from '../shared/usage.ts';
+import { usageOf } from '../shared/usage.ts';
 import * as repo from './repository.ts';
-import type { Db, ServiceChange, ServiceRow, ServiceView } from './repository.ts';
+import type { Db, ServiceChange, ServiceRow } from './repository.ts';
 import {
   checkNamePart,
   checkPorts,
@@ -30,6 +33,7 @@ import type {
   ListServicesQuery,
   UpdateServiceBody,
 } from './schemas.ts';
+import { serviceViewOf, serviceViewsFor, type ServiceView } from './views.ts';
 
 // The endpoint-service operations: each runs in one transaction, enqueues the
 // job of an asynchronous transition in that same transaction, and only after
@@ -131,8 +135,7 @@ export async function createService(
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
     assertIpOfPort(ip, await backendPort(trx, projectId, vpc.id, body.port_id));
     await holdVipPort(trx, projectId, body.vip_port_id);
-    const quota = await quotaOf(trx, projectId, 'endpoint_service', deps.config.quotas);
-    await takeQuota(trx, projectId, 'endpoint_service', quota);
+    await chargeQuota(trx, projectId, 'endpoint_service', deps.config.quotas);
 
     const now = deps.clock.now();
     const row: ServiceRow = {
@@ -172,7 +175,7 @@ export async function createService(
       runAt: now + deps.config.lifecycle.endpoint_service_create,
       now,
     });
-    return repo.serviceViewOf(trx, row);
+    return serviceViewOf(trx, row);
   });
   deps.wakeJobs();
   deps.notifyChange({ kind: 'service', id });
@@ -183,18 +186,15 @@ export async function createService(
 export async function showService(deps: VpcepDeps, ctx: RequestContext, id: string): Promise<ServiceView> {
   const row = await repo.getOwnService(deps.db, ctx.projectId, id);
   if (!row) throw notFound(id);
-  return repo.serviceViewOf(deps.db, row);
+  return serviceViewOf(deps.db, row);
 }
 
 /**
  * Reads the caller's service under its row lock, so a concurrent DELETE or PUT
  * is either fully before or fully after this transaction's checks.
  */
-async function lockedOwnService(db: Db, projectId: string, id: string): Promise<ServiceRow> {
-  const found = await repo.getOwnService(db, projectId, id);
-  if (!found) throw notFound(id);
-  await repo.lockService(db, id);
-  const row = await repo.getOwnService(db, projectId, id);
+async function lockedOwnService(deps: VpcepDeps, db: Db, projectId: string, id: string): Promise<ServiceRow> {
+  const row = await lockService(db, deps.dialect, { projectId }, id, 'update');
   if (!row) throw notFound(id);
   return row;
 }
@@ -223,7 +223,7 @@ export async function updateService(
   const ip = body.ip !== undefined ? checkServiceIp(body.ip) : undefined;
 
   const view = await deps.db.transaction().execute(async (trx) => {
-    const row = await lockedOwnService(trx, ctx.projectId, id);
+    const row = await lockedOwnService(deps, trx, ctx.projectId, id);
     assertModifiable(row);
     const change: ServiceChange = {};
     if (body.approval_enabled !== undefined) change.approval_enabled = body.approval_enabled ? 1 : 0;
@@ -255,7 +255,7 @@ export async function updateService(
       await writePorts(trx, next, current);
     }
     await repo.updateService(trx, id, { ...change, updated_at: next.updated_at });
-    return repo.serviceViewOf(trx, next);
+    return serviceViewOf(trx, next);
   });
   deps.notifyChange({ kind: 'service', id });
   return view;
@@ -274,17 +274,18 @@ export async function renameService(
 
 export async function deleteService(deps: VpcepDeps, ctx: RequestContext, id: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    const row = await lockedOwnService(trx, ctx.projectId, id);
+    if (!(await repo.getOwnService(trx, ctx.projectId, id))) throw notFound(id);
+    // A create that has not run yet has nothing left to do. Cancelled before the
+    // service row is locked (lock order, shared/locks.ts): a create job running
+    // right now holds its job row and then writes the service row, so we wait
+    // for it here instead of deadlocking with it, and then find it gone.
+    await cancelJobs(trx, { kind: JOB_KINDS.serviceCreate, resourceId: id });
+    const row = await lockedOwnService(deps, trx, ctx.projectId, id);
     const now = deps.clock.now();
     if (row.status === 'deleting') {
       // Idempotent repeat. A delete job that ran out of attempts is gone; a new
       // DELETE is how the owner retries it, so enqueue one when none is pending.
-      const pending = await trx
-        .selectFrom('jobs')
-        .select('id')
-        .where('kind', '=', JOB_KINDS.serviceDelete)
-        .where('resource_id', '=', id)
-        .executeTakeFirst();
+      const pending = await hasPendingJob(trx, { kind: JOB_KINDS.serviceDelete, resourceId: id });
       if (!pending) await serviceDeleteJob(deps, trx, id, now);
       return;
     }
@@ -299,7 +300,6 @@ export async function deleteService(deps: VpcepDeps, ctx: RequestContext, id: st
     }
     assertServiceTransition(row.status, 'deleting');
     await repo.setServiceStatus(trx, id, row.status, { status: 'deleting', updated_at: now });
-    if (row.status === 'creating') await cancelJobs(trx, { kind: JOB_KINDS.serviceCreate, resourceId: id });
     await serviceDeleteJob(deps, trx, id, now);
   });
   deps.wakeJobs();
@@ -318,7 +318,7 @@ export async function listOwnServices(
   const total = repo.isUnfiltered(filter)
     ? await usageOf(deps.db, ctx.projectId, 'endpoint_service')
     : await repo.countServices(deps.db, scope, filter);
-  return { endpoint_services: await repo.serviceViewsFor(deps.db, rows), total_count: total };
+  return { endpoint_services: await serviceViewsFor(deps.db, rows), total_count: total };
 }
 
 function publicItem(row: ServiceRow) {

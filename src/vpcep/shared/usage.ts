@@ -1,14 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import { apiError } from '../../errors/api-error.ts';
 import type { Database } from '../../store/schema.ts';
 
-// Quota accounting. `resource_usage` holds how many resources of a type a
-// project has; taking a unit is one conditional UPDATE, so two creates racing
-// for the last unit cannot both succeed on either database. The same counter
-// answers unfiltered `total_count` without counting rows.
+// Quota accounting, SQL only (quota.ts turns a refusal into Endpoint.1018).
+// `resource_usage` holds how many resources of a type a project has; taking a
+// unit is one conditional UPDATE, so two creates racing for the last unit
+// cannot both succeed on either database. The same counter answers unfiltered
+// `total_count` without counting rows.
 
 export type QuotaType = 'endpoint_service' | 'endpoint';
-export const QUOTA_TYPES: readonly QuotaType[] = ['endpoint_service', 'endpoint'];
 
 export async function quotaOf(
   db: Kysely<Database>,
@@ -35,13 +34,17 @@ export async function usageOf(db: Kysely<Database>, projectId: string, type: Quo
   return row?.used ?? 0;
 }
 
-/** Takes one unit of quota inside the caller's transaction, or throws Endpoint.1018. */
-export async function takeQuota(
+/**
+ * Takes one unit of quota inside the caller's transaction; false when the
+ * project has none left (then nothing changed). The row stays locked to the
+ * end of the transaction on PostgreSQL.
+ */
+export async function takeQuotaUnit(
   db: Kysely<Database>,
   projectId: string,
   type: QuotaType,
   quota: number,
-): Promise<void> {
+): Promise<boolean> {
   await db
     .insertInto('resource_usage')
     .values({ project_id: projectId, type, used: 0 })
@@ -54,7 +57,7 @@ export async function takeQuota(
     .where('type', '=', type)
     .where('used', '<', quota)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw apiError('Endpoint.1018');
+  return Number(res.numUpdatedRows) === 1;
 }
 
 /** Gives a unit back when a resource is finally gone. */

@@ -1,9 +1,8 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
 import { apiError } from '../../errors/api-error.ts';
 import type { VpcepDeps } from '../deps.ts';
-import { likeContains } from '../shared/pagination.ts';
-import { tagsOf, MAX_TAGS_PER_RESOURCE, type Tag, type TaggedResource } from '../shared/tags.ts';
-import { ownResources } from './resources.ts';
+import { tagsOf } from '../shared/tag-rows.ts';
+import { MAX_TAGS_PER_RESOURCE, type Tag, type TaggedResource } from '../shared/tags.ts';
+import { countFilteredResources, filteredResourcesPage, type ResourceFilter } from './resources.ts';
 import type { ResourceQueryBody, TagValues } from './schemas.ts';
 
 // `POST {resource_type}/resource_instances/action`: the tenant's resources of
@@ -15,8 +14,8 @@ import type { ResourceQueryBody, TagValues } from './schemas.ts';
 //   values: []    the key with any value
 //   matches       resource_name contains the value, case-insensitively ('' = exact)
 //   without_any_tag: true   only untagged resources; the tag lists are ignored
-// Everything is evaluated in SQL (EXISTS per key), so paging and total_count
-// are exact however many resources a tenant has.
+// Checked here, evaluated in SQL (resources.ts), so paging and total_count are
+// exact however many resources a tenant has.
 
 const MAX_LIMIT = 1000;
 /** Query-side bounds of the reference (wider than the bounds of stored tags). */
@@ -64,20 +63,6 @@ function checkTagList(list: readonly TagValues[] | undefined): void {
   }
 }
 
-/** The resource `r` carries `key` with one of `values` (any value when none are listed). */
-function hasTag(t: TagValues): Expression<SqlBool> {
-  const byValue = t.values.length > 0 ? sql` and t.value in (${sql.join(t.values)})` : sql``;
-  return sql<SqlBool>`exists (select 1 from resource_tags t where t.resource_id = r.id and t.key = ${t.key}${byValue})`;
-}
-
-function allOf(list: readonly TagValues[]): Expression<SqlBool> {
-  return sql<SqlBool>`(${sql.join(list.map(hasTag), sql` and `)})`;
-}
-
-function anyOf(list: readonly TagValues[]): Expression<SqlBool> {
-  return sql<SqlBool>`(${sql.join(list.map(hasTag), sql` or `)})`;
-}
-
 /**
  * Resources are in the default enterprise project ("0"), the only one this
  * server has: a `_sys_enterprise_project_id` filter naming it (or naming no
@@ -89,25 +74,16 @@ function sysTagsMatchAll(list: readonly TagValues[] | undefined): boolean {
   );
 }
 
-function conditions(body: ResourceQueryBody): Expression<SqlBool>[] {
-  const out: Expression<SqlBool>[] = [];
-  if (!sysTagsMatchAll(body.sys_tags)) out.push(sql<SqlBool>`1 = 0`);
-  for (const m of body.matches ?? []) {
-    out.push(
-      m.value === ''
-        ? sql<SqlBool>`r.name = ''`
-        : sql<SqlBool>`lower(r.name) like ${likeContains(m.value)} escape '\\'`,
-    );
-  }
-  if (body.without_any_tag === true) {
-    out.push(sql<SqlBool>`not exists (select 1 from resource_tags t where t.resource_id = r.id)`);
-    return out;
-  }
-  if (body.tags?.length) out.push(allOf(body.tags));
-  if (body.tags_any?.length) out.push(anyOf(body.tags_any));
-  if (body.not_tags?.length) out.push(sql<SqlBool>`not ${allOf(body.not_tags)}`);
-  if (body.not_tags_any?.length) out.push(sql<SqlBool>`not ${anyOf(body.not_tags_any)}`);
-  return out;
+function filterOf(body: ResourceQueryBody): ResourceFilter {
+  return {
+    matchNothing: !sysTagsMatchAll(body.sys_tags),
+    nameContains: (body.matches ?? []).map((m) => m.value),
+    withoutAnyTag: body.without_any_tag === true,
+    all: body.tags ?? [],
+    any: body.tags_any ?? [],
+    notAll: body.not_tags ?? [],
+    notAny: body.not_tags_any ?? [],
+  };
 }
 
 export interface ResourceHit {
@@ -128,24 +104,10 @@ export async function queryResources(
   // Only `filter` pages; `count` ignores limit and offset but still refuses bad ones.
   const limit = parseCount(body.limit, MAX_LIMIT, 1, MAX_LIMIT, 'limit');
   const offset = parseCount(body.offset, 0, 0, 2_147_483_647, 'offset');
-  const where = conditions(body);
-  const filtered = () => {
-    let q = ownResources(deps.db, type, projectId);
-    for (const c of where) q = q.where(c);
-    return q;
-  };
-  const counted = await filtered()
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  const total = Number(counted.n);
+  const filter = filterOf(body);
+  const total = await countFilteredResources(deps.db, type, projectId, filter);
   if (body.action === 'count') return { total_count: total };
-  const rows = await filtered()
-    .select(['r.id', 'r.name'])
-    .orderBy('r.created_at', 'desc')
-    .orderBy('r.id', 'desc')
-    .limit(limit)
-    .offset(offset)
-    .execute();
+  const rows = await filteredResourcesPage(deps.db, type, projectId, filter, { limit, offset });
   const tags = await tagsOf(
     deps.db,
     rows.map((r) => r.id),

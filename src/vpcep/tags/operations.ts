@@ -1,5 +1,9 @@
+import type { Kysely } from 'kysely';
 import { apiError } from '../../errors/api-error.ts';
+import type { Database } from '../../store/schema.ts';
 import type { VpcepDeps } from '../deps.ts';
+import { lockEndpoint, lockService } from '../shared/locks.ts';
+import { deleteTag, projectTagPairs, tagKeysOf, upsertTags } from '../shared/tag-rows.ts';
 import {
   MAX_TAGS_PER_RESOURCE,
   validateTagKey,
@@ -8,11 +12,39 @@ import {
   type TagInput,
   type TaggedResource,
 } from '../shared/tags.ts';
-import { lockOwnResource } from './resources.ts';
 
 // Batch tag changes on one resource (`tags/action`) and the tenant's tag
 // inventory (`GET {resource_type}/tags`). Tags never affect traffic, so the
 // data plane is not told and the resource's `updated_at` does not move.
+
+/**
+ * Proves the resource is the caller's inside a write transaction and locks its
+ * row (shared/locks.ts), so the per-resource tag total is checked and written
+ * without a concurrent tag call (or the resource's own delete) in between.
+ * 404 with the resource's own code otherwise (decision #3).
+ *
+ * A resource that is `deleting` is refused (its delete job removes its tags,
+ * then its row): there is no point, and the job may already be under way.
+ */
+async function lockOwnResource(
+  deps: VpcepDeps,
+  trx: Kysely<Database>,
+  type: TaggedResource,
+  projectId: string,
+  id: string,
+): Promise<void> {
+  if (type === 'endpoint_service') {
+    const row = await lockService(trx, deps.dialect, { projectId }, id, 'update');
+    if (!row) throw apiError('EndPoint.0005', 'The endpoint service does not exist.');
+    if (row.status === 'deleting') {
+      throw apiError('EndPoint.3045', 'The endpoint service is being deleted; its tags cannot change.');
+    }
+  } else {
+    const row = await lockEndpoint(trx, deps.dialect, { projectId }, id);
+    if (!row) throw apiError('EndPoint.2006');
+    if (row.status === 'deleting') throw apiError('EndPoint.2018');
+  }
+}
 
 /**
  * `create` upserts by key (a key already present takes the new value) and
@@ -32,27 +64,14 @@ export async function changeTags(
   if (action === 'create') {
     const tags = validateTags(input, MAX_TAGS_PER_RESOURCE);
     await deps.db.transaction().execute(async (trx) => {
-      await lockOwnResource(trx, deps.dialect, type, projectId, resourceId);
+      await lockOwnResource(deps, trx, type, projectId, resourceId);
       if (tags.length === 0) return;
-      const present = await trx
-        .selectFrom('resource_tags')
-        .select('key')
-        .where('resource_id', '=', resourceId)
-        .execute();
-      const keys = new Set(present.map((t) => t.key));
+      const keys = new Set(await tagKeysOf(trx, resourceId));
       for (const t of tags) keys.add(t.key);
       if (keys.size > MAX_TAGS_PER_RESOURCE) {
         throw apiError('EndPoint.3069', `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
       }
-      await trx
-        .insertInto('resource_tags')
-        .values(
-          tags.map((t) => ({ resource_type: type, resource_id: resourceId, project_id: projectId, ...t })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['resource_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
-        )
-        .execute();
+      await upsertTags(trx, type, resourceId, projectId, tags);
     });
     return;
   }
@@ -61,12 +80,8 @@ export async function changeTags(
     if (t.value !== undefined) validateTagValue(t.value);
   }
   await deps.db.transaction().execute(async (trx) => {
-    await lockOwnResource(trx, deps.dialect, type, projectId, resourceId);
-    for (const t of input) {
-      let q = trx.deleteFrom('resource_tags').where('resource_id', '=', resourceId).where('key', '=', t.key);
-      if (t.value !== undefined) q = q.where('value', '=', t.value);
-      await q.execute();
-    }
+    await lockOwnResource(deps, trx, type, projectId, resourceId);
+    for (const t of input) await deleteTag(trx, resourceId, t.key, t.value);
   });
 }
 
@@ -76,13 +91,7 @@ export async function projectTags(
   projectId: string,
   type: TaggedResource,
 ): Promise<{ key: string; values: string[] }[]> {
-  const rows = await deps.db
-    .selectFrom('resource_tags')
-    .select(['key', 'value'])
-    .distinct()
-    .where('project_id', '=', projectId)
-    .where('resource_type', '=', type)
-    .execute();
+  const rows = await projectTagPairs(deps.db, projectId, type);
   // Sorted here, by code point: PostgreSQL's collation would order differently from SQLite's.
   rows.sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value));
   const out: { key: string; values: string[] }[] = [];

@@ -1,14 +1,13 @@
 /**
- * Loopback fixtures for exercising forwarders: backends, clients and bounded
- * waits. Used by the tests and meant for a future benchmark; nothing in the
- * server imports this module.
+ * Loopback fixtures for exercising forwarders and the data plane: backends,
+ * clients, listener specs and bounded waits.
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
-import { EndpointCounters } from './counters.ts';
-import { ForwarderSet } from './forwarder-set.ts';
-import type { ListenerSpec } from './types.ts';
+import { EndpointCounters } from '../../src/dataplane/forwarder/counters.ts';
+import { ForwarderSet } from '../../src/dataplane/forwarder/forwarder-set.ts';
+import type { ListenerSpec } from '../../src/dataplane/forwarder/types.ts';
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,0 +1,123 @@
+import { stringify as toYaml } from 'yaml';
+import { UsageError } from './usage.ts';
+
+// How client commands print: a table for people (the default on a terminal),
+// JSON or YAML for programs (JSON is the default otherwise). Whatever a tenant
+// or a server put in a string reaches the terminal escaped: no control
+// sequence from the API can move the cursor, retitle the window or hide text.
+
+export type Format = 'table' | 'json' | 'yaml';
+
+export interface Column<T> {
+  header: string;
+  get: (row: T) => unknown;
+}
+
+export function parseFormat(value: string | undefined, isTTY: boolean): Format {
+  if (value === undefined) return isTTY ? 'table' : 'json';
+  if (value === 'table' || value === 'json' || value === 'yaml') return value;
+  throw new UsageError(`invalid output format '${value}': table, json or yaml`);
+}
+
+/** C0 and C1 controls, DEL, line/paragraph separators and bidirectional overrides. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Text safe to show in a terminal cell. */
+export function safeText(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/** Text of several lines (an answer that is not JSON): controls escaped, line breaks and tabs kept. */
+export function safeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.split('\t').map(safeText).join('\t'))
+    .join('\n');
+}
+
+/** JSON whose text holds no raw control or separator character (JSON.stringify leaves C1 raw). */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** YAML with every string double-quoted, so the same escapes are valid YAML too. */
+export function safeYaml(value: unknown): string {
+  const text = toYaml(value, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
+  return text.replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** One cell: strings as they are, lists joined, objects as compact JSON, absent as empty. */
+export function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return safeText(value);
+  if (Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)) {
+    return safeText(value.map(String).join(','));
+  }
+  if (typeof value === 'object') return safeText(JSON.stringify(value));
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return '';
+}
+
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+export class Printer {
+  constructor(
+    readonly format: Format,
+    private readonly write: (text: string) => void = (t) => void process.stdout.write(t),
+  ) {}
+
+  /** A list: rows of the chosen columns, or the whole objects as JSON/YAML. */
+  list<T>(rows: readonly T[], columns: readonly Column<T>[]): void {
+    if (this.format !== 'table') return this.data(rows);
+    if (rows.length === 0) return;
+    this.write(
+      renderTable(
+        columns.map((c) => c.header),
+        rows.map((r) => columns.map((c) => cell(c.get(r)))),
+      ),
+    );
+  }
+
+  /** One object: every field on its own line, or the object as JSON/YAML. */
+  one(value: unknown): void {
+    if (this.format !== 'table' || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return this.data(value);
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    this.write(
+      renderTable(
+        ['FIELD', 'VALUE'],
+        entries.map(([k, v]) => [safeText(k), cell(v)]),
+      ),
+    );
+  }
+
+  /** Data as JSON or YAML (a table prints it as JSON). */
+  data(value: unknown): void {
+    if (value === undefined) return;
+    this.write(this.format === 'yaml' ? safeYaml(value) : safeJson(value) + '\n');
+  }
+}

@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../../store/open.ts';
+import type { Database } from '../../store/schema.ts';
+import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
+
+// The row locks of the VPCEP module: the one way to lock a service or an
+// endpoint row, and the order every transaction takes its locks in. Two
+// transactions that take locks in the same order can make each other wait but
+// never deadlock; docs/architecture.md has the table of who takes what.
+//
+//   1. job rows           the worker deletes its job's row first and holds it to
+//                         commit; an API call cancelling a job does so before
+//                         it touches the job's resource (cancelJobs)
+//   2. the service row    lockService: 'share' where many may proceed side by
+//                         side (endpoint create, connection changes), 'update'
+//                         where one must (service update and delete, whitelist,
+//                         tags, the delete job); or a status-conditional UPDATE
+//   3. endpoint rows      lockEndpoint or a status-conditional UPDATE; several
+//                         in id order
+//   4. the endpoint quota row (resource_usage)
+//   5. VPC inventory rows (VPCEP takes subnet and port rows; src/vpc orders
+//      its own)
+//   6. the endpoint-service quota row
+//   7. the marker_id counter, last thing before the endpoint insert
+//   8. rows owned by the above: tags, whitelist records, port mappings
+//
+// Rows a transaction inserts are new to everybody else and are not part of
+// the order. Reads without a lock are not either (READ COMMITTED: each
+// statement sees what was committed when it began).
+//
+// PostgreSQL takes row locks (SELECT … FOR SHARE / FOR UPDATE). SQLite needs
+// none: every transaction begins IMMEDIATE (store/open.ts) and so holds the
+// database's write lock from its first statement to its end; no two ever
+// interleave, whichever connection or process runs them.
+
+type Db = Kysely<Database>;
+export type ServiceRow = EndpointServicesTable;
+export type EndpointRow = EndpointsTable;
+export type LockMode = 'share' | 'update';
+
+/**
+ * Whose row may be locked: the caller's own (tenant scope; a row of another
+ * project answers undefined exactly like a missing one), or any owner's, for
+ * the paths that act across tenants by design: a consumer connecting to
+ * another account's service, and job handlers, which act for nobody.
+ */
+export type ServiceScope = { projectId: string } | 'any-owner';
+
+/** As ServiceScope; `serviceId` is the provider's view of its service's endpoints (connections). */
+export type EndpointScope = { projectId: string } | { serviceId: string } | 'any-owner';
+
+/**
+ * The service row, locked until the transaction ends, as it is now (what was
+ * committed before the lock was granted), or undefined when it does not exist
+ * in `scope`. The caller's own scope never includes the operator's public
+ * services: tenants cannot change them.
+ */
+export function lockService(
+  db: Db,
+  dialect: DialectName,
+  scope: ServiceScope,
+  id: string,
+  mode: LockMode,
+): Promise<ServiceRow | undefined> {
+  let q = db.selectFrom('endpoint_services').selectAll().where('id', '=', id);
+  if (scope !== 'any-owner') q = q.where('project_id', '=', scope.projectId).where('is_public', '=', 0);
+  if (dialect === 'postgres') q = mode === 'share' ? q.forShare() : q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** The endpoint row, write-locked until the transaction ends, or undefined when not in `scope`. */
+export function lockEndpoint(
+  db: Db,
+  dialect: DialectName,
+  scope: EndpointScope,
+  id: string,
+): Promise<EndpointRow | undefined> {
+  let q = db.selectFrom('endpoints').selectAll().where('id', '=', id);
+  if (scope !== 'any-owner') {
+    q =
+      'projectId' in scope
+        ? q.where('project_id', '=', scope.projectId)
+        : q.where('service_id', '=', scope.serviceId);
+  }
+  if (dialect === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import { apiError } from '../../errors/api-error.ts';
+import type { Database } from '../../store/schema.ts';
+import { quotaOf, takeQuotaUnit, type QuotaType } from './usage.ts';
+
+/**
+ * Charges one unit of the project's `type` quota (its override, else the
+ * configured default) inside the caller's create transaction: Endpoint.1018
+ * when none is left, so the whole create rolls back.
+ */
+export async function chargeQuota(
+  db: Kysely<Database>,
+  projectId: string,
+  type: QuotaType,
+  defaults: Record<QuotaType, number>,
+): Promise<void> {
+  const quota = await quotaOf(db, projectId, type, defaults);
+  if (!(await takeQuotaUnit(db, projectId, type, quota))) throw apiError('Endpoint.1018');
+}

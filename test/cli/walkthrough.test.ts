@@ -1,0 +1,4 @@
+// The CLI walkthrough on SQLite (walkthrough.support.ts).
+import { describeWalkthrough } from './walkthrough.support.ts';
+
+describeWalkthrough('sqlite');
