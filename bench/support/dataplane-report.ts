@@ -299,9 +299,18 @@ export function goalsTable(g: GoalInputs): string {
     ],
     ['KiB per idle connection, vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
     [
-      'RSS of a data-plane-only process, idle (largest)',
+      'RSS of a data-plane-only process, idle (largest forwarder)',
       largest === undefined ? '-' : `${largest.toFixed(1)} MB`,
       '≤ 60 MB',
+    ],
+    // Not a forwarding process, but what a data-plane node also runs: said, not hidden.
+    [
+      '  the same node: controller (main) / whole node',
+      dp === undefined
+        ? '-'
+        : `${(dp.main / 1024).toFixed(1)} MB / ` +
+          `${((dp.main + (dp.supervisor ?? 0) + dp.workers.reduce((a, b) => a + b, 0)) / 1024).toFixed(1)} MB`,
+      '-',
     ],
   ];
   return table(rows, 1);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { EndpointCounters, TRAFFIC_FIELDS } from '../../src/dataplane/forwarder/counters.ts';
 import type { ListenerSpec } from '../../src/dataplane/forwarder/types.ts';
-import { tcpSpec } from '../../src/dataplane/forwarder/testing.ts';
+import { tcpSpec } from '../support/loopback.ts';
 import { childExecArgv, DATAPLANE_V8_FLAGS, entryPoint } from '../../src/dataplane/workers/launch.ts';
 import {
   diffShare,

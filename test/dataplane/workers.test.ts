@@ -19,7 +19,7 @@ import {
   startTcpBackend,
   tcpSpec,
   type TcpBackend,
-} from '../../src/dataplane/forwarder/testing.ts';
+} from '../support/loopback.ts';
 import { runCli } from '../support/cli.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
