@@ -258,4 +258,7 @@ test('children get this process’s node flags minus the test runner’s and the
     entryPoint('worker-main', ['--import', 'tsx']).execArgv.filter((f) => f === '--import').length,
     1,
   );
+  // A worker started by the supervisor, which already runs with them, gets them once.
+  const again = entryPoint('worker-main', entry.execArgv).execArgv;
+  for (const flag of DATAPLANE_V8_FLAGS) assert.equal(again.filter((f) => f === flag).length, 1, flag);
 });

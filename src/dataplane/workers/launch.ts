@@ -31,7 +31,9 @@ export function entryPoint(name: string, execArgv: readonly string[] = process.e
   const file = join(dirname(here), `${name}${ext}`);
   const flags = childExecArgv(execArgv);
   if (ext === '.ts' && !loadsTsx(flags)) flags.unshift('--import', import.meta.resolve('tsx'));
-  return { file, execArgv: [...flags, ...DATAPLANE_V8_FLAGS] };
+  // A worker inherits the supervisor's flags, which already hold them.
+  const own = DATAPLANE_V8_FLAGS.filter((f) => !flags.includes(f));
+  return { file, execArgv: [...flags, ...own] };
 }
 
 /** This process's node flags minus those meant for it alone (a flag's value follows it). */

@@ -113,9 +113,23 @@ export class Supervisor {
     this.#broker = new SlotBroker(settings.workers, (worker, msg) => this.#post(this.#slots[worker], msg));
   }
 
-  /** Starts every worker; resolves once each holds its share (or has died, to be restarted). */
+  /**
+   * Starts every worker; resolves once the first holds its share (or all have
+   * died, to be restarted). The others get their share as they come up, as a
+   * restarted worker does: the first listener then waits for one worker's
+   * start, not for the slowest of them on a busy machine.
+   */
   async start(): Promise<void> {
-    await Promise.all(this.#slots.map((slot) => this.#fork(slot)));
+    const forks = this.#slots.map((slot) => this.#fork(slot));
+    await new Promise<void>((resolve) => {
+      let left = forks.length;
+      for (const fork of forks) {
+        void fork.then(() => {
+          left -= 1;
+          if (left === 0 || this.#slots.some((s) => s.ready)) resolve();
+        });
+      }
+    });
     this.#send({ t: 'ready', workers: this.#states() });
   }
 
