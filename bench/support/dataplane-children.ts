@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BackendReady, BackendStats } from './dataplane-backend.ts';
-import { descendantsOf } from './dataplane-proc.ts';
+import { descendantsOf } from '../../test/support/processes.ts';
 import { stopChild } from './report.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -119,32 +119,6 @@ export function machineUse(a: MachineSample, b: MachineSample): MachineUse {
   return { busy: pct(b.busy - a.busy), softirq: pct(b.softirq - a.softirq), steal: pct(b.steal - a.steal) };
 }
 
-/** The child processes of `pid` (from every one of its threads), or [] if it is gone. */
-export function childrenOf(pid: number): number[] {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  return tids.flatMap((tid) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-        .split(' ')
-        .filter((s) => s.trim() !== '')
-        .map(Number);
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** Every process below `pid`, children first. */
-export function descendantsOf(pid: number): number[] {
-  const children = childrenOf(pid);
-  return [...children, ...children.flatMap(descendantsOf)];
-}
-
 /** One sample of several processes taken together: totals add up, threads are pooled. */
 export function cpuSampleOf(pids: readonly number[]): CpuSample {
   const samples = pids.map(cpuSample);

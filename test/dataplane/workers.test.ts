@@ -3,7 +3,7 @@
 // connection limit holds across them, and a worker or the supervisor that
 // dies is restarted and forwards again.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +23,7 @@ import {
 import { runCli } from '../support/cli.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
+import { childrenOf } from '../support/processes.ts';
 import { reachable } from '../support/reachable.ts';
 import { startTestServer, testAccount, testConfig, type TestServer } from '../support/server.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -345,26 +346,6 @@ describe('forwarding processes and the main process', () => {
     }
   });
 });
-
-/** The child processes of `pid`, from every one of its threads. */
-function childrenOf(pid: number): number[] {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  return tids.flatMap((tid) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
-        .split(' ')
-        .filter((s) => s.trim() !== '')
-        .map(Number);
-    } catch {
-      return [];
-    }
-  });
-}
 
 /** Whether a process runs (a zombie, dead but not yet reaped by its new parent, does not). */
 function alive(pid: number): boolean {
