@@ -181,7 +181,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // Right after the store in the list, so it closes after the HTTP server (whose
       // in-flight requests may still publish changes) and just before the store.
       closers.splice(1, 0, () => dp.close());
-      metrics.addSource(() => renderDataplaneMetrics(dp));
+      metrics.addSource(async () => {
+        // The workers' counts up to this scrape, not up to their last periodic report.
+        await dp.forwarding?.refresh();
+        return renderDataplaneMetrics(dp);
+      });
     }
 
     let jobs: JobWorker | undefined;

@@ -1,4 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from './schema.ts';
+
+/** One forwarding process per core, beside the main process that serves the API. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
 
 /** The embedded defaults: `vpcep serve` with no configuration runs on these. */
 export function defaultConfig(): Config {
@@ -45,6 +51,7 @@ export function defaultConfig(): Config {
       udp_idle_timeout_ms: 120_000,
       connect_timeout_ms: 10_000,
       resync_ms: 5000,
+      workers: defaultWorkers(),
     },
     dns: { zone: 'vpcep.local', listen: '127.0.0.1:5353', ttl: 60 },
     public_services: [

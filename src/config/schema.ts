@@ -291,6 +291,12 @@ export const ConfigSchema = Type.Object(
         connect_timeout_ms: Timeout,
         /** Full re-read of the store: how changes made by other nodes arrive, and how failed binds retry. */
         resync_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /**
+         * Forwarding processes (default: the number of cores); 0 forwards on the main
+         * process's own event loop, beside the API. Optional in the type only: the
+         * defaults always hold it, and a partial override keeps it.
+         */
+        workers: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
       },
       { additionalProperties: false },
     ),
