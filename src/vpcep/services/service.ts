@@ -4,6 +4,7 @@ import type { RequestContext } from '../../context/request-context.ts';
 import { apiError } from '../../errors/api-error.ts';
 import { cancelJobs, enqueueJob, hasPendingJob } from '../../jobs/index.ts';
 import { isUniqueViolation } from '../../store/open.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import { getPort, getVpc, holdPort, type PortRow } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { ENDPOINT_DEVICE_OWNER } from '../endpoints/create.ts';
@@ -130,7 +131,7 @@ export async function createService(
 
   const { projectId } = ctx;
   const id = uuid();
-  const view = await deps.db.transaction().execute(async (trx) => {
+  const view = await inTransaction(deps.db, async (trx) => {
     const vpc = await getVpc(trx, projectId, body.vpc_id);
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
     assertIpOfPort(ip, await backendPort(trx, projectId, vpc.id, body.port_id));
