@@ -102,7 +102,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     if (err instanceof ConfigError) exitWith(2, err.message);
     throw err;
   }
+  // Installed before the listening line: whoever waits for that line may signal at once.
+  stopOnSignals(running);
   printBanner(config, running);
   log.release();
-  stopOnSignals(running);
 }

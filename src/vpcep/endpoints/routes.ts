@@ -39,6 +39,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     '/v1/:project_id/vpc-endpoints',
     {
+      config: { action: 'vpcep:endpoints:create' },
       schema: {
         tags,
         summary: 'Create a VPC endpoint (asynchronous: answers with status creating)',
@@ -53,6 +54,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     '/v1/:project_id/vpc-endpoints',
     {
+      config: { action: 'vpcep:endpoints:list' },
       schema: {
         tags,
         summary: 'List VPC endpoints',
@@ -66,13 +68,17 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
 
   app.get(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
-    { schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one } },
+    {
+      config: { action: 'vpcep:endpoints:get' },
+      schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one },
+    },
     async (request) => showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id),
   );
 
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: "Update a VPC endpoint's IP whitelist",
@@ -88,6 +94,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.delete(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
     {
+      config: { action: 'vpcep:endpoints:delete' },
       schema: {
         tags,
         summary: 'Delete a VPC endpoint (asynchronous: deleting, then 404)',
@@ -104,6 +111,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/routetables',
     {
+      config: { action: 'vpcep:epRouters:update' },
       schema: {
         tags,
         summary: 'Replace the route tables of a gateway VPC endpoint',
@@ -118,6 +126,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: 'Set the policy of a VPC endpoint',
@@ -135,6 +144,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.delete(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
     {
+      config: { action: 'vpcep:endpoints:delete' },
       schema: { tags, summary: 'Remove the policy of a VPC endpoint', params: EndpointParams, response: one },
     },
     async (request) => deletePolicy(deps, ctxOf(request), request.params.vpc_endpoint_id),
@@ -143,6 +153,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     '/v2/:project_id/vpc-endpoints/:vpc_endpoint_id/upgrade',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: 'Upgrade a VPC endpoint to the professional edition',
