@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { AccountConfig } from '../config/schema.ts';
+import type { AccountConfig, Config } from '../config/schema.ts';
 import type { DeclaredEndpointConfig, DeclaredServiceConfig } from '../config/testbed-schema.ts';
+import { holdsUnstorableText } from '../api/storable-text.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { IdentityRepository } from '../identity/repository.ts';
 import type { Database } from '../store/schema.ts';
@@ -11,6 +12,7 @@ import type { CreateEndpointBody } from '../vpcep/endpoints/schemas.ts';
 import { checkPermissions, DOMAIN_PREFIX, grantsDomain } from '../vpcep/permissions/format.ts';
 import type { CreateServiceBody } from '../vpcep/services/schemas.ts';
 import { TCP_PROXY_VALUES } from '../vpcep/services/schemas.ts';
+import { checkServiceFields } from '../vpcep/services/service.ts';
 import { TestbedError } from './errors.ts';
 
 // Turns the declarations of the configuration into what the operations take:
@@ -19,6 +21,7 @@ import { TestbedError } from './errors.ts';
 // the start with the declaration named before anything is created.
 
 type Db = Kysely<Database>;
+type Limits = Pick<Config['limits'], 'port_mappings' | 'endpoint_whitelist'>;
 
 export interface Owner {
   accountName: string;
@@ -182,7 +185,9 @@ async function planService(
   account: AccountConfig,
   decl: DeclaredServiceConfig,
   label: string,
+  limits: Limits,
 ): Promise<ServicePlan> {
+  refuseUnstorable(label, decl);
   const owner = await r.owner(label, account, decl.project);
   const port = await r.port(label, owner.projectId, decl);
   if (decl.tcp_proxy !== undefined && !(TCP_PROXY_VALUES as readonly string[]).includes(decl.tcp_proxy)) {
@@ -200,6 +205,7 @@ async function planService(
     ...(decl.description !== undefined ? { description: decl.description } : {}),
     ...(decl.tags !== undefined ? { tags: decl.tags } : {}),
   };
+  await as(label, () => checkServiceFields(body, limits.port_mappings));
   const permissions = await r.permissions(label, decl.permissions ?? []);
   return { label, key: serviceKey(owner.domainId, decl.service_name), owner, body, permissions };
 }
@@ -210,8 +216,9 @@ async function planEndpoint(
   decl: DeclaredEndpointConfig,
   label: string,
   services: readonly ServicePlan[],
-  maxWhitelist: number,
+  limits: Limits,
 ): Promise<EndpointPlan> {
+  refuseUnstorable(label, decl);
   const owner = await r.owner(label, account, decl.project);
   exactlyOne(
     label,
@@ -257,7 +264,7 @@ async function planEndpoint(
     ...(decl.description !== undefined ? { description: decl.description } : {}),
     ...(decl.tags !== undefined ? { tags: decl.tags } : {}),
   };
-  await as(label, () => checkEndpointFields(body, maxWhitelist));
+  await as(label, () => checkEndpointFields(body, limits.endpoint_whitelist));
   return {
     label,
     key: endpointKey(owner.domainId, decl.name),
@@ -266,6 +273,16 @@ async function planEndpoint(
     body,
     accept: decl.accept === true,
   };
+}
+
+/** What the API refuses in any request body (PostgreSQL cannot store it), refused here too. */
+function refuseUnstorable(label: string, decl: object): void {
+  if (holdsUnstorableText(decl)) {
+    throw new TestbedError(
+      label,
+      'a value holds a NUL character or an unpaired surrogate, which cannot be stored',
+    );
+  }
 }
 
 function refuseDuplicates(account: AccountConfig, index: number): void {
@@ -292,7 +309,7 @@ export async function planTestbed(
   db: Db,
   accounts: readonly AccountConfig[],
   region: string,
-  maxWhitelist: number,
+  limits: Limits,
 ): Promise<Plan> {
   const r = new Resolver(db, region);
   const services: ServicePlan[] = [];
@@ -300,13 +317,15 @@ export async function planTestbed(
   for (const [index, account] of accounts.entries()) {
     refuseDuplicates(account, index);
     for (const [i, decl] of (account.services ?? []).entries()) {
-      services.push(await planService(r, account, decl, serviceLabel(account, i, decl.service_name, index)));
+      services.push(
+        await planService(r, account, decl, serviceLabel(account, i, decl.service_name, index), limits),
+      );
     }
   }
   for (const [index, account] of accounts.entries()) {
     for (const [i, decl] of (account.endpoints ?? []).entries()) {
       const label = endpointLabel(account, i, decl.name, index);
-      endpoints.push(await planEndpoint(r, account, decl, label, services, maxWhitelist));
+      endpoints.push(await planEndpoint(r, account, decl, label, services, limits));
     }
   }
   return { services, endpoints };

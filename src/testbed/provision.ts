@@ -134,12 +134,7 @@ export interface TestbedOptions {
 export async function prepareTestbed(opts: TestbedOptions): Promise<Testbed | undefined> {
   if (!declaresTestbed(opts.accounts)) return undefined;
   const { deps } = opts;
-  const plan = await planTestbed(
-    deps.db,
-    opts.accounts,
-    deps.config.region,
-    deps.config.limits.endpoint_whitelist,
-  );
+  const plan = await planTestbed(deps.db, opts.accounts, deps.config.region, deps.config.limits);
   for (const service of plan.services) await createDeclaredService(deps, service, opts.log);
   return new Testbed(plan, opts);
 }
