@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { Readiness } from '../../src/health/readiness.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
+import { exchange } from '../api/edge.support.ts';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { waitUntil } from '../support/wait.ts';
 import { startLoggedServer } from './support.ts';
@@ -76,6 +77,75 @@ for (const dialect of testDialects()) {
             ['DELETE', 405],
           ],
         );
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('the probes under attack: odd methods, bad credentials, hostile headers and queries', async () => {
+      const server = await startLoggedServer(dialect);
+      try {
+        await whenReady(server.url);
+        const errorCode = (res: RawResponse) => (res.json as { error_code?: string } | undefined)?.error_code;
+        for (const path of ['/healthz', '/readyz']) {
+          const url = `${server.url}${path}`;
+          for (const method of ['PATCH', 'OPTIONS']) {
+            const res = await rawRequest({ method, url });
+            assert.equal(res.status, 405, `${method} ${path}`);
+            assert.equal(errorCode(res), 'EndPoint.0008');
+            assert.equal((res.json as { request_id: string }).request_id, res.headers['x-request-id']);
+          }
+          // A method no route knows, written on the socket: an answer in the catalog's shape, no hang.
+          const odd = await exchange(url, `FOO ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+          assert.ok(odd.status >= 400 && odd.status < 500, `FOO ${path}: ${odd.status}`);
+          // Public: credentials, good or bad, are neither needed nor checked, nor echoed.
+          for (const headers of [
+            { authorization: 'SDK-HMAC-SHA256 Access=NOPE, SignedHeaders=x, Signature=00' },
+            { 'x-auth-token': 'garbage'.repeat(100) },
+            { 'x-request-id': 'forged\u00e9'.replace('\u00e9', 'e'), 'x-forwarded-for': '10.0.0.1' },
+            { accept: 'text/html', 'content-type': 'application/xml' },
+            { 'x-long': 'a'.repeat(8000) },
+          ]) {
+            const res = await rawRequest({ method: 'GET', url, headers });
+            assert.equal(res.status, 200, `${path} ${JSON.stringify(headers).slice(0, 60)}`);
+            assert.ok(
+              !res.text.includes('garbage') && !res.text.includes('NOPE') && !res.text.includes('forged'),
+            );
+            assert.match(
+              String(res.headers['x-request-id']),
+              /^[0-9a-f]{32}$/,
+              "the request id is the server's",
+            );
+          }
+          // A query and a body are ignored; a NUL or a broken escape in the URL is refused as everywhere.
+          assert.equal(
+            (await rawRequest({ method: 'GET', url: `${url}?verbose=1&x=${'y'.repeat(5000)}` })).status,
+            200,
+          );
+          assert.equal(
+            (
+              await rawRequest({
+                method: 'GET',
+                url,
+                body: '{"x":1}',
+                headers: { 'content-type': 'application/json' },
+              })
+            ).status,
+            200,
+          );
+          for (const query of ['?a=%00', '?a=%ZZ', '?a=%C3']) {
+            const res = await rawRequest({ method: 'GET', url: `${url}${query}` });
+            assert.equal(res.status, 400, `${path}${query}`);
+            assert.equal(errorCode(res), 'EndPoint.0002');
+          }
+          // Near misses are unknown routes, not probes (a trailing slash is ignored, as on every route).
+          for (const near of [`${path}x`, path.toUpperCase(), `/v1${path}`]) {
+            const res = await rawRequest({ method: 'GET', url: `${server.url}${near}` });
+            assert.equal(res.status, 404, near);
+          }
+        }
+        // The server still answers afterwards.
+        assert.equal((await readyz(server.url)).status, 200);
       } finally {
         await server.close();
       }
