@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AccountConfig, Config } from '../config/schema.ts';
 import type { DeclaredEndpointConfig, DeclaredServiceConfig } from '../config/testbed-schema.ts';
-import { holdsUnstorableText } from '../api/storable-text.ts';
+import { holdsUnstorableText } from '../context/unstorable-text.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { IdentityRepository } from '../identity/repository.ts';
 import type { Database } from '../store/schema.ts';

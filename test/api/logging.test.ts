@@ -129,7 +129,7 @@ for (const dialect of testDialects())
 
         // The log is there and says what happened, with the credentials replaced.
         if (format === 'pretty') {
-          assert.match(logged, /^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/v1\/[0-9a-f]{32}\/vpcs 200 [\d.]+ ms /m);
+          assert.match(logged, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/v1\/[0-9a-f]{32}\/vpcs 200 [\d.]+ ms /m);
           assert.doesNotMatch(logged, /^\{"level"/m, 'no JSON line left');
         }
         assert.match(logged, /"x-auth-token":"\[redacted\]"/);

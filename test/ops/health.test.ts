@@ -99,13 +99,14 @@ for (const dialect of testDialects()) {
           const odd = await exchange(url, `FOO ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
           assert.ok(odd.status >= 400 && odd.status < 500, `FOO ${path}: ${odd.status}`);
           // Public: credentials, good or bad, are neither needed nor checked, nor echoed.
-          for (const headers of [
+          const hostile: Record<string, string>[] = [
             { authorization: 'SDK-HMAC-SHA256 Access=NOPE, SignedHeaders=x, Signature=00' },
             { 'x-auth-token': 'garbage'.repeat(100) },
-            { 'x-request-id': 'forged\u00e9'.replace('\u00e9', 'e'), 'x-forwarded-for': '10.0.0.1' },
+            { 'x-request-id': 'forged-request-id', 'x-forwarded-for': '10.0.0.1' },
             { accept: 'text/html', 'content-type': 'application/xml' },
             { 'x-long': 'a'.repeat(8000) },
-          ]) {
+          ];
+          for (const headers of hostile) {
             const res = await rawRequest({ method: 'GET', url, headers });
             assert.equal(res.status, 200, `${path} ${JSON.stringify(headers).slice(0, 60)}`);
             assert.ok(
