@@ -1,10 +1,13 @@
 import { stringify as toYaml } from 'yaml';
+import { safeText } from '../context/terminal-text.ts';
 import { UsageError } from './usage.ts';
 
 // How client commands print: a table for people (the default on a terminal),
 // JSON or YAML for programs (JSON is the default otherwise). Whatever a tenant
 // or a server put in a string reaches the terminal escaped: no control
 // sequence from the API can move the cursor, retitle the window or hide text.
+
+export { safeText };
 
 export type Format = 'table' | 'json' | 'yaml';
 
@@ -17,22 +20,6 @@ export function parseFormat(value: string | undefined, isTTY: boolean): Format {
   if (value === undefined) return isTTY ? 'table' : 'json';
   if (value === 'table' || value === 'json' || value === 'yaml') return value;
   throw new UsageError(`invalid output format '${value}': table, json or yaml`);
-}
-
-/** C0 and C1 controls, DEL, line/paragraph separators and bidirectional overrides. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-function escapeChar(ch: string): string {
-  const code = ch.charCodeAt(0);
-  return code < 0x100
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/** Text safe to show in a terminal cell. */
-export function safeText(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
 }
 
 /** Text of several lines (an answer that is not JSON): controls escaped, line breaks and tabs kept. */

@@ -13,6 +13,7 @@ export function defaultConfig(): Config {
     listen: '127.0.0.1:8080',
     database: 'sqlite:.vpcep/vpcep.db',
     log_level: 'info',
+    log_format: 'auto',
     loose: false,
     body_limit: 1024 * 1024,
     token_ttl_seconds: 24 * 3600,
