@@ -9,7 +9,8 @@ import { UsageError } from './usage.ts';
 
 export { safeText };
 
-export type Format = 'table' | 'json' | 'yaml';
+/** `id` prints only ids, one a line, for `X=$(vpcep … -o id)` in scripts. */
+export type Format = 'table' | 'json' | 'yaml' | 'id';
 
 export interface Column<T> {
   header: string;
@@ -18,8 +19,8 @@ export interface Column<T> {
 
 export function parseFormat(value: string | undefined, isTTY: boolean): Format {
   if (value === undefined) return isTTY ? 'table' : 'json';
-  if (value === 'table' || value === 'json' || value === 'yaml') return value;
-  throw new UsageError(`invalid output format '${value}': table, json or yaml`);
+  if (value === 'table' || value === 'json' || value === 'yaml' || value === 'id') return value;
+  throw new UsageError(`invalid output format '${value}': table, json, yaml or id`);
 }
 
 /** Text of several lines (an answer that is not JSON): controls escaped, line breaks and tabs kept. */
@@ -70,6 +71,20 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** The answer cannot be shown in the chosen format (the call itself was made). */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
 export class Printer {
   constructor(
     readonly format: Format,
@@ -102,9 +117,24 @@ export class Printer {
     );
   }
 
-  /** Data as JSON or YAML (a table prints it as JSON). */
+  /** Data as JSON or YAML (a table prints it as JSON), or only its ids. */
   data(value: unknown): void {
     if (value === undefined) return;
+    if (this.format === 'id') return this.ids(value);
     this.write(this.format === 'yaml' ? safeYaml(value) : safeJson(value) + '\n');
+  }
+
+  /**
+   * The `id` of an object, or of each object of a list, one a line. An answer
+   * without ids is an error rather than an empty line, so that a script's
+   * `X=$(…)` never silently holds nothing.
+   */
+  private ids(value: unknown): void {
+    const items = Array.isArray(value) ? (value as unknown[]) : [value];
+    const ids = items.map(idOf);
+    if (ids.some((id) => id === undefined)) {
+      throw new OutputError('this answer has no id field; use -o json or -o yaml');
+    }
+    this.write(ids.map((id) => `${safeText(id ?? '')}\n`).join(''));
   }
 }
