@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without credentials (versions, token issuing, docs). */
     public?: boolean;
+    /** The IAM action a route performs (`service:resource:verb`), for authorization. */
+    action?: string;
   }
 }
 
