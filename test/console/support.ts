@@ -1,0 +1,49 @@
+// What the console suites share: a current build of the console (the server
+// serves dist/console/, which `npm ci` builds; a source changed since is
+// rebuilt first) and sign-in through the form.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { buildConsole } from '../../scripts/build-console.js';
+import { ROOT } from '../support/cli.ts';
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+let checked = false;
+
+/** Builds dist/console/ unless it is newer than src/console/ and src/client/. */
+export async function ensureConsoleBuilt(): Promise<void> {
+  if (checked) return;
+  let built = 0;
+  try {
+    built = statSync(join(ROOT, 'dist', 'console', 'index.html')).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  const sources = Math.max(newest(join(ROOT, 'src', 'console')), newest(join(ROOT, 'src', 'client')));
+  if (built < sources) await buildConsole();
+  checked = true;
+}
+
+export interface Login {
+  account: string;
+  user: string;
+  password: string;
+}
+
+/** Signs in with the mouse and waits for the services page. */
+export async function signIn(page: Page, url: string, login: Login): Promise<void> {
+  await page.goto(`${url}/console`);
+  await page.getByLabel('Account').fill(login.account);
+  await page.getByLabel('User name').fill(login.user);
+  await page.getByLabel('Password').fill(login.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Endpoint services' }).waitFor();
+}
