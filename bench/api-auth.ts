@@ -1,6 +1,9 @@
-// What authentication costs: requests/s of one authenticated GET on the real
-// vpcep server, with X-Auth-Token and with an AK/SK signature, each as a ratio
-// to a bare fastify route measured in the same run on the same machine.
+// What authentication and authorization cost: requests/s of one authenticated
+// GET on the real vpcep server, with X-Auth-Token and with an AK/SK signature,
+// each as a ratio to a bare fastify route measured in the same run on the same
+// machine; and the same two for an IAM user whose every request is checked
+// against a custom policy (the account user's never are), as ratios to the
+// account user's.
 //
 // Usage:
 //   node --import tsx bench/api-auth.ts [--duration 5] [--connections 50] [--warmup 1]
@@ -13,11 +16,11 @@
 //                    it); default: a temporary SQLite file, removed afterwards
 //
 // Each server runs in a child process of its own (bench/support/serve-child.ts)
-// and autocannon drives it from this process. The order bare, token, aksk is run
-// twice; the table shows both rounds and the ratios use the better round of each
+// and autocannon drives it from this process. The order bare, token, aksk,
+// iam-token, iam-aksk is run twice; the table shows both rounds and the ratios use the better round of each
 // case (p50/p99 latency are those of that round). Any non-2xx response, socket
 // error or timeout, in warm-up or measurement, makes the run fail (exit code 1).
-// The default run takes about 40 s.
+// The default run takes about 70 s.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
-import { BENCH_ACCOUNT, BENCH_LOGIN_BODY } from './support/account.ts';
+import { BENCH_ACCOUNT, BENCH_IAM_USER, BENCH_LOGIN_BODY, benchLoginBody } from './support/account.ts';
 import { BenchHarness, reportFailures, type Measured } from './support/harness.ts';
 import { describeResponse, fmtLoad, positiveInt, roundsTable } from './support/report.ts';
 
@@ -75,7 +78,7 @@ async function spawnServer(label: string, args: string[]): Promise<string> {
 
 // ---------------------------------------------------------------- the cases
 
-type CaseName = 'bare' | 'token' | 'aksk';
+type CaseName = 'bare' | 'token' | 'aksk' | 'iam-token' | 'iam-aksk';
 
 interface Case {
   name: CaseName;
@@ -88,12 +91,12 @@ interface Case {
   check: (res: RawResponse) => string | undefined;
 }
 
-async function login(base: string): Promise<string> {
+async function login(base: string, body = BENCH_LOGIN_BODY): Promise<string> {
   const res = await rawRequest({
     method: 'POST',
     url: `${base}/v3/auth/tokens?nocatalog=true`,
     headers: { 'content-type': 'application/json' },
-    body: BENCH_LOGIN_BODY,
+    body,
   });
   const token = res.headers['x-subject-token'];
   if (res.status !== 201 || typeof token !== 'string') {
@@ -149,14 +152,15 @@ async function chooseRoute(base: string, token: string): Promise<Route> {
 async function signedHeaders(
   base: string,
   route: Route,
+  keys: { ak: string; sk: string } = BENCH_ACCOUNT,
 ): Promise<{ path: string; headers: Record<string, string> }> {
   const wire = await officialSign({
     endpoint: base,
     method: 'GET',
     path: route.signPath,
     query: route.query,
-    ak: BENCH_ACCOUNT.ak,
-    sk: BENCH_ACCOUNT.sk,
+    ak: keys.ak,
+    sk: keys.sk,
     ...(route.projectId !== undefined ? { projectId: route.projectId } : {}),
   });
   if (!wire.url.startsWith(base)) throw new Error(`the signer produced an unexpected URL ${wire.url}`);
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
   // if the child dies without cleaning up.
   const tempDir = opts.database === undefined ? mkdtempSync(join(tmpdir(), 'vpcep-bench-')) : undefined;
   const database = opts.database ?? `sqlite:${join(tempDir ?? '', 'vpcep.db')}`;
-  harness.deadline((60 + 3 * opts.warmup + ROUNDS * 3 * (opts.duration + 25)) * 1000, () => {
+  harness.deadline((60 + 5 * opts.warmup + ROUNDS * 5 * (opts.duration + 25)) * 1000, () => {
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
   });
 
@@ -194,6 +198,21 @@ async function main(): Promise<void> {
     if (anonymous.status !== 401) {
       throw new Error(`${route.label} without credentials answered ${describeResponse(anonymous)}`);
     }
+    // And so is the IAM user's policy: what it does not allow is refused.
+    const iamToken = await login(vpcepUrl, benchLoginBody(BENCH_IAM_USER.user, BENCH_IAM_USER.password));
+    const denied = await rawRequest({
+      method: 'GET',
+      url: `${vpcepUrl}/v1/${BENCH_ACCOUNT.project.id}/quotas`,
+      headers: { 'x-auth-token': iamToken },
+    });
+    if (denied.status !== 403) {
+      throw new Error(`the IAM user's policy denies quotas, but they answered ${describeResponse(denied)}`);
+    }
+    const signedAs = (name: CaseName, keys: { ak: string; sk: string }) => async () => {
+      const signed = await signedHeaders(vpcepUrl, route, keys);
+      if (signed.path !== routePath) throw new Error(`${name}: signed path ${signed.path} != ${routePath}`);
+      return signed.headers;
+    };
 
     const cases: Case[] = [
       {
@@ -221,11 +240,23 @@ async function main(): Promise<void> {
         // the run is identical, so they may all carry the same signature (its
         // X-Sdk-Date stays valid for 15 minutes). The server still verifies each
         // request in full: key look-up, canonical request, HMAC, date window.
-        headers: async () => {
-          const signed = await signedHeaders(vpcepUrl, route);
-          if (signed.path !== routePath) throw new Error(`signed path ${signed.path} != ${routePath}`);
-          return signed.headers;
-        },
+        headers: signedAs('aksk', BENCH_ACCOUNT),
+        check: route.check,
+      },
+      {
+        name: 'iam-token',
+        route: `${route.label} X-Auth-Token, IAM user (custom policy)`,
+        base: vpcepUrl,
+        path: routePath,
+        headers: async () => ({ 'x-auth-token': iamToken }),
+        check: route.check,
+      },
+      {
+        name: 'iam-aksk',
+        route: `${route.label} SDK-HMAC-SHA256, IAM user (custom policy)`,
+        base: vpcepUrl,
+        path: routePath,
+        headers: signedAs('iam-aksk', BENCH_IAM_USER),
         check: route.check,
       },
     ];
@@ -281,6 +312,10 @@ async function main(): Promise<void> {
     console.log(`token/bare ${(rps('token') / rps('bare')).toFixed(2)}`);
     console.log(`aksk/bare  ${(rps('aksk') / rps('bare')).toFixed(2)}`);
     console.log(`aksk/token ${(rps('aksk') / rps('token')).toFixed(2)}`);
+    console.log(
+      `iam-token/token ${(rps('iam-token') / rps('token')).toFixed(2)}  (IAM user with a custom policy vs the account user)`,
+    );
+    console.log(`iam-aksk/aksk   ${(rps('iam-aksk') / rps('aksk')).toFixed(2)}`);
   } finally {
     await harness.stopChildren();
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });

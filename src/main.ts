@@ -2,10 +2,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { buildApp } from './api/app.ts';
 import type { App } from './api/types.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { Authorizer } from './auth/authorizer.ts';
 import { TokenCodec } from './auth/tokens.ts';
 import { parseListen } from './config/load.ts';
 import type { Config, Role } from './config/schema.ts';
 import { systemClock, type Clock } from './context/clock.ts';
+import { IamChangeWatch } from './identity/change-watch.ts';
+import { loadPermissions } from './identity/permissions.ts';
 import { IdentityRepository } from './identity/repository.ts';
 import { ensureDemoAccount, seedAccounts, writeCredentialsFile, type DemoAccount } from './identity/seed.ts';
 import { renderDataplaneMetrics } from './dataplane/metrics.ts';
@@ -70,13 +73,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Nodes sharing PostgreSQL tell each other about changes; SQLite is one node's.
     let dataplane: Dataplane | undefined;
     const logTo: { current?: FastifyBaseLogger } = {};
+    // Cached permissions, keys and users are dropped on every IAM change: at once on
+    // this node, by notification on the others, and by the change counter at worst.
+    const iamCaches: { invalidate(): void }[] = [];
+    const iamChanged = () => {
+      for (const c of iamCaches) c.invalidate();
+    };
     const feed =
       store.dialect === 'postgres'
         ? new PgChangeFeed({
             url: config.database,
             db: store.db,
             onChange: (change) => changes.publish(change),
-            onResubscribed: () => void dataplane?.controller.resync(true),
+            onIdentityChange: iamChanged,
+            onResubscribed: () => {
+              iamChanged();
+              void dataplane?.controller.resync(true);
+            },
             // The feed exists before the HTTP server whose logger it uses.
             log: { warn: (obj, msg) => logTo.current?.warn(obj, msg) },
           })
@@ -122,10 +135,29 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const authenticator = new Authenticator(identity, tokens, clock, {
         maxSkewMs: config.signature_max_skew_seconds * 1000,
       });
+      const authorizer = new Authorizer(async (domainId, userId, projectId) => {
+        const loaded = await loadPermissions(store.db, domainId, userId, projectId);
+        return loaded?.set;
+      });
+      iamCaches.push(authenticator, authorizer);
+      const identityChanged = () => {
+        iamChanged();
+        feed?.publishIdentityChange();
+      };
       app = await buildApp(
-        { config, store, clock, identity, authenticator, tokens, vpcep },
+        { config, store, clock, identity, authenticator, authorizer, tokens, vpcep, identityChanged },
         { logger, metrics },
       );
+      const watch = new IamChangeWatch({
+        db: store.db,
+        intervalMs: config.iam.sync_ms,
+        onChange: iamChanged,
+        log: { warn: (obj, msg) => logTo.current?.warn(obj, msg) },
+      });
+      await watch.start();
+      closers.push(() => watch.close());
+      // The feed also carries IAM changes to API nodes, not only to data-plane nodes.
+      if (!hasDataplaneRole(roles)) await feed?.listen();
     } else {
       app = buildMetricsApp(metrics, logger);
     }

@@ -3,12 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { Authorizer } from '../auth/authorizer.ts';
 import type { TokenCodec } from '../auth/tokens.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { requestId } from '../context/ids.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { IdentityRepository } from '../identity/repository.ts';
+import { registerIdentityRoutes } from '../identity/routes.ts';
 import { createAjv } from '../schema/ajv.ts';
 import type { Store } from '../store/open.ts';
 import type { VpcepDeps } from '../vpcep/deps.ts';
@@ -25,7 +27,6 @@ import {
 } from './docs-ui.ts';
 import { installErrorHandling } from './errors-plugin.ts';
 import { installTransportErrors, transportOptions } from './transport.ts';
-import { registerIdentityRoutes } from './routes/identity.ts';
 import { registerVersionRoutes } from './routes/versions.ts';
 import { registerVpcRoutes } from './routes/vpc.ts';
 import type { App } from './types.ts';
@@ -36,7 +37,10 @@ export interface AppServices {
   clock: Clock;
   identity: IdentityRepository;
   authenticator: Authenticator;
+  authorizer: Authorizer;
   tokens: TokenCodec;
+  /** After a committed IAM change: drop cached permissions here and on the other nodes. */
+  identityChanged(): void;
   vpcep: VpcepDeps;
 }
 
@@ -74,7 +78,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
   installErrorHandling(app);
   installTransportErrors(app);
   installBodyParsing(app, config.body_limit);
-  installAuthentication(app, services.authenticator, config.body_limit);
+  installAuthentication(app, services.authenticator, services.authorizer, config.body_limit);
 
   await app.register(swagger, {
     openapi: {
@@ -114,7 +118,18 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
 
   opts.metrics?.route(app);
   registerVersionRoutes(app);
-  registerIdentityRoutes(app, services);
+  registerIdentityRoutes(
+    app,
+    {
+      db: services.store.db,
+      clock: services.clock,
+      config,
+      changed: () => services.identityChanged(),
+      identity: services.identity,
+      tokens: services.tokens,
+    },
+    services.authenticator,
+  );
   registerVpcRoutes(app, services);
   registerVpcepRoutes(app, services.vpcep);
   return app;

@@ -51,9 +51,8 @@ export async function installConsole(app: FastifyInstance, opts: ConsoleOptions)
     return;
   }
   await app.register(async (scope) => {
-    // Anonymous like /docs: the page holds no data; every API call it makes is authenticated.
+    // Public like /docs (the authentication plugin says so for every /console route).
     scope.addHook('onRoute', (route) => {
-      route.config = { ...route.config, public: true };
       route.schema = { ...route.schema, hide: true };
     });
     scope.addHook('onSend', async (_request, reply) => {

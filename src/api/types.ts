@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Action } from '../auth/policy/actions.ts';
 import type { ApiError } from '../errors/api-error.ts';
-import type { RequestContext } from '../context/request-context.ts';
+import type { Principal, RequestContext } from '../context/request-context.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,8 +17,18 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without credentials (versions, token issuing, docs). */
     public?: boolean;
-    /** The IAM action a route performs (`service:resource:verb`), for authorization. */
-    action?: string;
+    /**
+     * The IAM action a caller must be allowed (docs/iam.md). Every route names one,
+     * or is `public`, or `anyCaller`: a route with none fails at start-up.
+     */
+    action?: Action;
+    /** Any authenticated caller may call it: it only shows the caller its own sign-in data. */
+    anyCaller?: boolean;
+    /**
+     * Self-service: true when the request is about the caller itself (its own
+     * user record or keys), which needs no action, as on IAM.
+     */
+    self?: (request: FastifyRequest, principal: Principal) => boolean | Promise<boolean>;
   }
 }
 

@@ -53,7 +53,8 @@ export class Authenticator {
     const auth = parseAuthorization(single(req.headers, 'authorization'));
     if (!auth) throw unauthenticated();
     const key = await this.accessKey(auth.accessKey);
-    if (!key) throw unauthenticated();
+    // An inactive key, or any key of a disabled user, is refused like an unknown one.
+    if (!key || key.status !== 'active' || key.userEnabled !== 1) throw unauthenticated();
     const result = verifySignature(req, auth, key.sk, {
       now: this.clock.now(),
       maxSkewMs: this.opts.maxSkewMs,
@@ -104,17 +105,27 @@ export class Authenticator {
     const now = this.clock.now();
     const claims = this.tokens.verify(token, now);
     if (!claims) throw unauthenticated();
-    // The token proves who signed in; the user must still exist (a deleted user's
-    // tokens stop working within the cache lifetime).
+    // The token proves who signed in; the user must still exist and be enabled (a
+    // deleted or disabled user's tokens stop working once the caches forget it).
     const user = await this.users.through(claims.u, now, async () => {
       const row = await this.repo.findUserById(claims.u);
       const domain = row ? await this.repo.findDomainById(row.domain_id) : undefined;
-      return row && domain
+      return row && domain && row.enabled === 1
         ? { userId: row.id, userName: row.name, domainId: domain.id, domainName: domain.name }
         : undefined;
     });
     if (!user || user.domainId !== claims.d) throw unauthenticated();
     return { ...user, scopeProjectId: claims.p, method: 'token' };
+  }
+
+  /**
+   * Forgets every looked-up key, user and project: an IAM change (a key deleted or
+   * made inactive, a user disabled or deleted) takes effect on the next request.
+   */
+  invalidate(): void {
+    this.keys.clear();
+    this.users.clear();
+    this.projects.clear();
   }
 
   private accessKey(ak: string): Promise<AccessKeyRecord | undefined> {

@@ -36,6 +36,10 @@ export class LruMap<K, V> {
   delete(key: K): void {
     this.entries.delete(key);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /**
@@ -87,6 +91,12 @@ export class LookupCache<V> {
     const found = (await load()) ?? null;
     this.set(key, found, now);
     return found ?? undefined;
+  }
+
+  /** Forgets everything: the store changed in a way the entries may not show. */
+  clear(): void {
+    this.hits.clear();
+    this.misses.clear();
   }
 
   /** Entries held, hits and misses together. */

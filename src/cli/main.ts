@@ -44,13 +44,6 @@ program
       logger: loggerOptions(config.log_level),
       announce: (text) => process.stdout.write(text + '\n'),
     });
-    process.stdout.write(
-      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
-    );
-    const dns = running.dataplane?.dns?.address;
-    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
-    const dnsError = running.dataplane?.dnsError;
-    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -68,8 +61,16 @@ program
         },
       );
     };
+    // Installed before the listening line: whoever waits for that line may signal at once.
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    process.stdout.write(
+      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
+    );
+    const dns = running.dataplane?.dns?.address;
+    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
+    const dnsError = running.dataplane?.dnsError;
+    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
   });
 
 registerClientCommands(program);

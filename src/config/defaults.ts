@@ -32,6 +32,8 @@ export function defaultConfig(): Config {
     // Unset: /metrics is served on the API listener.
     metrics: {},
     limits: { endpoint_whitelist: 20, port_mappings: 200, permissions: 500 },
+    // The cloud's default quotas: 50 users, 20 groups, 200 custom policies, 2 keys a user.
+    iam: { max_users: 50, max_groups: 20, max_policies: 200, max_access_keys: 2, sync_ms: 2000 },
     roles: ['api', 'jobs', 'dataplane', 'dns'],
     dataplane: {
       bindable_cidrs: ['127.0.0.0/8'],

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createAjv, describeAjvError } from '../schema/ajv.ts';
+import { parseCustomPolicy } from '../auth/policy/document.ts';
+import { ApiError } from '../errors/api-error.ts';
+import { declaredScope } from '../identity/grants/rules.ts';
+import { systemRoleByName } from '../identity/roles/system-roles.ts';
 import { redactUrls } from '../store/redact.ts';
 import { parseHostCidr } from '../vpc/cidr.ts';
 import { defaultConfig } from './defaults.ts';
@@ -94,6 +98,47 @@ function checkDatabaseUrl(url: string): void {
   }
 }
 
+/**
+ * The IAM declarations of an account refer to each other: policies must be
+ * valid documents, group members declared users, grants known roles on declared
+ * projects. Checked here so a mistake names its key instead of failing seeding.
+ */
+function checkIdentity(account: Config['accounts'][number], key: string, region: string): void {
+  const users = new Set((account.users ?? []).map((u) => u.name));
+  const policies = new Set<string>();
+  (account.policies ?? []).forEach((p, j) => {
+    const doc = parseCustomPolicy(p.policy);
+    if (doc instanceof ApiError) {
+      throw new ConfigError(
+        `config key '${key}.policies[${j}].policy' is not a valid policy: ${doc.message}`,
+      );
+    }
+    policies.add(p.name);
+  });
+  const projects = new Set(
+    (account.projects ?? [{ name: region }]).flatMap((p) => [p.name, ...(p.id ? [p.id] : [])]),
+  );
+  (account.groups ?? []).forEach((g, j) => {
+    (g.users ?? []).forEach((name, k) => {
+      if (!users.has(name))
+        throw new ConfigError(
+          `config key '${key}.groups[${j}].users[${k}]' names no user of the account: '${name}'`,
+        );
+    });
+    (g.grants ?? []).forEach((grant, k) => {
+      const where = `config key '${key}.groups[${j}].grants[${k}]'`;
+      if (!systemRoleByName(grant.role) && !policies.has(grant.role)) {
+        throw new ConfigError(`${where} names no system role and no policy of the account: '${grant.role}'`);
+      }
+      const scope = declaredScope(grant);
+      if (typeof scope !== 'string') throw new ConfigError(`${where} ${scope.problem}`);
+      if (scope === 'project' && !projects.has(grant.project ?? '')) {
+        throw new ConfigError(`${where} names no project of the account: '${grant.project ?? ''}'`);
+      }
+    });
+  });
+}
+
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   let merged: unknown = defaultConfig();
@@ -123,6 +168,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     });
   }
   checkDatabaseUrl(merged.database);
+  merged.accounts.forEach((account, i) => checkIdentity(account, `accounts[${i}]`, merged.region));
   if (merged.metrics.listen !== undefined) parseListen(merged.metrics.listen, 'metrics.listen');
   return merged;
 }

@@ -9,15 +9,59 @@ export const AccessKeyConfig = Type.Object(
   {
     ak: Type.String({ pattern: '^[A-Za-z0-9]{8,128}$' }),
     sk: Type.String({ minLength: 16, maxLength: 256 }),
+    /** An inactive key is refused like an unknown one. */
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])),
   },
   { additionalProperties: false },
 );
 
+/** The first user of an account is the account's own user; the others are IAM users. */
 export const UserConfig = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     access_keys: Type.Optional(Type.Array(AccessKeyConfig)),
+    /** false: every sign-in and key of the user is refused. */
+    enabled: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A grant of a role or policy (system name or display name, or a custom policy's
+ * name) to a group: on one project (by name or id), on all projects, or on the
+ * account (global services: IAM).
+ */
+export const GrantConfig = Type.Object(
+  {
+    role: Type.String({ minLength: 1, maxLength: 128 }),
+    project: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    scope: Type.Optional(
+      Type.Union([Type.Literal('project'), Type.Literal('all_projects'), Type.Literal('domain')]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const GroupConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    description: Type.Optional(Type.String({ maxLength: 255 })),
+    /** Names of users of the account (declared in `users`). */
+    users: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+    grants: Type.Optional(Type.Array(GrantConfig)),
+  },
+  { additionalProperties: false },
+);
+
+/** A custom policy in IAM's JSON form; `name` is its display name. */
+export const PolicyConfig = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    type: Type.Optional(Type.Union([Type.Literal('XA'), Type.Literal('AX')])),
+    description: Type.Optional(Type.String({ maxLength: 256 })),
+    policy: Type.Unknown(),
   },
   { additionalProperties: false },
 );
@@ -68,6 +112,8 @@ export const AccountConfig = Type.Object(
     id: Type.Optional(Id32),
     projects: Type.Optional(Type.Array(ProjectConfig)),
     users: Type.Optional(Type.Array(UserConfig)),
+    groups: Type.Optional(Type.Array(GroupConfig)),
+    policies: Type.Optional(Type.Array(PolicyConfig)),
     vpcs: Type.Optional(Type.Array(VpcConfig)),
   },
   { additionalProperties: false },
@@ -207,6 +253,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** IAM users, groups and policies (docs/iam.md): limits per account, and cache sync. */
+    iam: Type.Object(
+      {
+        max_users: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        max_groups: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        max_policies: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** Permanent access keys per user (2 on the cloud). */
+        max_access_keys: Type.Integer({ minimum: 1, maximum: 100 }),
+        /**
+         * How often each node reads IAM's change counter: the longest a change made on
+         * another node can go unnoticed when its notification is lost.
+         */
+        sync_ms: Type.Integer({ minimum: 50, maximum: 600_000 }),
+      },
+      { additionalProperties: false },
+    ),
     /** What this process runs; several processes sharing one PostgreSQL database may split them. */
     roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
     dataplane: Type.Object(
@@ -250,5 +312,6 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type AccountConfig = Static<typeof AccountConfig>;
+export type GrantConfig = Static<typeof GrantConfig>;
 export type VpcConfig = Static<typeof VpcConfig>;
 export type PublicServiceConfig = Static<typeof PublicServiceConfig>;

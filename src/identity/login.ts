@@ -74,6 +74,8 @@ export async function loginWithPassword(
   try {
     const hash = user?.password_hash ?? (await dummyPasswordHash());
     good = (await verifyPassword(input.password, hash)) && !!user && !!domain && user.password_hash !== null;
+    // A disabled user cannot sign in; the answer is the same as for a wrong password.
+    if (user?.enabled !== 1) good = false;
   } catch (err) {
     attempt.abandoned();
     throw err;

@@ -1,15 +1,19 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, DomainsTable, ProjectsTable, UsersTable } from '../store/schema.ts';
 
 export type DomainRow = DomainsTable;
 export type ProjectRow = ProjectsTable;
-export type UserRow = UsersTable;
+export type UserRow = Selectable<UsersTable>;
 
 export interface AccessKeyRecord {
   ak: string;
   sk: string;
+  /** 'active' or 'inactive'. */
+  status: string;
   userId: string;
   userName: string;
+  /** 0 when the key's user is disabled. */
+  userEnabled: number;
   domainId: string;
   domainName: string;
 }
@@ -55,8 +59,10 @@ export class IdentityRepository {
       .select([
         'access_keys.ak',
         'access_keys.sk',
+        'access_keys.status',
         'users.id as userId',
         'users.name as userName',
+        'users.enabled as userEnabled',
         'domains.id as domainId',
         'domains.name as domainName',
       ])

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { AccountConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { hexId } from '../context/ids.ts';
@@ -11,10 +9,13 @@ import type { Database } from '../store/schema.ts';
 import { inTransaction } from '../store/seeding.ts';
 import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
 import { seedVpc } from '../vpc/seed.ts';
+import { newKeyPair, randomString } from './credentials/secrets.ts';
+import { seedIdentity } from './seed-iam.ts';
 
 // Accounts declared in the configuration are created or brought up to date at
 // every start. Only what the file names is touched: other accounts, and the
-// resources of these accounts, are left as they are.
+// resources of these accounts, are left as they are. Users, groups, policies
+// and grants are seed-iam.ts's.
 
 async function upsertDomain(db: Kysely<Database>, account: AccountConfig, now: number): Promise<string> {
   const byName = await db
@@ -69,55 +70,6 @@ async function upsertProjects(
   return byKey;
 }
 
-async function upsertUsers(db: Kysely<Database>, domainId: string, account: AccountConfig, now: number) {
-  for (const u of account.users ?? []) {
-    let user = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('domain_id', '=', domainId)
-      .where('name', '=', u.name)
-      .executeTakeFirst();
-    if (!user) {
-      user = {
-        id: hexId(),
-        domain_id: domainId,
-        name: u.name,
-        password_hash: u.password !== undefined ? await hashPassword(u.password) : null,
-        created_at: now,
-      };
-      await db.insertInto('users').values(user).execute();
-    } else if (u.password !== undefined) {
-      // Re-hash only when the password changed, so restarts stay fast.
-      const same = user.password_hash !== null && (await verifyPassword(u.password, user.password_hash));
-      if (!same) {
-        await db
-          .updateTable('users')
-          .set({ password_hash: await hashPassword(u.password) })
-          .where('id', '=', user.id)
-          .execute();
-      }
-    }
-    for (const key of u.access_keys ?? []) {
-      const existing = await db
-        .selectFrom('access_keys')
-        .selectAll()
-        .where('ak', '=', key.ak)
-        .executeTakeFirst();
-      if (existing && existing.user_id !== user.id) {
-        throw new Error(`access key ${key.ak} already belongs to another user`);
-      }
-      if (!existing) {
-        await db
-          .insertInto('access_keys')
-          .values({ ak: key.ak, sk: key.sk, user_id: user.id, created_at: now })
-          .execute();
-      } else if (existing.sk !== key.sk) {
-        await db.updateTable('access_keys').set({ sk: key.sk }).where('ak', '=', key.ak).execute();
-      }
-    }
-  }
-}
-
 /**
  * Creates or updates `accounts`, each in a transaction of its own, or all in
  * `db` when it is a transaction (start-up passes the one that holds the seeding
@@ -136,7 +88,7 @@ export async function seedAccounts(
       const now = clock.now();
       const domainId = await upsertDomain(trx, account, now);
       const projects = await upsertProjects(trx, domainId, account, region, now);
-      await upsertUsers(trx, domainId, account, now);
+      await seedIdentity(trx, domainId, account, projects, now);
       const firstProject = [...projects.values()][0];
       for (const vpc of account.vpcs ?? []) {
         const projectId = vpc.project !== undefined ? projects.get(vpc.project) : firstProject;
@@ -162,15 +114,6 @@ export interface DemoAccount {
   credentialsFile: string | undefined;
 }
 
-const AK_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
-function randomString(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (const b of bytes) out += alphabet[b % alphabet.length];
-  return out;
-}
-
 /**
  * The first start of an empty store gets one ready-to-use account, handed out
  * the way the console does: the keys in a credentials.csv beside the database,
@@ -186,14 +129,15 @@ export async function ensureDemoAccount(
 ): Promise<DemoAccount | undefined> {
   const any = await db.selectFrom('domains').select('id').limit(1).executeTakeFirst();
   if (any) return undefined;
+  const keys = newKeyPair();
   const demo: DemoAccount = {
     domainName: 'demo',
     userName: 'admin',
     password: randomString('abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789', 16),
     projectId: hexId(),
     projectName: region,
-    ak: randomString(AK_ALPHABET, 20),
-    sk: randomString(AK_ALPHABET + 'abcdefghijklmnopqrstuvwxyz', 40),
+    ak: keys.ak,
+    sk: keys.sk,
     credentialsFile: dataDir ? join(dataDir, CREDENTIALS_FILE) : undefined,
   };
   await seedAccounts(

@@ -18,6 +18,8 @@ export interface ChangeFeedOptions {
   db: Kysely<Database>;
   /** A change published by another node. */
   onChange(change: VpcepChange): void;
+  /** Another node changed IAM users, groups, policies, grants or keys. */
+  onIdentityChange?(): void;
   /** The listening connection was re-established: hints may have been missed. */
   onResubscribed(): void;
   log: { warn(obj: object, msg?: string): void };
@@ -34,7 +36,7 @@ function parse(payload: string | undefined): Wire | undefined {
     const v = JSON.parse(payload ?? '') as Partial<Wire>;
     return typeof v.node === 'string' &&
       typeof v.id === 'string' &&
-      (v.kind === 'endpoint' || v.kind === 'service')
+      (v.kind === 'endpoint' || v.kind === 'service' || v.kind === 'iam')
       ? (v as Wire)
       : undefined;
   } catch {
@@ -57,11 +59,16 @@ export class PgChangeFeed {
   }
 
   /** Sends a hint to the other nodes; never throws (a lost hint costs one resync period). */
-  publish(change: VpcepChange): void {
+  publish(change: VpcepChange | { kind: 'iam'; id: '' }): void {
     const payload = JSON.stringify({ node: this.#node, kind: change.kind, id: change.id });
     sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(this.#opts.db).catch((err: unknown) => {
       this.#opts.log.warn({ err }, 'could not publish a change notification');
     });
+  }
+
+  /** Tells the other nodes that IAM changed, so they drop cached permissions. */
+  publishIdentityChange(): void {
+    this.publish({ kind: 'iam', id: '' });
   }
 
   /** Starts listening; resolves once the first LISTEN is in place (or failed, then retries). */
@@ -100,6 +107,10 @@ export class PgChangeFeed {
     client.on('notification', (msg) => {
       const wire = parse(msg.payload);
       if (wire === undefined || wire.node === this.#node) return;
+      if (wire.kind === 'iam') {
+        this.#opts.onIdentityChange?.();
+        return;
+      }
       this.#opts.onChange({ kind: wire.kind as VpcepChange['kind'], id: wire.id });
     });
     try {

@@ -25,6 +25,14 @@ export interface UsersTable {
   /** scrypt$N$r$p$salt$hash, or null for a user who signs with keys only. */
   password_hash: string | null;
   created_at: number;
+  /** 0: every sign-in and every key of the user is refused. */
+  enabled: Generated<number>;
+  /** 1 for the account's own user: never subject to policies, never deleted. */
+  is_domain_owner: Generated<number>;
+  description: Generated<string>;
+  email: string | null;
+  updated_at: number | null;
+  password_changed_at: number | null;
 }
 
 export interface AccessKeysTable {
@@ -32,6 +40,56 @@ export interface AccessKeysTable {
   user_id: string;
   sk: string;
   created_at: number;
+  /** 'active' or 'inactive' (refused like an unknown key). */
+  status: Generated<string>;
+  description: Generated<string>;
+}
+
+export interface IamGroupsTable {
+  id: string;
+  domain_id: string;
+  name: string;
+  description: string;
+  created_at: number;
+}
+
+export interface IamGroupMembersTable {
+  group_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface IamPoliciesTable {
+  id: string;
+  domain_id: string;
+  /** `custom_<domain_id>_<n>`, as IAM names custom policies. */
+  name: string;
+  display_name: string;
+  /** 'AX' (account level) or 'XA' (project level). */
+  type: string;
+  description: string;
+  description_cn: string | null;
+  /** The policy document, JSON text as the client sent it (validated). */
+  policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A role or policy granted to a group on a project, the account, or all projects. */
+export interface IamGrantsTable {
+  group_id: string;
+  role_id: string;
+  /** 'project' (target: a project id), 'domain' or 'inherited' (target: the account id). */
+  scope: string;
+  target_id: string;
+  domain_id: string;
+  created_at: number;
+}
+
+/** One row counting IAM changes, so nodes notice changes they were not told of. */
+export interface IamGenerationTable {
+  id: number;
+  value: number;
 }
 
 export interface SettingsTable {
@@ -118,6 +176,11 @@ export interface Database extends VpcepTables {
   projects: ProjectsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;
+  iam_groups: IamGroupsTable;
+  iam_group_members: IamGroupMembersTable;
+  iam_policies: IamPoliciesTable;
+  iam_grants: IamGrantsTable;
+  iam_generation: IamGenerationTable;
   settings: SettingsTable;
   vpcs: VpcsTable;
   subnets: SubnetsTable;

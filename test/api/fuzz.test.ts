@@ -24,6 +24,37 @@ const SEED = 0x7e57_f022;
 const RANDOM_CASES_PER_OPERATION = 30;
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/**
+ * An IAM user (not the account's own: deleting or disabling it must not stop the
+ * fuzzing), its key, a group and a custom policy of the account, for the IAM routes.
+ */
+async function iamIds(server: TestServer, who: 'provider' | 'consumer'): Promise<Record<string, string>> {
+  const token = await passwordToken(server.url, server[who]);
+  const call = async (path: string, body: unknown) => {
+    const res = await rawRequest({
+      method: 'POST',
+      url: `${server.url}${path}`,
+      headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.json as Record<string, Record<string, string>>;
+  };
+  const user = (await call('/v3/users', { user: { name: 'fuzz-user', password: 'Fuzz-user-1' } })).user!.id!;
+  const key = (await call('/v3.0/OS-CREDENTIAL/credentials', { credential: { user_id: user } })).credential!;
+  const group = (await call('/v3/groups', { group: { name: 'fuzz-group' } })).group!.id!;
+  const policy = {
+    role: {
+      display_name: 'fuzz-policy',
+      type: 'XA',
+      description: 'fuzz',
+      policy: { Version: '1.1', Statement: [{ Effect: 'Allow', Action: ['vpcep:*:get*'] }] },
+    },
+  };
+  const role = (await call('/v3.0/OS-ROLE/roles', policy)).role!.id!;
+  return { user_id: user, access_key: key.access!, group_id: group, role_id: role };
+}
+
 /** Ids each account owns, under the names path parameters and body fields give them. */
 async function idBook(bed: Awaited<ReturnType<typeof endpointTestBed>>): Promise<IdBook> {
   const { server, netP, netC } = bed;
@@ -47,6 +78,8 @@ async function idBook(bed: Awaited<ReturnType<typeof endpointTestBed>>): Promise
   });
   const permissionId = String((permissions.permissions as { id: string }[])[0]?.id);
   const common = { version: 'v1', permission: `iam:domain::${server.consumer.domainId}` };
+  const provider = await iamIds(server, 'provider');
+  const consumer = await iamIds(server, 'consumer');
   return {
     provider: {
       ...common,
@@ -64,6 +97,7 @@ async function idBook(bed: Awaited<ReturnType<typeof endpointTestBed>>): Promise
       endpoint_id: String(providerEndpoint.id),
       permission_id: permissionId,
       domain_id: server.provider.domainId,
+      ...provider,
     },
     consumer: {
       ...common,
@@ -76,6 +110,7 @@ async function idBook(bed: Awaited<ReturnType<typeof endpointTestBed>>): Promise
       vpc_endpoint_id: String(consumerEndpoint.id),
       endpoint_id: String(consumerEndpoint.id),
       domain_id: server.consumer.domainId,
+      ...consumer,
     },
   };
 }
@@ -123,7 +158,7 @@ for (const dialect of testDialects()) {
           const outcome = await sendCase(server.url, op, c, creds, agent, REQUEST_TIMEOUT_MS);
           sent++;
           byStatus.set(String(outcome.status), (byStatus.get(String(outcome.status)) ?? 0) + 1);
-          const problems = problemsOf(outcome);
+          const problems = problemsOf(outcome, op.method);
           if (problems.length > 0) {
             failures.push(
               `${op.method} ${op.path} [${c.auth}] ${c.label}: ${problems.join('; ')} ${outcome.text.slice(0, 200)}`,

@@ -2,7 +2,7 @@
 // written from gophertelekomcloud's sources: requests signed in the
 // Credential= form with X-Project-Id added after signing, the endpoint look-up
 // in a catalog (`V3EndpointURL`) and the URL each service client builds from it.
-import type { CatalogEndpoint, CatalogEntry } from '../../src/api/routes/catalog.ts';
+import type { CatalogEndpoint, CatalogEntry } from '../../src/identity/catalog/catalog.ts';
 import { rawRequest, type RawResponse } from '../support/http.ts';
 import { gopherSign } from '../auth/gopher-signer.ts';
 

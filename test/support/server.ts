@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../../src/context/clock.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import type { VpcepChange, VpcepDeps } from '../../src/vpcep/deps.ts';
 import { freshDatabase, type TestDialect } from './db.ts';
-import { rawRequest } from './http.ts';
+import { rawRequest, type RawResponse } from './http.ts';
 import { sdkClient, type SdkCall, type SdkResult } from './sdk.ts';
 
 // Starts the real server on an ephemeral loopback port with two accounts, a
@@ -150,13 +150,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
 }
 
-/**
- * An X-Auth-Token from the password login of `account`, scoped to its project:
- * for raw requests the SDK cannot make (it always serialises bodies, so it
- * cannot send broken JSON).
- */
-export async function passwordToken(url: string, account: TestAccount): Promise<string> {
-  const res = await rawRequest({
+/** `POST /v3/auth/tokens` with the password of `user` in `account`, scoped to its project. */
+export function passwordLogin(
+  url: string,
+  account: Pick<TestAccount, 'domainName' | 'projectId'>,
+  user: string,
+  password: string,
+): Promise<RawResponse> {
+  return rawRequest({
     method: 'POST',
     url: `${url}/v3/auth/tokens`,
     headers: { 'content-type': 'application/json' },
@@ -164,14 +165,21 @@ export async function passwordToken(url: string, account: TestAccount): Promise<
       auth: {
         identity: {
           methods: ['password'],
-          password: {
-            user: { name: account.user, password: account.password, domain: { name: account.domainName } },
-          },
+          password: { user: { name: user, password, domain: { name: account.domainName } } },
         },
         scope: { project: { id: account.projectId } },
       },
     }),
   });
+}
+
+/**
+ * An X-Auth-Token from the password login of `account`, scoped to its project:
+ * for raw requests the SDK cannot make (it always serialises bodies, so it
+ * cannot send broken JSON).
+ */
+export async function passwordToken(url: string, account: TestAccount): Promise<string> {
+  const res = await passwordLogin(url, account, account.user, account.password);
   assert.equal(res.status, 201, res.text);
   return String(res.headers['x-subject-token']);
 }

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { apiError } from '../../errors/api-error.ts';
+import { requestBaseUrl } from '../base-url.ts';
 import type { App } from '../types.ts';
 
 const VERSIONS = [
@@ -20,8 +21,9 @@ const VersionModel = Type.Object({
 
 function versionModel(request: FastifyRequest, v: (typeof VERSIONS)[number]) {
   // The links point back at whatever host the caller used, so they work behind
-  // a port forward or a proxy that keeps the Host header.
-  const href = `${request.protocol}://${request.host}/${v.id}`;
+  // a port forward or a proxy that keeps the Host header; a Host that is not a
+  // plain host and port is refused rather than echoed.
+  const href = `${requestBaseUrl(request)}/${v.id}`;
   return {
     id: v.id,
     status: 'CURRENT',

@@ -50,6 +50,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.post(
     '/v1/:project_id/vpcs',
     {
+      config: { action: 'vpc:vpcs:create' },
       schema: { tags, summary: 'Create a VPC', params: ProjectParams, body: CreateVpcBody, response: vpcOne },
     },
     async (request) => ({ vpc: await vpcs.createVpc(ctxOf(request), request.body.vpc) }),
@@ -58,6 +59,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.get(
     '/v1/:project_id/vpcs',
     {
+      config: { action: 'vpc:vpcs:list' },
       schema: {
         tags,
         summary: 'List VPCs',
@@ -71,13 +73,17 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
 
   app.get(
     '/v1/:project_id/vpcs/:vpc_id',
-    { schema: { tags, summary: 'Show a VPC', params: VpcParams, response: vpcOne } },
+    {
+      config: { action: 'vpc:vpcs:get' },
+      schema: { tags, summary: 'Show a VPC', params: VpcParams, response: vpcOne },
+    },
     async (request) => ({ vpc: await vpcs.showVpc(ctxOf(request), request.params.vpc_id) }),
   );
 
   app.put(
     '/v1/:project_id/vpcs/:vpc_id',
     {
+      config: { action: 'vpc:vpcs:update' },
       schema: { tags, summary: 'Update a VPC', params: VpcParams, body: UpdateVpcBody, response: vpcOne },
     },
     async (request) => ({
@@ -87,7 +93,10 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
 
   app.delete(
     '/v1/:project_id/vpcs/:vpc_id',
-    { schema: { tags, summary: 'Delete a VPC without subnets', params: VpcParams, response: noContent } },
+    {
+      config: { action: 'vpc:vpcs:delete' },
+      schema: { tags, summary: 'Delete a VPC without subnets', params: VpcParams, response: noContent },
+    },
     async (request, reply) => {
       await vpcs.deleteVpc(ctxOf(request), request.params.vpc_id);
       return reply.code(204).send(null);
@@ -99,6 +108,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.post(
     '/v1/:project_id/subnets',
     {
+      config: { action: 'vpc:subnets:create' },
       schema: {
         tags,
         summary: 'Create a subnet',
@@ -113,6 +123,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.get(
     '/v1/:project_id/subnets',
     {
+      config: { action: 'vpc:subnets:get' },
       schema: {
         tags,
         summary: 'List subnets',
@@ -126,13 +137,17 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
 
   app.get(
     '/v1/:project_id/subnets/:subnet_id',
-    { schema: { tags, summary: 'Show a subnet', params: SubnetParams, response: subnetOne } },
+    {
+      config: { action: 'vpc:subnets:get' },
+      schema: { tags, summary: 'Show a subnet', params: SubnetParams, response: subnetOne },
+    },
     async (request) => ({ subnet: await vpcs.showSubnet(ctxOf(request), request.params.subnet_id) }),
   );
 
   app.put(
     '/v1/:project_id/vpcs/:vpc_id/subnets/:subnet_id',
     {
+      config: { action: 'vpc:subnets:update' },
       schema: {
         tags,
         summary: 'Update a subnet (name, description, DHCP and DNS)',
@@ -150,6 +165,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.delete(
     '/v1/:project_id/vpcs/:vpc_id/subnets/:subnet_id',
     {
+      config: { action: 'vpc:subnets:delete' },
       schema: {
         tags,
         summary: 'Delete a subnet without ports',
@@ -168,6 +184,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.post(
     '/v1/:project_id/ports',
     {
+      config: { action: 'vpc:ports:create' },
       schema: {
         tags,
         summary: 'Create a port',
@@ -182,6 +199,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.get(
     '/v1/:project_id/ports',
     {
+      config: { action: 'vpc:ports:get' },
       schema: {
         tags,
         summary: 'List ports',
@@ -195,13 +213,19 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
 
   app.get(
     '/v1/:project_id/ports/:port_id',
-    { schema: { tags, summary: 'Show a port', params: PortParams, response: portOne } },
+    {
+      config: { action: 'vpc:ports:get' },
+      schema: { tags, summary: 'Show a port', params: PortParams, response: portOne },
+    },
     async (request) => ({ port: await vpcs.showPort(ctxOf(request), request.params.port_id) }),
   );
 
   app.delete(
     '/v1/:project_id/ports/:port_id',
-    { schema: { tags, summary: 'Delete a port', params: PortParams, response: noContent } },
+    {
+      config: { action: 'vpc:ports:delete' },
+      schema: { tags, summary: 'Delete a port', params: PortParams, response: noContent },
+    },
     async (request, reply) => {
       await vpcs.deletePort(ctxOf(request), request.params.port_id);
       return reply.code(204).send(null);
@@ -213,6 +237,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.get(
     '/v1/:project_id/routetables',
     {
+      config: { action: 'vpc:routeTables:list' },
       schema: {
         tags,
         summary: 'List route tables',
@@ -227,6 +252,7 @@ export function registerVpcRoutes(app: App, services: AppServices): void {
   app.get(
     '/v1/:project_id/routetables/:routetable_id',
     {
+      config: { action: 'vpc:routeTables:get' },
       schema: {
         tags,
         summary: 'Show a route table',

@@ -22,6 +22,7 @@ export function registerConnectionRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     BASE,
     {
+      config: { action: 'vpcep:connections:list' },
       schema: {
         tags,
         summary: 'List the connections (endpoints) of an endpoint service',
@@ -37,6 +38,7 @@ export function registerConnectionRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${BASE}/action`,
     {
+      config: { action: 'vpcep:connections:update' },
       schema: {
         tags,
         summary: 'Accept or reject one endpoint',
@@ -65,6 +67,7 @@ export function registerConnectionRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     `${BASE}/description`,
     {
+      config: { action: 'vpcep:connections:update' },
       schema: {
         tags,
         summary: "Set the owner's descriptions of connections",

@@ -41,6 +41,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     '/v1/:project_id/vpc-endpoints',
     {
+      config: { action: 'vpcep:endpoints:create' },
       schema: {
         tags,
         summary: 'Create a VPC endpoint (asynchronous: answers with status creating)',
@@ -55,6 +56,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     '/v1/:project_id/vpc-endpoints',
     {
+      config: { action: 'vpcep:endpoints:list' },
       schema: {
         tags,
         summary: 'List VPC endpoints',
@@ -68,7 +70,10 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
 
   app.get(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
-    { schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one } },
+    {
+      config: { action: 'vpcep:endpoints:get' },
+      schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one },
+    },
     async (request) => showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id),
   );
 
@@ -96,6 +101,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: "Update a VPC endpoint's IP whitelist",
@@ -111,6 +117,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.delete(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id',
     {
+      config: { action: 'vpcep:endpoints:delete' },
       schema: {
         tags,
         summary: 'Delete a VPC endpoint (asynchronous: deleting, then 404)',
@@ -127,6 +134,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/routetables',
     {
+      config: { action: 'vpcep:epRouters:update' },
       schema: {
         tags,
         summary: 'Replace the route tables of a gateway VPC endpoint',
@@ -141,6 +149,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: 'Set the policy of a VPC endpoint',
@@ -158,6 +167,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.delete(
     '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/policy',
     {
+      config: { action: 'vpcep:endpoints:delete' },
       schema: { tags, summary: 'Remove the policy of a VPC endpoint', params: EndpointParams, response: one },
     },
     async (request) => deletePolicy(deps, ctxOf(request), request.params.vpc_endpoint_id),
@@ -166,6 +176,7 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     '/v2/:project_id/vpc-endpoints/:vpc_endpoint_id/upgrade',
     {
+      config: { action: 'vpcep:endpoints:update' },
       schema: {
         tags,
         summary: 'Upgrade a VPC endpoint to the professional edition',

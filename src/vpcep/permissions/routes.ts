@@ -32,6 +32,7 @@ export function registerPermissionRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     BASE,
     {
+      config: { action: 'vpcep:permissions:list' },
       schema: {
         tags,
         summary: 'List the whitelist records of an endpoint service',
@@ -47,6 +48,7 @@ export function registerPermissionRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${BASE}/action`,
     {
+      config: { action: 'vpcep:permissions:update' },
       schema: {
         tags,
         summary: 'Add or remove whitelist records',
@@ -74,6 +76,7 @@ export function registerPermissionRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${BASE}/batch-create`,
     {
+      config: { action: 'vpcep:permissions:update' },
       schema: {
         tags,
         summary: 'Add whitelist records with descriptions',
@@ -96,6 +99,7 @@ export function registerPermissionRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${BASE}/batch-delete`,
     {
+      config: { action: 'vpcep:permissions:update' },
       schema: {
         tags,
         summary: 'Remove whitelist records by id',
@@ -117,6 +121,7 @@ export function registerPermissionRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     `${BASE}/:permission_id`,
     {
+      config: { action: 'vpcep:permissions:update' },
       schema: {
         tags,
         summary: 'Change the description of a whitelist record',

@@ -27,6 +27,7 @@ export function registerQuotaRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     '/v1/:project_id/quotas',
     {
+      config: { action: 'vpcep:quotas:get' },
       schema: {
         tags: ['quotas'],
         summary: 'Show the quotas of VPC endpoint services and VPC endpoints',

@@ -20,6 +20,7 @@ export function registerPublicRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     '/v1/:project_id/vpc-endpoint-services/public',
     {
+      config: { action: 'vpcep:pubEpservices:list' },
       schema: {
         tags,
         summary: 'List the public (operator-defined) endpoint services',
@@ -34,6 +35,7 @@ export function registerPublicRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     '/v1/:project_id/vpc-endpoint-services/describe',
     {
+      config: { action: 'vpcep:epserviceDesc:get' },
       schema: {
         tags,
         summary: 'Basic information about any endpoint service, by id or by full name',

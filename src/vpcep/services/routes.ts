@@ -31,6 +31,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     BASE,
     {
+      config: { action: 'vpcep:epservices:create' },
       schema: {
         tags,
         summary: 'Create an endpoint service (asynchronous: answers while it is creating)',
@@ -45,6 +46,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.get(
     BASE,
     {
+      config: { action: 'vpcep:epservices:list' },
       schema: {
         tags,
         summary: "List the project's endpoint services",
@@ -58,13 +60,17 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
 
   app.get(
     ONE,
-    { schema: { tags, summary: 'Show an endpoint service', params: ServiceParams, response: one } },
+    {
+      config: { action: 'vpcep:epservices:get' },
+      schema: { tags, summary: 'Show an endpoint service', params: ServiceParams, response: one },
+    },
     async (request) => ops.showService(deps, ctxOf(request), request.params.vpc_endpoint_service_id),
   );
 
   app.put(
     ONE,
     {
+      config: { action: 'vpcep:epservices:update' },
       schema: {
         tags,
         summary: 'Modify an endpoint service',
@@ -80,6 +86,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.delete(
     ONE,
     {
+      config: { action: 'vpcep:epservices:delete' },
       schema: {
         tags,
         summary: 'Delete an endpoint service (asynchronous: it is deleting, then gone)',
@@ -96,6 +103,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.put(
     `${ONE}/name`,
     {
+      config: { action: 'vpcep:epservices:update' },
       schema: {
         tags,
         summary: 'Rename an endpoint service (an absent name clears it)',
@@ -117,6 +125,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${V2_ONE}/upgrade`,
     {
+      config: { action: 'vpcep:epservices:update' },
       schema: {
         tags,
         summary: 'Upgrade an endpoint service (accepted; the emulation has one edition)',
@@ -133,6 +142,7 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
   app.post(
     `${V2_ONE}/add-server-resources`,
     {
+      config: { action: 'vpcep:epservices:update' },
       schema: {
         tags,
         summary: 'Add backend resources to an endpoint service (validated and accepted)',

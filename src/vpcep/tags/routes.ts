@@ -28,10 +28,22 @@ export function registerTagRoutes(app: App, deps: VpcepDeps): void {
   const invalidType = async () => {
     throw apiError('EndPoint.3070', "Invalid resource type: it must be 'endpoint_service' or 'endpoint'.");
   };
-  const hide = { schema: { hide: true } };
-  app.post('/v1/:project_id/:resource_type/:resource_id/tags/action', hide, invalidType);
-  app.get('/v1/:project_id/:resource_type/tags', hide, invalidType);
-  app.post('/v1/:project_id/:resource_type/resource_instances/action', hide, invalidType);
+  // The same actions as the real types': an unknown type is no way around a refusal.
+  const hidden = (action: 'vpcep:tags:update' | 'vpcep:tags:list' | 'vpcep:resource:list') => ({
+    config: { action },
+    schema: { hide: true },
+  });
+  app.post(
+    '/v1/:project_id/:resource_type/:resource_id/tags/action',
+    hidden('vpcep:tags:update'),
+    invalidType,
+  );
+  app.get('/v1/:project_id/:resource_type/tags', hidden('vpcep:tags:list'), invalidType);
+  app.post(
+    '/v1/:project_id/:resource_type/resource_instances/action',
+    hidden('vpcep:resource:list'),
+    invalidType,
+  );
 }
 
 function registerFor(app: App, deps: VpcepDeps, type: TaggedResource): void {
@@ -40,6 +52,7 @@ function registerFor(app: App, deps: VpcepDeps, type: TaggedResource): void {
   app.post(
     `${base}/:resource_id/tags/action`,
     {
+      config: { action: 'vpcep:tags:update' },
       schema: {
         tags,
         summary: `Add or remove tags of one ${type}`,
@@ -69,6 +82,7 @@ function registerFor(app: App, deps: VpcepDeps, type: TaggedResource): void {
   app.get(
     `${base}/tags`,
     {
+      config: { action: 'vpcep:tags:list' },
       schema: {
         tags,
         summary: `List the tags used on the project's ${type} resources`,
@@ -82,6 +96,7 @@ function registerFor(app: App, deps: VpcepDeps, type: TaggedResource): void {
   app.post(
     `${base}/resource_instances/action`,
     {
+      config: { action: 'vpcep:resource:list' },
       schema: {
         tags,
         summary: `Filter or count the project's ${type} resources by tags`,

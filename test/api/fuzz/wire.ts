@@ -136,14 +136,18 @@ export async function sendCase(
   });
 }
 
-/** What is wrong with an answer, by the rules every answer must follow (empty when nothing). */
-export function problemsOf(o: Outcome): string[] {
+/**
+ * What is wrong with an answer, by the rules every answer must follow (empty when
+ * nothing). A HEAD answer has no body by HTTP's rules, so only its status and
+ * X-Request-Id are judged.
+ */
+export function problemsOf(o: Outcome, method = 'GET'): string[] {
   if (typeof o.status !== 'number') return [o.status];
   const problems: string[] = [];
   const rid = o.headers['x-request-id'];
   if (typeof rid !== 'string' || !/^[0-9a-f]{32}$/.test(rid)) problems.push('no X-Request-Id');
   if (o.status >= 500) problems.push(`status ${o.status}`);
-  if (o.status < 400) return problems;
+  if (o.status < 400 || method === 'HEAD') return problems;
   let body: unknown;
   try {
     body = JSON.parse(o.text);
