@@ -21,12 +21,8 @@ let checked = false;
 /** Builds dist/console/ unless it is newer than src/console/ and src/client/. */
 export async function ensureConsoleBuilt(): Promise<void> {
   if (checked) return;
-  let built = 0;
-  try {
-    built = statSync(join(ROOT, 'dist', 'console', 'index.html')).mtimeMs;
-  } catch {
-    built = 0;
-  }
+  const built =
+    statSync(join(ROOT, 'dist', 'console', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const sources = Math.max(newest(join(ROOT, 'src', 'console')), newest(join(ROOT, 'src', 'client')));
   if (built < sources) await buildConsole();
   checked = true;
