@@ -3,6 +3,7 @@
 // data plane's counters of this node, null where the node does not forward.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { VPCEP_ACTIONS } from '../../src/auth/policy/actions.ts';
 import { ApiError } from '../../src/client/errors.ts';
 import { VpcepClient } from '../../src/client/index.ts';
 import { signedTransport } from '../../src/client/signed-transport.ts';
@@ -14,6 +15,17 @@ import { attempt, connectTcp, roundTrip, startTcpBackend, type TcpBackend } from
 import { reachable } from '../support/reachable.ts';
 import { passwordToken, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 import { waitUntil } from '../support/wait.ts';
+import {
+  addToGroup,
+  createGroup,
+  createKey,
+  createPolicy,
+  createUser,
+  grantOnProject,
+  iamClient,
+  iamProjectClient,
+  updatePolicy,
+} from '../identity/iam.support.ts';
 import {
   createEndpoint,
   createService,
@@ -172,6 +184,35 @@ for (const dialect of testDialects()) {
       assert.equal((JSON.parse(other.text) as { error_code: string }).error_code, 'EndPoint.0004');
       const anonymous = await rawRequest({ method: 'GET', url: url(server.consumer.projectId) });
       assert.equal(anonymous.status, 401, anonymous.text);
+    });
+
+    test('an IAM user of the account needs vpcep:endpoints:get; Deny wins over vpcep:*', async () => {
+      const c = server.consumer;
+      const owner = iamClient(server.url, c, c.domainId);
+      const user = await createUser(owner, c.domainId, 'traffic-reader', 'Traffic-reader-1');
+      const group = await createGroup(owner, 'traffic-readers');
+      await addToGroup(owner, group, user);
+      const others = VPCEP_ACTIONS.filter((a) => a !== 'vpcep:endpoints:get');
+      const policy = await createPolicy(owner, 'traffic', [{ Effect: 'Allow', Action: others }]);
+      await grantOnProject(iamProjectClient(server.url, c, c.projectId), group, policy);
+      const keys = await createKey(owner, user);
+      const reader = clientOf(server, { ...c, ...keys });
+
+      // Every VPCEP action but this one: refused before the endpoint is looked up.
+      for (const id of [endpointId, '0b6f1f0e-4c3a-4f8e-9d2a-5a7b8c9d0e1f']) {
+        const refused = await rejected(reader.endpoints.traffic(id));
+        assert.equal(refused.status, 403);
+        assert.equal(refused.errorCode, 'EndPoint.0004');
+      }
+      await updatePolicy(owner, policy, 'traffic', [{ Effect: 'Allow', Action: ['vpcep:endpoints:get'] }]);
+      const read = await reader.endpoints.traffic(endpointId);
+      assert.equal(read.vpc_endpoint_id, endpointId);
+      assert.equal(read.dataplane, true);
+      await updatePolicy(owner, policy, 'traffic', [
+        { Effect: 'Allow', Action: ['vpcep:*:*'] },
+        { Effect: 'Deny', Action: ['vpcep:endpoints:get'] },
+      ]);
+      assert.equal((await rejected(reader.endpoints.traffic(endpointId))).status, 403);
     });
 
     test('hostile ids get a catalog error, never a 5xx', async () => {
