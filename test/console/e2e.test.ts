@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { connectTcp, roundTrip, startTcpBackend, type TcpBackend } from '../support/loopback.ts';
 import { reachable } from '../support/reachable.ts';
 import { waitUntil } from '../support/wait.ts';
-import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 import { NETWORKS } from '../vpcep/endpoints.support.ts';
 import { chromiumMissing, launchBrowser, type Browser } from './browser.ts';
 import { ensureConsoleBuilt, signIn } from './support.ts';
@@ -23,10 +23,6 @@ const CLIENT_IP = '127.30.0.7';
 const STEP = { timeout: 15_000 };
 
 const skip = chromiumMissing();
-
-function login(account: TestAccount) {
-  return { account: account.domainName, user: account.user, password: account.password };
-}
 
 /** The browser's own log line for an answer the test expects to be an error (a 401 of a wrong password). */
 function withoutExpected(problems: string[], expected: RegExp[]): string[] {
@@ -116,7 +112,7 @@ describe('web console end to end (headless Chromium)', { skip }, () => {
 
   test('the consumer signs in in another tab and creates an endpoint to the service', async () => {
     consumer = await browser.context.newPage();
-    await signIn(consumer, server.url, login(server.consumer));
+    await signIn(consumer, server.url, server.consumer);
     await consumer.getByRole('link', { name: 'Endpoints', exact: true }).click();
     await consumer.getByText('No endpoints yet').waitFor(STEP);
     await consumer.getByRole('link', { name: 'Create endpoint' }).click();

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { waitUntil } from '../support/wait.ts';
 import { buildConsole } from '../../scripts/build-console.js';
 import { ROOT } from '../support/cli.ts';
 
@@ -28,8 +29,9 @@ export async function ensureConsoleBuilt(): Promise<void> {
   checked = true;
 }
 
+/** What signs in: a TestAccount has these fields. */
 export interface Login {
-  account: string;
+  domainName: string;
   user: string;
   password: string;
 }
@@ -37,9 +39,19 @@ export interface Login {
 /** Signs in with the mouse and waits for the services page. */
 export async function signIn(page: Page, url: string, login: Login): Promise<void> {
   await page.goto(`${url}/console`);
-  await page.getByLabel('Account').fill(login.account);
+  await page.getByLabel('Account').fill(login.domainName);
   await page.getByLabel('User name').fill(login.user);
   await page.getByLabel('Password').fill(login.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Endpoint services' }).waitFor();
+}
+
+/** Waits for the page's heading and until no list or panel still says it is loading. */
+export async function settle(page: Page): Promise<void> {
+  await page.locator('h1').first().waitFor();
+  await waitUntil(
+    () => page.getByText('Loading…').count(),
+    (n) => n === 0,
+    'every list to load',
+  );
 }
