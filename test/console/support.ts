@@ -1,21 +1,12 @@
 // What the console suites share: a current build of the console (the server
 // serves dist/console/, which `npm ci` builds; a source changed since is
 // rebuilt first) and sign-in through the form.
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitUntil } from '../support/wait.ts';
 import { buildConsole } from '../../scripts/build-console.js';
-import { ROOT } from '../support/cli.ts';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
+import { newestMtime, ROOT } from '../support/cli.ts';
 
 let checked = false;
 
@@ -24,7 +15,10 @@ export async function ensureConsoleBuilt(): Promise<void> {
   if (checked) return;
   const built =
     statSync(join(ROOT, 'dist', 'console', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = Math.max(newest(join(ROOT, 'src', 'console')), newest(join(ROOT, 'src', 'client')));
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'src', 'console')),
+    newestMtime(join(ROOT, 'src', 'client')),
+  );
   if (built < sources) await buildConsole();
   checked = true;
 }

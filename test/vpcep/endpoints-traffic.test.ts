@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VPCEP_ACTIONS } from '../../src/auth/policy/actions.ts';
 import { ApiError } from '../../src/client/errors.ts';
-import { VpcepClient } from '../../src/client/index.ts';
-import { signedTransport } from '../../src/client/signed-transport.ts';
 import type { EndpointTraffic } from '../../src/client/types.ts';
 import { cli, sdkEnv } from '../support/cli.ts';
+import { signedClient } from '../support/client.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { attempt, connectTcp, roundTrip, startTcpBackend, type TcpBackend } from '../support/loopback.ts';
 import { reachable } from '../support/reachable.ts';
-import { passwordToken, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { passwordToken, startTestServer, type TestServer } from '../support/server.ts';
 import { waitUntil } from '../support/wait.ts';
 import {
   addToGroup,
@@ -39,16 +38,6 @@ const BACKEND_IP = '127.20.0.10';
 const ENDPOINT_IP = '127.30.0.60';
 const INSIDE_CLIENT = '127.30.0.7';
 const OUTSIDE_CLIENT = '127.31.0.9';
-
-function clientOf(server: TestServer, account: TestAccount): VpcepClient {
-  const transport = signedTransport({
-    endpoint: server.url,
-    ak: account.ak,
-    sk: account.sk,
-    projectId: account.projectId,
-  });
-  return new VpcepClient(transport, account.projectId);
-}
 
 async function rejected(promise: Promise<unknown>): Promise<ApiError> {
   const err = await promise.then(
@@ -99,7 +88,7 @@ for (const dialect of testDialects()) {
     });
 
     test('the counters move with traffic and refusals, read through the client', async () => {
-      const consumer = clientOf(server, server.consumer);
+      const consumer = signedClient(server.url, server.consumer);
       // The reachability probe's connection may still be closing: start from an idle endpoint.
       const start = await waitUntil(
         () => consumer.endpoints.traffic(endpointId),
@@ -154,7 +143,7 @@ for (const dialect of testDialects()) {
     });
 
     test("another project's endpoint is 404 EndPoint.2006 like a missing one", async () => {
-      const provider = clientOf(server, server.provider);
+      const provider = signedClient(server.url, server.provider);
       const foreign = await rejected(provider.endpoints.traffic(endpointId));
       const missing = await rejected(provider.endpoints.traffic('0b6f1f0e-4c3a-4f8e-9d2a-5a7b8c9d0e1f'));
       for (const err of [foreign, missing]) {
@@ -196,7 +185,7 @@ for (const dialect of testDialects()) {
       const policy = await createPolicy(owner, 'traffic', [{ Effect: 'Allow', Action: others }]);
       await grantOnProject(iamProjectClient(server.url, c, c.projectId), group, policy);
       const keys = await createKey(owner, user);
-      const reader = clientOf(server, { ...c, ...keys });
+      const reader = signedClient(server.url, { ...keys, projectId: c.projectId });
 
       // Every VPCEP action but this one: refused before the endpoint is looked up.
       for (const id of [endpointId, '0b6f1f0e-4c3a-4f8e-9d2a-5a7b8c9d0e1f']) {
@@ -245,7 +234,7 @@ describe('endpoint traffic API on a node without the dataplane role', () => {
 
   test('answers dataplane false and traffic null, not zeros', async () => {
     const id = await acceptedEndpoint(server, 9, '127.30.0.61');
-    const answer = await clientOf(server, server.consumer).endpoints.traffic(id);
+    const answer = await signedClient(server.url, server.consumer).endpoints.traffic(id);
     assert.deepEqual(answer, { vpc_endpoint_id: id, dataplane: false, traffic: null });
   });
 });
