@@ -129,6 +129,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         changes.publish(change);
         feed?.publish(change);
       },
+      dataplane: () => dataplane,
     };
     let demo: DemoAccount | undefined;
     let app: App | FastifyInstance;

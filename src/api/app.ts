@@ -19,6 +19,14 @@ import type { VpcepDeps } from '../vpcep/deps.ts';
 import { registerVpcepRoutes } from '../vpcep/routes.ts';
 import { installAuthentication } from './auth-plugin.ts';
 import { installBodyParsing } from './body-plugin.ts';
+import { installConsole } from './console.ts';
+import {
+  API_DESCRIPTION,
+  SIGNED_SCHEME,
+  SWAGGER_UI_BRANDING,
+  TOKEN_SCHEME_DESCRIPTION,
+  withoutSignedScheme,
+} from './docs-ui.ts';
 import { installErrorHandling } from './errors-plugin.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { listenerOptions } from './listener-options.ts';
@@ -88,19 +96,35 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
       openapi: '3.0.3',
       info: {
         title: 'vpcep',
-        description: 'VPC Endpoint (VPCEP) API with the IAM and VPC subsets it depends on',
+        description: API_DESCRIPTION,
         version: '1',
       },
       components: {
         securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
-          aksk: { type: 'apiKey', in: 'header', name: 'Authorization' },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Auth-Token',
+            description: TOKEN_SCHEME_DESCRIPTION,
+          },
+          [SIGNED_SCHEME]: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'An SDK-HMAC-SHA256 request signature, as the official SDKs make it.',
+          },
         },
       },
-      security: [{ token: [] }, { aksk: [] }],
+      security: [{ token: [] }, { [SIGNED_SCHEME]: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    ...SWAGGER_UI_BRANDING,
+    transformSpecification: (spec) => withoutSignedScheme(spec),
+  });
+  await installConsole(app, { region: config.region });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   opts.metrics?.route(app);

@@ -20,7 +20,8 @@ export interface CliOptions {
   input?: string;
 }
 
-function newestMtime(dir: string): number {
+/** The newest modification time of any file below `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

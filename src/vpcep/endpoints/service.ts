@@ -35,7 +35,7 @@ import { endpointViewFor, endpointViewsFor, type EndpointViewJson } from './view
 
 type Ctx = Pick<RequestContext, 'projectId'>;
 
-const notFound = (id: string) => apiError('EndPoint.2006', `The VPC endpoint ${id} does not exist.`);
+export const notFound = (id: string) => apiError('EndPoint.2006', `The VPC endpoint ${id} does not exist.`);
 
 export async function showEndpoint(deps: VpcepDeps, ctx: Ctx, id: string): Promise<EndpointViewJson> {
   const row = await getOwnEndpoint(deps.db, ctx.projectId, id);
