@@ -120,12 +120,14 @@ function readOptions() {
   const connections = positiveInt('connections', values.connections, 50, 1000);
   const creates = positiveInt('creates', values.creates, 500, 20_000);
   if (creates < connections * 2) throw new Error(`--creates must be at least twice --connections`);
+  const fill = positiveInt('fill', values.fill, 2000, 20_000);
+  if (fill < 100) throw new Error('--fill must be at least 100');
   return {
     duration: positiveInt('duration', values.duration, 5, 120),
     connections,
     warmup: positiveInt('warmup', values.warmup, 1, 60),
     creates,
-    fill: positiveInt('fill', values.fill, 2000, 20_000),
+    fill,
     silent: values.silent === true,
     database,
     sqlite: !values['no-sqlite'],
@@ -267,6 +269,8 @@ function percentile(sorted: readonly number[], p: number): number {
 interface Target {
   url: string;
   headers: Record<string, string>;
+  /** POST this body (GET without). */
+  body?: string;
   check: (res: ResponseSeen) => string | undefined;
 }
 
@@ -309,40 +313,6 @@ function requestOnce(
 }
 
 /**
- * `count` identical POSTs one after the other on one keep-alive connection, for
- * at most `seconds`: the latency of each (2xx only) and what went wrong.
- */
-async function sequentialPosts(
-  target: { url: string; headers: Record<string, string>; body: string },
-  count: number,
-  seconds: number,
-): Promise<{ ms: number[]; bad: number; detail: string }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const ms: number[] = [];
-  const problems: string[] = [];
-  let bad = 0;
-  const deadline = performance.now() + seconds * 1000;
-  try {
-    for (let i = 0; i < count && performance.now() < deadline && !harness.interrupted; i++) {
-      try {
-        const r = await requestOnce(agent, target.url, target.headers, target.body);
-        if (r.status >= 200 && r.status < 300) ms.push(r.ms);
-        else {
-          bad++;
-          if (problems.length < 3) problems.push(`HTTP ${r.status} ${r.text.slice(0, 200)}`);
-        }
-      } catch (err) {
-        bad++;
-        if (problems.length < 3) problems.push((err as Error).message);
-      }
-    }
-  } finally {
-    agent.destroy();
-  }
-  return { ms, bad, detail: problems.join('; ') };
-}
-
-/**
  * Requests one at a time, taking the targets in turn (a, b, a, b, …), each on
  * a keep-alive connection of its own: whatever else the machine does hits
  * every target alike. Up to `count` requests per target, for at most `seconds`
@@ -368,7 +338,7 @@ async function alternating(targets: readonly Target[], count: number, seconds: n
       for (const st of state) {
         let r: Answer;
         try {
-          r = await requestOnce(st.agent, st.target.url, st.target.headers);
+          r = await requestOnce(st.agent, st.target.url, st.target.headers, st.target.body);
         } catch (err) {
           note(st, (err as Error).message);
           continue;
@@ -646,13 +616,15 @@ async function measureThroughput(
 
 // ---------------------------------------------------------------- part 2: filling a subnet
 
-/** Creates compared at each end of the fill (their medians). */
+/** Creates measured at each end of the fill. */
 const FILL_WINDOW = 50;
 
 /**
- * Creates `--fill` endpoints one at a time into the server's empty subnet and
- * compares the median latency of the last FILL_WINDOW with that of the first:
- * an allocator that reads the subnet's used addresses grows with them.
+ * Creates `--fill` − FILL_WINDOW endpoints one at a time into an empty subnet,
+ * then measures the next FILL_WINDOW creates there alternating with as many
+ * into another empty subnet, so that whatever else the machine does hits both
+ * alike; answers the ratio of their medians (an allocator that reads a
+ * subnet's used addresses grows with them).
  */
 async function measureFill(
   opts: Options,
@@ -661,41 +633,47 @@ async function measureFill(
   failures: string[],
 ): Promise<number> {
   const base = server.url;
-  const body = {
-    endpoint_service_id: server.serviceId,
-    vpc_id: server.vpcId,
-    subnet_id: server.fillSubnetId,
+  const createIn = async (subnetId: string): Promise<Target> => {
+    const body = { endpoint_service_id: server.serviceId, vpc_id: server.vpcId, subnet_id: subnetId };
+    const w = await signed(base, 'POST', `${P}/vpc-endpoints`, {}, body);
+    return {
+      url: base + w.path,
+      headers: w.headers,
+      body: w.body ?? '',
+      check: (res) =>
+        (res.json as { status?: unknown } | undefined)?.status === 'creating' ? undefined : 'not creating',
+    };
   };
-  const w = await signed(base, 'POST', `${P}/vpc-endpoints`, {}, body);
-  const target = {
-    url: base + w.path,
-    headers: w.headers,
-    body: w.body ?? '',
-  };
-  process.stderr.write(`${dbs.dialect}: filling a subnet with ${fmtInt(opts.fill)} endpoints…\n`);
-  const samples = await sequentialPosts(target, opts.fill, 10 * opts.duration + 60);
-  if (samples.bad > 0 || samples.ms.length < opts.fill) {
+  const full = await createIn(server.fillSubnetId);
+  const empty = await createIn(server.emptySubnetId);
+  const before = opts.fill - FILL_WINDOW;
+  process.stderr.write(`${dbs.dialect}: filling a subnet with ${fmtInt(before)} endpoints…\n`);
+  const [filled] = await alternating([full], before, 10 * opts.duration + 60);
+  if (filled!.bad > 0 || filled!.count < before) {
     failures.push(
-      `${dbs.dialect} fill: ${samples.ms.length} of ${opts.fill} created, ${samples.bad} bad: ${samples.detail}`,
+      `${dbs.dialect} fill: ${filled!.count} of ${before} sent, ${filled!.bad} bad: ${filled!.detail}`,
     );
   }
-  const median = (xs: readonly number[]) =>
-    percentile(
-      [...xs].sort((a, b) => a - b),
-      50,
-    );
-  const first = median(samples.ms.slice(0, FILL_WINDOW));
-  const last = median(samples.ms.slice(-FILL_WINDOW));
-  const middle =
-    samples.ms.length >= 1000 + FILL_WINDOW
-      ? `of creates 1,000–${fmtInt(999 + FILL_WINDOW)} ${fmtMs(median(samples.ms.slice(999, 999 + FILL_WINDOW)))} ms, `
-      : '';
+  const [first, last] = await alternating([empty, full], FILL_WINDOW, 60);
+  for (const [what, series] of [
+    ['first', first!],
+    ['last', last!],
+  ] as const) {
+    if (series.bad > 0 || series.count < FILL_WINDOW) {
+      failures.push(
+        `${dbs.dialect} fill, ${what} creates: ${series.count} sent, ${series.bad} bad: ${series.detail}`,
+      );
+    }
+  }
+  const ratio = last!.p50 / first!.p50;
   console.log(
-    `\n2. ${fmtInt(samples.ms.length)} creates one at a time into an empty /16 subnet (AK/SK, one keep-alive ` +
-      `connection): median of creates 1–${FILL_WINDOW} ${fmtMs(first)} ms, ${middle}of the last ` +
-      `${FILL_WINDOW} ${fmtMs(last)} ms; last/first ${(last / first).toFixed(2)}`,
+    `\n2. creates one at a time (AK/SK, one keep-alive connection per subnet): ${fmtInt(before)} into an empty ` +
+      `/16 subnet, then ${FILL_WINDOW} more there (creates ${fmtInt(before + 1)}–${fmtInt(opts.fill)}: p50 ` +
+      `${fmtMs(last!.p50)} ms, p99 ${fmtMs(last!.p99)} ms) alternating with the first ${FILL_WINDOW} into another ` +
+      `empty subnet (p50 ${fmtMs(first!.p50)} ms, p99 ${fmtMs(first!.p99)} ms); ratio of the medians ${ratio.toFixed(2)} ` +
+      `(the ${fmtInt(before)} unmeasured creates: ${fmtMs(filled!.p50)} ms p50)`,
   );
-  return last / first;
+  return ratio;
 }
 
 // ---------------------------------------------------------------- part 3: list latency at scale

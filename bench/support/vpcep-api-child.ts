@@ -5,7 +5,7 @@
 //
 // 1. Starts the real server (src/main.ts) on URL with BENCH_ACCOUNT, whose
 //    project has one VPC with a /16 subnet (127.40.0.0/16) holding the backend
-//    port of a service and an empty one (127.41.0.0/16), lifecycle delays of 0 and a quota of 1,000,000
+//    port of a service and two empty ones (127.41.0.0/16, 127.42.0.0/16), lifecycle delays of 0 and a quota of 1,000,000
 //    endpoints; creates, through the API (in-process inject, X-Auth-Token), an
 //    endpoint service without approval and one endpoint of it, and waits until
 //    they are `available` and `accepted`. Then stops the server.
@@ -46,9 +46,11 @@ const BENCH_NETWORK = {
   backendPortId: '0b7e0c1a-4f40-4a40-8a40-000000000042',
   cidr: '127.40.0.0/16',
   backendIp: '127.40.255.250',
-  /** An empty subnet of its own for the fill measurement (the VPC is 127.40.0.0/15). */
+  /** Two empty subnets of their own for the fill measurement (the VPC is 127.40.0.0/14). */
   fillSubnetId: '0b7e0c1a-4f40-4a40-8a40-000000000043',
   fillCidr: '127.41.0.0/16',
+  emptySubnetId: '0b7e0c1a-4f40-4a40-8a40-000000000044',
+  emptyCidr: '127.42.0.0/16',
 } as const;
 
 /** The one stdout line of a ready child. */
@@ -60,8 +62,9 @@ export interface ChildReady {
   endpointId: string;
   vpcId: string;
   subnetId: string;
-  /** A subnet of the same VPC that holds nothing when the server starts. */
+  /** Two subnets of the same VPC that hold nothing when the server starts. */
   fillSubnetId: string;
+  emptySubnetId: string;
   /** Endpoints of the project when the server started (API-created one included). */
   endpoints: number;
   seedMs: number;
@@ -96,7 +99,7 @@ function configFor(database: string, endpointCreateDelay: number, silent: boolea
             {
               id: BENCH_NETWORK.vpcId,
               name: 'bench-vpc',
-              cidr: '127.40.0.0/15',
+              cidr: '127.40.0.0/14',
               subnets: [
                 {
                   id: BENCH_NETWORK.subnetId,
@@ -112,6 +115,7 @@ function configFor(database: string, endpointCreateDelay: number, silent: boolea
                   ],
                 },
                 { id: BENCH_NETWORK.fillSubnetId, name: 'bench-fill', cidr: BENCH_NETWORK.fillCidr },
+                { id: BENCH_NETWORK.emptySubnetId, name: 'bench-empty', cidr: BENCH_NETWORK.emptyCidr },
               ],
             },
           ],
@@ -439,6 +443,7 @@ async function main(): Promise<void> {
     vpcId: BENCH_NETWORK.vpcId,
     subnetId: BENCH_NETWORK.subnetId,
     fillSubnetId: BENCH_NETWORK.fillSubnetId,
+    emptySubnetId: BENCH_NETWORK.emptySubnetId,
     endpoints: total,
     seedMs,
     plans,
