@@ -1,4 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { prepared } from '../../store/prepared.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
@@ -30,6 +31,31 @@ export function getOwnEndpoint(db: Db, projectId: string, id: string): Promise<E
     .where('project_id', '=', projectId)
     .where('id', '=', id)
     .executeTakeFirst();
+}
+
+const ownEndpointNamed = prepared((db: Db, projectId: string, id: string) =>
+  db
+    .selectFrom('endpoints')
+    .leftJoin('endpoint_services', 'endpoint_services.id', 'endpoints.service_id')
+    .selectAll('endpoints')
+    .select('endpoint_services.service_name')
+    .where('endpoints.project_id', '=', projectId)
+    .where('endpoints.id', '=', id),
+);
+
+/**
+ * One of the caller's endpoints with the full name of its service (empty when
+ * the service is gone), in one prepared query: the read behind GET of one endpoint.
+ */
+export async function getOwnEndpointNamed(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<{ row: EndpointRow; serviceName: string } | undefined> {
+  const [found] = await ownEndpointNamed(db, projectId, id);
+  if (!found) return undefined;
+  const { service_name, ...row } = found;
+  return { row, serviceName: service_name ?? '' };
 }
 
 /** Any endpoint by id, whatever its project: for job handlers, which act for nobody. */
