@@ -7,7 +7,7 @@ import type { Database } from '../../store/schema.ts';
 import { parseIpv4 } from '../../vpc/cidr.ts';
 import {
   checkAddress,
-  createPort,
+  createPortOf,
   defaultRouteTable,
   getRouteTable,
   getSubnet,
@@ -32,6 +32,7 @@ import {
 } from './repository.ts';
 import { dnsNameOf, portIpError, translatePortError, validateWhitelist } from './rules.ts';
 import type { CreateEndpointBody } from './schemas.ts';
+import { endpointView } from '../shared/present.ts';
 import { endpointViewFor, type EndpointViewJson } from './views.ts';
 
 type Db = Kysely<Database>;
@@ -73,6 +74,7 @@ export async function createEndpoint(
   const whitelist = validateWhitelist(body.whitelist, deps.config.limits.endpoint_whitelist);
   const { projectId } = ctx;
   const id = uuid();
+  let serviceName = '';
 
   const row = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
@@ -87,6 +89,7 @@ export async function createEndpoint(
       throw apiError('EndPoint.2004', `The endpoint service is ${service.status}, not available.`);
     }
     if (!(await mayConnect(trx, service, ctx.principal.domainId))) throw apiError('EndPoint.2012');
+    serviceName = service.service_name;
 
     const vpc = await getVpc(trx, projectId, body.vpc_id);
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
@@ -109,8 +112,7 @@ export async function createEndpoint(
       : [];
 
     await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
-    const port =
-      !gateway && subnet ? await allocatePort(trx, deps, projectId, subnet, body.port_ip, id) : undefined;
+    const port = !gateway && subnet ? await allocatePort(trx, deps, subnet, body.port_ip, id) : undefined;
     const marker = await nextMarkerId(trx);
 
     const enableDns = body.enable_dns ?? false;
@@ -161,7 +163,9 @@ export async function createEndpoint(
 
   deps.wakeJobs();
   deps.notifyChange({ kind: 'endpoint', id });
-  return endpointViewFor(deps.db, row);
+  // Without tags the answer is known without reading anything back; tags are read
+  // back for the order the store sorts them in (its collation, not JavaScript's).
+  return tags.length === 0 ? endpointView(row, { serviceName, tags: [] }) : endpointViewFor(deps.db, row);
 }
 
 /**
@@ -213,7 +217,6 @@ export async function resolveRouteTables(
 async function allocatePort(
   db: Db,
   deps: VpcepDeps,
-  projectId: string,
   subnet: SubnetRow,
   portIp: string | undefined,
   endpointId: string,
@@ -223,7 +226,7 @@ async function allocatePort(
     if (problem) throw portIpError(problem, portIp, subnet.cidr);
   }
   try {
-    return await createPort(db, deps.clock, projectId, subnet.id, {
+    return await createPortOf(db, deps.clock, subnet, {
       name: `vpcep-${endpointId}`,
       ...(portIp !== undefined ? { ipAddress: portIp } : {}),
       deviceOwner: ENDPOINT_DEVICE_OWNER,
