@@ -1,10 +1,11 @@
 // A CPU profile of the vpcep server answering GET /v1/{project_id}/vpc-endpoints/{id}
-// with X-Auth-Token, in its default configuration, and a summary of where the
+// with X-Auth-Token (or AK/SK, or creates: POST /v1/{project_id}/vpc-endpoints),
+// in its default configuration, and a summary of where the
 // time went: the functions with the most self time, and self time by package.
 //
 // Usage:
 //   node --import tsx bench/profile-get.ts [--seconds 10] [--connections 50] [--out DIR]
-//                                          [--database URL] [--aksk]
+//                                          [--database URL] [--case token|aksk|create]
 //
 // The server (bench/support/vpcep-api-child.ts, on a temporary SQLite file
 // unless --database names a PostgreSQL one) runs under `node --cpu-prof`; the
@@ -35,25 +36,32 @@ interface ProfileNode {
 }
 interface Profile {
   nodes: ProfileNode[];
+  /** Microseconds on the monotonic clock process.hrtime reads too. */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-/** Where a frame's code lives: a package, our own source, node's internals, or V8/GC. */
-function ownerOf(url: string, name: string): string {
-  if (url === '') return name.startsWith('(') ? name : '(native)';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return 'node internals';
-  const own = /\/(src\/[^/]+)\//.exec(url);
-  return own ? own[1]! : url;
-}
+/** Only the samples taken from `from` to `to` (µs, monotonic clock): the load, not the start-up. */
+export function summarize(profile: Profile, window: { from: number; to: number }, top = 25): string {
+  /** Where a frame's code lives: a package, our own source, node's internals, or V8/GC. */
+  function ownerOf(url: string, name: string): string {
+    if (url === '') return name.startsWith('(') ? name : '(native)';
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (pkg) return pkg[1]!;
+    if (url.startsWith('node:')) return 'node internals';
+    const own = /\/(src\/[^/]+)\//.exec(url);
+    return own ? own[1]! : url;
+  }
 
-export function summarize(profile: Profile, top = 25): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
+  let at = profile.startTime;
   for (const [i, id] of profile.samples.entries()) {
-    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < window.from || at > window.to) continue;
+    self.set(id, (self.get(id) ?? 0) + delta);
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...self.entries()]
@@ -78,7 +86,7 @@ export function summarize(profile: Profile, top = 25): string {
       .slice(0, n)
       .map(([k, t]) => [k, pct(t)]);
   return [
-    `busy ${(busy / 1e6).toFixed(1)} s of ${(total / 1e6).toFixed(1)} s sampled`,
+    `busy ${(busy / 1e6).toFixed(1)} s of ${(total / 1e6).toFixed(1)} s sampled under load`,
     '',
     'self time by owner (share of busy time):',
     table([['owner', 'self'], ...rows(owners, 15)], 1),
@@ -88,6 +96,10 @@ export function summarize(profile: Profile, top = 25): string {
   ].join('\n');
 }
 
+function microsNow(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -95,15 +107,20 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       out: { type: 'string' },
       database: { type: 'string' },
-      aksk: { type: 'boolean' },
+      case: { type: 'string' },
     },
   });
+  const what = values.case ?? 'token';
+  if (what !== 'token' && what !== 'aksk' && what !== 'create') {
+    throw new Error(`--case must be token, aksk or create, got '${what}'`);
+  }
   const seconds = positiveInt('seconds', values.seconds, 10, 120);
   const connections = positiveInt('connections', values.connections, 50, 1000);
   const out = values.out ?? mkdtempSync(join(tmpdir(), 'vpcep-profile-'));
   const work = mkdtempSync(join(tmpdir(), 'vpcep-profile-db-'));
   const database = values.database ?? `sqlite:${join(work, 'vpcep.db')}`;
   const harness = new BenchHarness();
+  const window = { from: 0, to: 0 };
   const child = spawn(
     process.execPath,
     ['--cpu-prof', `--cpu-prof-dir=${out}`, '--import', 'tsx', CHILD, '--database', database],
@@ -115,7 +132,25 @@ async function main(): Promise<void> {
     const ready = JSON.parse(line) as ChildReady;
     const path = `/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoints/${ready.endpointId}`;
     let headers: Record<string, string>;
-    if (values.aksk) {
+    let method: 'GET' | 'POST' = 'GET';
+    let url = ready.url + path;
+    let body: string | undefined;
+    if (what === 'create') {
+      const wire = await officialSign({
+        endpoint: ready.url,
+        method: 'POST',
+        path: '/v1/{project_id}/vpc-endpoints',
+        query: {},
+        body: { endpoint_service_id: ready.serviceId, vpc_id: ready.vpcId, subnet_id: ready.subnetId },
+        ak: BENCH_ACCOUNT.ak,
+        sk: BENCH_ACCOUNT.sk,
+        projectId: BENCH_ACCOUNT.project.id,
+      });
+      headers = wire.headers;
+      method = 'POST';
+      url = wire.url;
+      body = wire.body;
+    } else if (what === 'aksk') {
       const wire = await officialSign({
         endpoint: ready.url,
         method: 'GET',
@@ -129,7 +164,9 @@ async function main(): Promise<void> {
     } else {
       headers = { 'x-auth-token': await login(ready.url) };
     }
-    const m = await harness.load({ url: ready.url + path, method: 'GET', headers, seconds, connections });
+    window.from = microsNow();
+    const m = await harness.load({ url, method, headers, body, seconds, connections });
+    window.to = microsNow();
     console.log(`${m.total} requests, ${Math.round(m.rps)} req/s, ${m.detail}`);
   } finally {
     child.stdin.end();
@@ -140,7 +177,7 @@ async function main(): Promise<void> {
   const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${out}`);
   console.log(`profile: ${join(out, file)}\n`);
-  console.log(summarize(JSON.parse(readFileSync(join(out, file), 'utf8')) as Profile));
+  console.log(summarize(JSON.parse(readFileSync(join(out, file), 'utf8')) as Profile, window));
 }
 
 main().catch((err: unknown) => {
