@@ -270,12 +270,9 @@ async function seedCopies(
   template: EndpointsTable,
   copies: number,
 ): Promise<void> {
-  const counter = await db
-    .selectFrom('counters')
-    .select('value')
-    .where('name', '=', 'marker_id')
-    .executeTakeFirstOrThrow();
-  const firstMarker = Number(counter.value) + 1;
+  // Past every id handed out so far: the template's (from the counter on SQLite,
+  // from the sequence on PostgreSQL) is the highest.
+  const firstMarker = Number(template.marker_id) + 1;
   const newest = Number(template.created_at) - 1000;
   const pg = dialect === 'postgres';
   const hex12 = (prefix: string): RawBuilder<unknown> =>
@@ -310,6 +307,8 @@ async function seedCopies(
     .set({ value: firstMarker + copies - 1 })
     .where('name', '=', 'marker_id')
     .execute();
+  // PostgreSQL hands out marker ids from a sequence (migration 0006).
+  if (pg) await sql`SELECT setval('endpoint_marker_ids', ${firstMarker + copies - 1})`.execute(db);
   await db
     .updateTable('resource_usage')
     .set({ used: copies + 1 })

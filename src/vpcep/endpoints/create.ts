@@ -54,7 +54,7 @@ export async function mayConnect(db: Db, service: ServiceRow, domainId: string):
  * POST /vpc-endpoints (seed 004 §4.3.1). Everything the request can get wrong
  * without the database is checked before the transaction opens; inside it the
  * checks and writes follow one lock order (service row shared, quota row,
- * subnet row, marker counter), which every endpoint writer shares, so racing
+ * subnet row, marker counter on SQLite), which every endpoint writer shares, so racing
  * creates serialise instead of deadlocking: two creates for the last unit of
  * quota or the same address cannot both succeed.
  */
@@ -113,7 +113,7 @@ export async function createEndpoint(
 
     await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
     const port = !gateway && subnet ? await allocatePort(trx, deps, subnet, body.port_ip, id) : undefined;
-    const marker = await nextMarkerId(trx);
+    const marker = await nextMarkerId(trx, deps.dialect);
 
     const enableDns = body.enable_dns ?? false;
     const created: EndpointRow = {

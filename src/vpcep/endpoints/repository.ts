@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { prepared } from '../../store/prepared.ts';
+import type { DialectName } from '../../store/open.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
@@ -74,18 +75,22 @@ export function findConnectableService(db: Db, id: string): Promise<ServiceRow |
 }
 
 /**
- * The next marker id (decision #8): one row-locked UPDATE of a counter, so ids
- * are unique across nodes and never reused, even after deletes. Call it as the
- * last write before inserting the endpoint: on PostgreSQL the counter row stays
- * locked until commit, so the shorter the rest of the transaction, the better.
+ * The next marker id (decision #8): unique across nodes and never reused, even
+ * after deletes. On PostgreSQL a sequence (migration 0006), so creates of
+ * different tenants never wait for each other's commit; on SQLite, where one
+ * transaction writes at a time anyway, one UPDATE of a counter row.
  */
-export async function nextMarkerId(db: Db): Promise<number> {
-  const row = await db
-    .updateTable('counters')
-    .set({ value: sql<number>`value + 1` })
-    .where('name', '=', 'marker_id')
-    .returning('value')
-    .executeTakeFirstOrThrow();
+export async function nextMarkerId(db: Db, dialect: DialectName): Promise<number> {
+  const row =
+    dialect === 'postgres'
+      ? (await sql<{ value: number }>`SELECT nextval('endpoint_marker_ids') AS value`.execute(db)).rows[0]
+      : await db
+          .updateTable('counters')
+          .set({ value: sql<number>`value + 1` })
+          .where('name', '=', 'marker_id')
+          .returning('value')
+          .executeTakeFirstOrThrow();
+  if (!row) throw new Error('unreachable: nextval answers one row');
   const value = Number(row.value);
   // int32 is what the SDKs model; running out would need two billion creates.
   if (value > 2_147_483_647) throw new Error('marker_id space exhausted');
