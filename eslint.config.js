@@ -1,6 +1,6 @@
 // Type-aware linting: the async-heavy server code benefits most from
 // no-floating-promises and no-misused-promises. The layers of src/ are kept by
-// no-restricted-imports below (docs/architecture.md).
+// no-restricted-imports below (docs/design/architecture.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -51,7 +51,7 @@ const QUERY_IMPORTS = [
 
 const noTestCode = {
   regex: '(^|/)test/',
-  message: 'src/ never imports test code: fixtures live in test/ (docs/architecture.md).',
+  message: 'src/ never imports test code: fixtures live in test/ (docs/design/architecture.md).',
 };
 const noDrivers = {
   regex: '^(pg|pg-[\\w-]+|better-sqlite3)(/|$)',

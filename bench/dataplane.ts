@@ -1,6 +1,7 @@
-// What vpcep's data plane costs, in one run on loopback, for three paths to the
-// same backend: (1) direct client→backend, (2) through a vpcep endpoint, (3)
-// through haproxy `mode tcp` (nbthread 1, and nbthread 2 as an extra row):
+// What vpcep's data plane costs, in one run on loopback, against a direct
+// connection and Debian's haproxy (`mode tcp`), with as many threads on both
+// sides: vpcep with 1 forwarding worker beside haproxy `nbthread 1`, and vpcep
+// in its default configuration (one worker per core, N) beside `nbthread N`.
 //
 //   a. bulk TCP throughput, MB/s (10^6 B) received by a discarding backend
 //      from a few parallel streams;
@@ -8,14 +9,21 @@
 //      fixed concurrency;
 //   c. p50/p99 of 64-byte request/response round trips on one persistent
 //      connection, absolute and added to the direct path;
-//   d. RSS of the vpcep server (and of haproxy) holding N idle connections
-//      through one endpoint, checked open end to end by the backend's count;
+//   s. the same round trips while another process keeps the API busy with
+//      large list responses, against the API idle (added p99 ÷ added p99);
+//   d. RSS of the forwarding processes holding N idle connections through one
+//      endpoint, checked open end to end by the backend's count (vpcep: the
+//      data plane's supervisor and workers, summed);
 //   e. time from the API answering a connection accept to the endpoint's
-//      listener accepting connections (the service promises < 500 ms).
+//      listener accepting connections (the service promises < 500 ms);
+//   r. RSS of a data-plane-only node (`--roles dataplane`), idle: its main
+//      process, its supervisor and each worker.
+// It ends with the goals of the data plane's second generation, measured.
 //
 // Usage:
 //   node --import tsx bench/dataplane.ts [--seconds 3] [--quick] [--streams 4]
-//        [--concurrency 32] [--idle 2000] [--samples 5] [--no-haproxy2]
+//        [--concurrency 32] [--idle 2000] [--samples 5] [--dist DIR]
+//        [--storm-endpoints 200] [--storm-concurrency 4]
 //
 //   --seconds N      measured seconds per figure and path (default 3; --quick: 1)
 //   --quick          smoke run: 1 s phases, shorter warm-ups, 3 accept samples
@@ -23,52 +31,76 @@
 //   --concurrency N  connections in flight for (b) (default 32)
 //   --idle N         idle connections for (d) (default 2000)
 //   --samples N      accepts timed for (e) (default 5)
-//   --no-haproxy2    skip the haproxy nbthread 2 row
+//   --dist DIR       run the servers from a build (DIR/cli/main.js); default: dist/ in
+//                    the repository when it holds one, else the TypeScript sources (tsx)
+//   --storm-endpoints N    endpoints the storm's list returns (default 200)
+//   --storm-concurrency N  list requests in flight during (s) (default 4)
 //
 // Processes: this one is the client (load generator); the backend runs in
-// bench/support/dataplane-backend.ts; the proxy is `vpcep serve --config …`
+// bench/support/dataplane-backend.ts, the storm client in
+// bench/support/dataplane-storm.ts; the proxies are `vpcep serve --config …`
 // (the real CLI, SQLite in a temp dir; node gets --expose-gc and preloads
-// bench/support/dataplane-gc-hook.ts, which only acts on SIGUSR2 so that (d)
-// can read RSS after full GCs) or /usr/sbin/haproxy. All three share
-// the machine's CPUs, so each figure is printed with the CPU each process used
-// in its window (/proc utime+stime) and the bound that suggests. Nothing is
-// asserted on timings; a path that fails to carry traffic (errors, idle
-// connections not all open) makes the exit code 1. Every child stops when
-// this process ends, however it ends; a deadline ends a stuck run.
-import { mkdtempSync, rmSync } from 'node:fs';
+// bench/support/dataplane-gc-hook.ts, which the data plane's processes inherit
+// and which only acts on SIGUSR2 so that (d) and (r) can read RSS after full
+// GCs) and /usr/sbin/haproxy. All of them share the machine's CPUs, so each
+// figure is printed with the CPU each process used in its window (/proc
+// utime+stime) and the bound that suggests. Nothing is asserted on timings; a
+// path that fails to carry traffic makes the exit code 1. Every child stops
+// when this process ends, however it ends; a deadline ends a stuck run.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { haproxyPath, haproxyVersion } from '../test/support/haproxy.ts';
-import { killChildrenNow, startBackend, startVpcep, stopChildren } from './support/dataplane-children.ts';
+import { passwordToken, testAccount } from '../test/support/server.ts';
+import {
+  killChildrenNow,
+  ROOT,
+  startBackend,
+  startStorm,
+  startVpcep,
+  stopChildren,
+  type ServerForm,
+  type VpcepProcess,
+} from './support/dataplane-children.ts';
 import { startHaproxyPaths, type HaproxyPaths } from './support/dataplane-haproxy.ts';
 import { ClientAddresses } from './support/dataplane-load.ts';
-import { idlePhase, measureFigure, type PathDef } from './support/dataplane-phases.ts';
-import { machineSample, machineUse } from './support/dataplane-proc.ts';
+import { idlePhase, measureFigure, stormPhase, type PathDef } from './support/dataplane-phases.ts';
+import { machineSample, machineUse, rssKiB } from './support/dataplane-proc.ts';
 import {
   cpuTable,
   figuresTable,
+  goalsTable,
   idleTable,
   ratioLines,
+  rssLine,
+  stormAddedRatio,
+  stormTable,
+  type DataplaneRss,
   type IdleResult,
   type PathResults,
+  type StormResult,
 } from './support/dataplane-report.ts';
 import { fmtInt, fmtLoad, positiveInt } from './support/report.ts';
 import {
   acceptToListen,
   connectApi,
   createEndpointAt,
+  createListedEndpoints,
   createTcpService,
   waitForwarding,
   writeConfig,
+  type Api,
 } from './support/dataplane-setup.ts';
 
 const BACKEND_IP = '127.20.0.10';
-const ENDPOINT_IP = '127.30.0.150';
+/** The endpoints of the default server (N workers) and of the one-worker server. */
+const ENDPOINT_N = '127.30.0.150';
+const ENDPOINT_1 = '127.30.0.170';
 /** Endpoints for (e): 127.30.0.151 and up. */
 const ACCEPT_IP_BASE = 151;
-const HAPROXY_BINDS = { 1: '127.0.0.80', 2: '127.0.0.81' } as const;
+const HAPROXY_BINDS = { 1: '127.0.0.80', N: '127.0.0.81' } as const;
 const EP_SINK_PORT = 9001;
 const EP_ECHO_PORT = 9002;
 const ACCEPT_PORT = 9003;
@@ -84,18 +116,24 @@ function readOptions() {
       concurrency: { type: 'string' },
       idle: { type: 'string' },
       samples: { type: 'string' },
-      'no-haproxy2': { type: 'boolean' },
+      dist: { type: 'string' },
+      'storm-endpoints': { type: 'string' },
+      'storm-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: node --import tsx bench/dataplane.ts [--seconds N] [--quick] [--streams N] ' +
-        '[--concurrency N] [--idle N] [--samples N] [--no-haproxy2]',
+      'usage: node --import tsx bench/dataplane.ts [--seconds N] [--quick] [--streams N] [--concurrency N] ' +
+        '[--idle N] [--samples N] [--dist DIR] [--storm-endpoints N] [--storm-concurrency N]',
     );
     process.exit(0);
   }
   const quick = values.quick === true;
+  const dist =
+    values.dist ?? (existsSync(join(ROOT, 'dist', 'cli', 'main.js')) ? join(ROOT, 'dist') : undefined);
+  if (dist !== undefined && !existsSync(join(dist, 'cli', 'main.js')))
+    throw new Error(`${dist}/cli/main.js not found`);
   return {
     quick,
     seconds: positiveInt('seconds', values.seconds, quick ? 1 : 3, 60),
@@ -104,14 +142,59 @@ function readOptions() {
     concurrency: positiveInt('concurrency', values.concurrency, 32, 512),
     idle: positiveInt('idle', values.idle, 2000, 8000),
     samples: positiveInt('samples', values.samples, quick ? 3 : 5, 20),
-    haproxy2: values['no-haproxy2'] !== true,
+    dist: dist === undefined ? undefined : resolve(dist),
+    stormEndpoints: positiveInt('storm-endpoints', values['storm-endpoints'], 200, 240),
+    stormConcurrency: positiveInt('storm-concurrency', values['storm-concurrency'], 4, 64),
   };
 }
+
+/** A vpcep server with its API, one endpoint in front of the backend's sink and echo ports. */
+async function serverWithEndpoint(
+  dir: string,
+  form: ServerForm,
+  settings: Parameters<typeof writeConfig>[1],
+  ip: string,
+  backend: { sinkPort: number; echoPort: number },
+): Promise<{ vpcep: VpcepProcess; api: Api; configFile: string }> {
+  mkdirSync(dir, { recursive: true });
+  const configFile = writeConfig(dir, settings);
+  const vpcep = await startVpcep(configFile, form);
+  const api = await connectApi(vpcep.url);
+  const service = await createTcpService(
+    api,
+    [
+      { client_port: EP_SINK_PORT, server_port: backend.sinkPort },
+      { client_port: EP_ECHO_PORT, server_port: backend.echoPort },
+    ],
+    false,
+  );
+  const ep = await createEndpointAt(api, service, ip);
+  if (ep.status !== 'accepted') throw new Error(`endpoint ${ep.id} is ${ep.status}, expected accepted`);
+  await waitForwarding(ip, EP_ECHO_PORT, clients.next());
+  return { vpcep, api, configFile };
+}
+
+/** RSS of a process and of its data plane (supervisor first), after full GCs when the hooks answer. */
+async function dataplaneRss(vpcep: VpcepProcess): Promise<DataplaneRss> {
+  const [supervisor, ...workers] = vpcep.dataplanePids();
+  const all = [vpcep.pid, ...(supervisor === undefined ? [] : [supervisor]), ...workers];
+  const gc = await vpcep.collectGarbage(all).catch(() => false);
+  await sleep(200);
+  return {
+    main: rssKiB(vpcep.pid),
+    supervisor: supervisor === undefined ? undefined : rssKiB(supervisor),
+    workers: workers.map(rssKiB),
+    gc,
+  };
+}
+
 async function main(): Promise<void> {
   const opts = readOptions();
   const haproxyBin = haproxyPath();
   if (haproxyBin === undefined) throw new Error('haproxy not found (apt-get install haproxy)');
   const dir = mkdtempSync(join(tmpdir(), 'vpcep-bench-dataplane-'));
+  const form: ServerForm = { dist: opts.dist, scratch: dir };
+  const n = availableParallelism();
   const haproxies: HaproxyPaths[] = [];
   // Synchronous last resort for any way out (process.exit from the deadline or a
   // signal, an uncaught error): haproxy registers its own equivalent.
@@ -128,7 +211,7 @@ async function main(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const budgetS = 150 + 4 * 3 * (opts.seconds + 8);
+  const budgetS = 300 + 5 * 3 * (opts.seconds + 8);
   setTimeout(() => {
     console.error(`bench: still running after ${budgetS} s, killing everything`);
     process.exit(1);
@@ -143,75 +226,89 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     const backend = await startBackend(BACKEND_IP);
-    const vpcep = await startVpcep(writeConfig(dir, Math.max(5000, opts.idle + 1000)));
-    const api = await connectApi(vpcep.url);
-    const mainService = await createTcpService(
-      api,
-      [
-        { client_port: EP_SINK_PORT, server_port: backend.sinkPort },
-        { client_port: EP_ECHO_PORT, server_port: backend.echoPort },
-      ],
-      false,
-    );
-    const ep = await createEndpointAt(api, mainService, ENDPOINT_IP);
-    if (ep.status !== 'accepted') throw new Error(`endpoint ${ep.id} is ${ep.status}, expected accepted`);
-    await waitForwarding(ENDPOINT_IP, EP_ECHO_PORT, clients.next());
+    const base = {
+      maxConnections: Math.max(5000, opts.idle + 1000),
+      endpointQuota: opts.stormEndpoints + 100,
+    };
+    // The default configuration (one worker per core), and the same with one worker.
+    const nServer = await serverWithEndpoint(join(dir, 'n'), form, base, ENDPOINT_N, backend);
+    const oneServer =
+      n === 1
+        ? nServer
+        : await serverWithEndpoint(join(dir, '1'), form, { ...base, workers: 1 }, ENDPOINT_1, backend);
     const backendRef = { host: BACKEND_IP, sink: backend.sinkPort, echo: backend.echoPort };
-    for (const n of opts.haproxy2 ? ([1, 2] as const) : ([1] as const)) {
-      const h = await startHaproxyPaths(n, HAPROXY_BINDS[n], backendRef);
+    for (const [key, threads] of n === 1
+      ? ([['1', 1]] as const)
+      : ([
+          ['1', 1],
+          ['N', n],
+        ] as const)) {
+      const h = await startHaproxyPaths(threads, HAPROXY_BINDS[key], backendRef);
       haproxies.push(h);
       await waitForwarding(h.bind, h.echoPort, clients.next());
     }
+    // The approval service of (e), whose pending endpoints also fill the storm's list.
+    const approval = await createTcpService(
+      nServer.api,
+      [{ client_port: ACCEPT_PORT, server_port: backend.echo2Port }],
+      true,
+    );
+    await createListedEndpoints(nServer.api, approval, opts.stormEndpoints);
 
+    const vpcepPath = (
+      key: 'vpcep1' | 'vpcepN',
+      label: string,
+      ip: string,
+      server: VpcepProcess,
+    ): PathDef => ({
+      key,
+      label,
+      sink: { host: ip, port: EP_SINK_PORT },
+      echo: { host: ip, port: EP_ECHO_PORT },
+      proxyPids: () => server.dataplanePids(),
+    });
+    const direct: PathDef = {
+      key: 'direct',
+      label: 'direct',
+      sink: { host: BACKEND_IP, port: backend.sinkPort },
+      echo: { host: BACKEND_IP, port: backend.echoPort },
+    };
     const paths: PathDef[] = [
-      {
-        key: 'direct',
-        label: 'direct',
-        sink: { host: BACKEND_IP, port: backend.sinkPort },
-        echo: { host: BACKEND_IP, port: backend.echoPort },
-      },
-      {
-        key: 'vpcep',
-        label: 'vpcep',
-        sink: { host: ENDPOINT_IP, port: EP_SINK_PORT },
-        echo: { host: ENDPOINT_IP, port: EP_ECHO_PORT },
-        proxyPid: vpcep.pid,
-      },
+      direct,
+      vpcepPath('vpcep1', 'vpcep 1 worker', ENDPOINT_1, oneServer.vpcep),
+      ...(n === 1 ? [] : [vpcepPath('vpcepN', `vpcep ${n} workers`, ENDPOINT_N, nServer.vpcep)]),
       ...haproxies.map((h, i): PathDef => ({
-        key: i === 0 ? 'haproxy1' : 'haproxy2',
-        label: `haproxy nbthread=${i + 1}`,
+        key: i === 0 ? 'haproxy1' : 'haproxyN',
+        label: `haproxy nbthread=${i === 0 ? 1 : n}`,
         sink: { host: h.bind, port: h.sinkPort },
         echo: { host: h.bind, port: h.echoPort },
-        proxyPid: h.running.pid,
+        proxyPids: () => [h.running.pid],
       })),
     ];
+    const nPath = paths.find((p) => p.key === (n === 1 ? 'vpcep1' : 'vpcepN'))!;
 
     console.log(
-      `node ${process.version}, ${availableParallelism()} CPU (${cpus()[0]?.model.trim() ?? '?'}), ` +
-        `load average ${fmtLoad()}`,
+      `node ${process.version}, ${n} CPU (${cpus()[0]?.model.trim() ?? '?'}), load average ${fmtLoad()}`,
     );
     console.log(`${haproxyVersion(haproxyBin)}`);
     console.log(
-      `vpcep pid ${vpcep.pid} (one Node thread forwards; --expose-gc + SIGUSR2 GC hook for d), ` +
+      `vpcep from ${opts.dist === undefined ? 'the TypeScript sources (tsx)' : `the build in ${opts.dist}`}; ` +
+        `default server pid ${nServer.vpcep.pid} (data plane ${nServer.vpcep.dataplanePids().join(', ')}), ` +
+        `1-worker server pid ${oneServer.vpcep.pid} (data plane ${oneServer.vpcep.dataplanePids().join(', ')}); ` +
         `backend pid ${backend.pid}, client pid ${process.pid}; ` +
-        `haproxy ${haproxies.map((h, i) => `nbthread=${i + 1} pid ${h.running.pid}`).join(', ')}`,
+        `haproxy ${haproxies.map((h, i) => `nbthread=${i === 0 ? 1 : n} pid ${h.running.pid}`).join(', ')}`,
     );
     console.log(
-      'haproxy runs nbthread=1 to match vpcep’s single forwarding thread; nbthread=2 is an extra row ' +
-        '(on 2 CPUs its second thread competes with client and backend).',
+      `endpoints ${ENDPOINT_N} / ${ENDPOINT_1}:${EP_SINK_PORT}/${EP_ECHO_PORT} tcp_proxy=close; backend ` +
+        `${BACKEND_IP}:${backend.sinkPort} (sink) / ${backend.echoPort} (echo); ${opts.seconds} s measured ` +
+        `per figure and path after ${opts.warmupMs} ms warm-up`,
     );
-    console.log(
-      `endpoint ${ENDPOINT_IP}:${EP_SINK_PORT}/${EP_ECHO_PORT} tcp_proxy=close; backend ${BACKEND_IP}:` +
-        `${backend.sinkPort} (sink) / ${backend.echoPort} (echo); ${opts.seconds} s measured per figure and ` +
-        `path after ${opts.warmupMs} ms warm-up`,
-    );
-
     // Anything else running on the machine skews every figure: say how busy it is before we start.
     const m0 = machineSample();
     await sleep(1000);
     const idleBusy = machineUse(m0, machineSample());
     console.log(
-      `machine busy before the run: ${idleBusy.busy.toFixed(0)}% of ${availableParallelism() * 100}%` +
+      `machine busy before the run: ${idleBusy.busy.toFixed(0)}% of ${n * 100}%` +
         (idleBusy.busy >= 10 ? ' — other processes are running; figures will be noisy' : ''),
     );
 
@@ -223,26 +320,46 @@ async function main(): Promise<void> {
         if (failure) failures.push(failure);
       }
     }
-
     console.log('\na–c. throughput, connection rate and latency');
     console.log(figuresTable(results, opts.streams, opts.concurrency));
     console.log('');
     for (const line of ratioLines(results)) console.log(line);
     console.log(
-      '\nCPU per measured window, % of one core (2 cores = 200%). Machine busy includes softirq time ' +
-        '(loopback TCP), which no process is charged for; other% is CPU of processes outside the bench; ' +
-        'proxy threads% lists each proxy thread above 2%, busiest first.',
+      '\nCPU per measured window, % of one core (2 cores = 200%). proxy = every process that forwards ' +
+        '(vpcep: the supervisor and its workers). Machine busy includes softirq time (loopback TCP), ' +
+        'which no process is charged for; other% is CPU of processes outside the bench; proxy threads% ' +
+        'lists each proxy thread above 2%, busiest first.',
     );
     console.log(cpuTable(results));
 
-    // e. accept → listening.
-    const approval = await createTcpService(
-      api,
-      [{ client_port: ACCEPT_PORT, server_port: backend.echo2Port }],
-      true,
+    // s. latency while the API builds large lists for another client.
+    const token = await passwordToken(nServer.vpcep.url, testAccount('consumer', nServer.vpcep.url));
+    const listPath = `/v1/${testAccount('consumer', nServer.vpcep.url).projectId}/vpc-endpoints?limit=1000`;
+    const storm: StormResult = await stormPhase(
+      opts,
+      {
+        direct,
+        vpcep: nPath,
+        apiPid: nServer.vpcep.pid,
+        start: () => startStorm(nServer.vpcep.url, token, listPath, opts.stormConcurrency),
+      },
+      clients,
     );
+    console.log(
+      `\ns. round trips through ${nPath.label} while ${opts.stormConcurrency} connections ask the API for ` +
+        `${opts.stormEndpoints} endpoints at a time (${storm.listsPerS.toFixed(0)} lists/s of ` +
+        `${fmtInt(storm.listBytes / 1024)} KiB; API process ${storm.apiCpu.toFixed(0)}% CPU, data plane ` +
+        `${storm.dataplaneCpu.toFixed(0)}%, machine ${storm.machineBusy.toFixed(0)}% of ${n * 100}%)`,
+    );
+    console.log(stormTable(storm));
+    const added = stormAddedRatio(storm);
+    console.log(
+      `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
+    );
+
+    // e. accept → listening.
     const ips = Array.from({ length: opts.samples }, (_, i) => `127.30.0.${ACCEPT_IP_BASE + i}`);
-    const accepts = await acceptToListen(api, approval, ips, ACCEPT_PORT, clients);
+    const accepts = await acceptToListen(nServer.api, approval, ips, ACCEPT_PORT, clients);
     const ms = accepts.map((a) => a.listenMs).sort((x, y) => x - y);
     console.log(`\ne. accept answered → endpoint listener accepting (promise: < 500 ms)`);
     console.log(
@@ -252,22 +369,22 @@ async function main(): Promise<void> {
         `connect attempts ${accepts.map((a) => a.attempts).join('/')})`,
     );
 
-    // d. idle connections, last: its forced GCs leave V8 busier afterwards (4 worker threads
-    // at ~18% each during bulk forwarding, throughput down by a third), so nothing is measured
-    // after them. Readings after full GCs do not depend on what the process did before.
+    // d. idle connections, late: its forced GCs leave V8 busier afterwards, so no
+    // throughput is measured after them. Readings after full GCs do not depend on
+    // what the processes did before.
     console.log(`\nd. RSS with ${fmtInt(opts.idle)} idle connections through one endpoint / frontend`);
     const idle: IdleResult[] = [];
-    idle.push(
-      await idlePhase(backend, 'vpcep', vpcep.pid, paths[1]!.echo, opts.idle, clients, vpcep.collectGarbage),
-    );
-    const h1 = haproxies[0];
-    if (h1)
+    for (const p of paths) {
+      if (p.key === 'direct' || p.proxyPids === undefined) continue;
+      const server = p.key === 'vpcep1' ? oneServer.vpcep : p.key === 'vpcepN' ? nServer.vpcep : undefined;
       idle.push(
-        await idlePhase(backend, 'haproxy nbthread=1', h1.running.pid, paths[2]!.echo, opts.idle, clients),
+        await idlePhase(backend, p, p.proxyPids(), p.echo, opts.idle, clients, server?.collectGarbage),
       );
+    }
     console.log(idleTable(idle));
     for (const r of idle) {
-      if (!r.gc && r.label === 'vpcep') console.log('  (the GC hook did not answer: vpcep RSS is raw)');
+      if (!r.gc && r.key.startsWith('vpcep'))
+        console.log(`  (${r.label}: the GC hooks did not answer: RSS is raw)`);
       if (r.opened !== r.count || r.backendSockets < r.count || r.echoed !== r.count) {
         failures.push(
           `${r.label}: ${r.opened} opened, backend saw ${r.backendSockets}, ${r.echoed} echoed of ${r.count}` +
@@ -275,6 +392,20 @@ async function main(): Promise<void> {
         );
       }
     }
+
+    // r. a data-plane-only node on the default server's store, idle.
+    await nServer.vpcep.stop();
+    const dpNode = await startVpcep(nServer.configFile, form, ['--roles', 'dataplane']);
+    await waitForwarding(ENDPOINT_N, EP_ECHO_PORT, clients.next());
+    await sleep(3000);
+    const rss = await dataplaneRss(dpNode);
+    console.log(
+      `\nr. a data-plane-only node (--roles dataplane) forwarding the default server's endpoints, idle`,
+    );
+    console.log(`  ${rssLine(rss)}`);
+
+    console.log(`\ngoals (vpcep's default configuration has ${n} workers)`);
+    console.log(goalsTable({ paths: results, storm, idle, rss }));
     console.log(`\nload average after ${fmtLoad()}`);
   } finally {
     for (const h of haproxies) await h.running.stop();

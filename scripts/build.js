@@ -1,4 +1,5 @@
-// The `prepare` step: compiles src/ to dist/ with tsconfig.build.json. Where the
+// The `prepare` step: compiles src/ to dist/ with tsconfig.build.json, and the
+// web console to dist/console/ (build-console.js). Where the
 // compiler is absent (`npm ci --omit=dev`, an installed package) an existing
 // build is kept; without either the install fails, since nothing could run.
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,18 @@ if (run.status !== 0) {
   rmSync(scratch, { recursive: true, force: true });
   process.stderr.write('vpcep: the build failed; dist/ is unchanged\n');
   process.exit(run.status ?? 1);
+}
+// The web console (dist/console/), bundled beside the server. Imported here, after
+// the compiler check, so a copy of this script alone still reports a missing compiler.
+try {
+  const { buildConsole } = await import('./build-console.js');
+  await buildConsole(join(scratch, 'console'));
+} catch (err) {
+  rmSync(scratch, { recursive: true, force: true });
+  process.stderr.write(
+    `vpcep: the console build failed; dist/ is unchanged\n${err instanceof Error ? err.message : err}\n`,
+  );
+  process.exit(1);
 }
 rmSync(dist, { recursive: true, force: true });
 renameSync(scratch, dist);

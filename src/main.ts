@@ -1,11 +1,13 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './api/app.ts';
+import { buildOpsApp } from './api/ops-app.ts';
 import type { App } from './api/types.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { TokenCodec } from './auth/tokens.ts';
 import { parseListen } from './config/load.ts';
 import type { Config, Role } from './config/schema.ts';
+import { readTlsFiles, type TlsFiles } from './config/tls-files.ts';
 import { systemClock, type Clock } from './context/clock.ts';
 import { IamChangeWatch } from './identity/change-watch.ts';
 import { loadPermissions } from './identity/permissions.ts';
@@ -13,11 +15,15 @@ import { IdentityRepository } from './identity/repository.ts';
 import { ensureDemoAccount, seedAccounts, writeCredentialsFile, type DemoAccount } from './identity/seed.ts';
 import { renderDataplaneMetrics } from './dataplane/metrics.ts';
 import { hasDataplaneRole, startDataplane, type Dataplane } from './dataplane/runtime.ts';
+import { nodeChecks } from './health/checks.ts';
+import { Readiness } from './health/readiness.ts';
 import { JobWorker } from './jobs/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { PgChangeFeed } from './store/change-feed.ts';
 import { openStore, type Store } from './store/open.ts';
 import { withSeedingLock } from './store/seeding.ts';
+import { declaresTestbed } from './testbed/plan.ts';
+import { prepareTestbed, testbedCheck, type Testbed } from './testbed/provision.ts';
 import { ChangeBus } from './vpcep/change-bus.ts';
 import type { VpcepDeps } from './vpcep/deps.ts';
 import { vpcepJobs } from './vpcep/jobs.ts';
@@ -26,7 +32,7 @@ import { hostRangesOf } from './vpc/host-ranges.ts';
 
 export interface StartOptions {
   clock?: Clock;
-  logger?: FastifyServerOptions['logger'];
+  logger?: Logger;
   /** Where to print what a person starting the server should read (the demo login). */
   announce?: (text: string) => void;
 }
@@ -35,7 +41,7 @@ export interface Running {
   /** The HTTP server: the whole API with role `api`, otherwise only `GET /metrics`. */
   app: App | FastifyInstance;
   store: Store;
-  /** `http://host:port` the HTTP server listens on. */
+  /** `http://host:port` (`https://` with `tls`) the HTTP server listens on. */
   url: string;
   /** `http://host:port/metrics`: on the HTTP server, or on `metrics.listen` when configured. */
   metricsUrl: string;
@@ -45,8 +51,14 @@ export interface Running {
   jobs: JobWorker | undefined;
   dataplane: Dataplane | undefined;
   metrics: Metrics;
+  /** What GET /readyz reports. */
+  readiness: Readiness;
+  /** The declared test bed (undefined when the configuration declares none, or without role `api`). */
+  testbed: Testbed | undefined;
   close(): Promise<void>;
 }
+
+type Logger = FastifyServerOptions['logger'];
 
 /**
  * The composition root: opens the store, brings accounts up to date, builds and
@@ -57,6 +69,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const roles = config.roles;
   const logger = opts.logger ?? false;
+  // Before anything else: a bad key file must not leave a half-started node behind.
+  const tls = readTlsFiles(config.tls);
   const store = await openStore(config.database, {
     poolSize: config.postgres.pool_size,
     jobsPoolSize: config.postgres.jobs_pool_size,
@@ -72,7 +86,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const changes = new ChangeBus();
     // Nodes sharing PostgreSQL tell each other about changes; SQLite is one node's.
     let dataplane: Dataplane | undefined;
+    let jobs: JobWorker | undefined;
+    let testbed: Testbed | undefined;
     const logTo: { current?: FastifyBaseLogger } = {};
+    const readiness = nodeReadiness(config, store, logTo, {
+      jobs: () => jobs,
+      dataplane: () => dataplane,
+      testbed: () => testbed,
+    });
     // Cached permissions, keys and users are dropped on every IAM change: at once on
     // this node, by notification on the others, and by the change counter at worst.
     const iamCaches: { invalidate(): void }[] = [];
@@ -108,6 +129,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         changes.publish(change);
         feed?.publish(change);
       },
+      dataplane: () => dataplane,
     };
     let demo: DemoAccount | undefined;
     let app: App | FastifyInstance;
@@ -145,8 +167,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       };
       app = await buildApp(
         { config, store, clock, identity, authenticator, authorizer, tokens, vpcep, identityChanged },
-        { logger, metrics },
+        { logger, metrics, readiness, tls },
       );
+      closers.push(() => app.close());
       const watch = new IamChangeWatch({
         db: store.db,
         intervalMs: config.iam.sync_ms,
@@ -157,10 +180,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closers.push(() => watch.close());
       // The feed also carries IAM changes to API nodes, not only to data-plane nodes.
       if (!hasDataplaneRole(roles)) await feed?.listen();
+      testbed = await prepareTestbed({
+        deps: vpcep,
+        accounts: config.accounts,
+        log: app.log.child({ component: 'testbed' }),
+        intervalMs: config.jobs.poll_ms,
+      });
+      const started = testbed;
+      if (started) closers.push(() => started.close());
     } else {
-      app = buildMetricsApp(metrics, logger);
+      app = buildOpsApp({ logger, metrics, readiness, instrument: true, tls });
+      closers.push(() => app.close());
     }
-    closers.push(() => app.close());
     logTo.current = app.log;
     for (const w of store.warnings) app.log.warn({ path: w.path }, w.message);
 
@@ -181,10 +212,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // Right after the store in the list, so it closes after the HTTP server (whose
       // in-flight requests may still publish changes) and just before the store.
       closers.splice(1, 0, () => dp.close());
-      metrics.addSource(() => renderDataplaneMetrics(dp));
+      metrics.addSource(async () => {
+        // The workers' counts up to this scrape, not up to their last periodic report.
+        await dp.forwarding?.refresh();
+        return renderDataplaneMetrics(dp);
+      });
     }
 
-    let jobs: JobWorker | undefined;
     if (roles.includes('jobs')) {
       const registry = vpcepJobs(vpcep);
       const worker = new JobWorker({
@@ -208,39 +242,72 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     // A node without the API serves nothing but /metrics: on metrics.listen when set.
     const apiRole = roles.includes('api');
-    const url = await listenOn(app, apiRole ? config.listen : (config.metrics.listen ?? config.listen));
+    const url = await listenOn(app, apiRole ? config.listen : (config.metrics.listen ?? config.listen), tls);
     let metricsUrl = `${url}/metrics`;
     if (apiRole && config.metrics.listen !== undefined) {
       // The series name every tenant's endpoints: operators keep them off the tenant-facing address.
-      const metricsApp = Fastify({ logger });
-      metrics.serve(metricsApp);
+      const metricsApp = buildOpsApp({ logger, metrics, readiness, instrument: false });
       closers.push(() => metricsApp.close());
-      metricsUrl = `${await listenOn(metricsApp, config.metrics.listen)}/metrics`;
+      metricsUrl = `${await listenOn(metricsApp, config.metrics.listen, undefined)}/metrics`;
     }
     jobs?.start();
+    testbed?.run();
     if (demo && opts.announce) opts.announce(describeDemo(demo, url, config.region));
-    return { app, store, url, metricsUrl, roles, demo, changes, jobs, dataplane, metrics, close: closeAll };
+    return {
+      app,
+      store,
+      url,
+      metricsUrl,
+      roles,
+      demo,
+      changes,
+      jobs,
+      dataplane,
+      metrics,
+      readiness,
+      testbed,
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;
   }
 }
 
-/** Listens on `listen` (HOST:PORT) and returns the `http://host:port` it is bound to. */
-async function listenOn(app: FastifyInstance, listen: string): Promise<string> {
+/** Listens on `listen` (HOST:PORT) and returns the `http://host:port` (`https://` with TLS) it is bound to. */
+async function listenOn(app: FastifyInstance, listen: string, tls: TlsFiles | undefined): Promise<string> {
   const { host, port } = parseListen(listen);
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }
 
-/** The HTTP server of a node without the API role: metrics only. */
-function buildMetricsApp(metrics: Metrics, logger: FastifyServerOptions['logger']): FastifyInstance {
-  const app = Fastify({ logger });
-  metrics.instrument(app);
-  metrics.serve(app);
-  return app;
+/** The readiness checks of this node's roles; the components are read when a probe comes. */
+function nodeReadiness(
+  config: Config,
+  store: Store,
+  logTo: { current?: FastifyBaseLogger },
+  parts: {
+    jobs: () => JobWorker | undefined;
+    dataplane: () => Dataplane | undefined;
+    testbed: () => Testbed | undefined;
+  },
+): Readiness {
+  const log = {
+    info: (obj: object, msg?: string) => logTo.current?.info(obj, msg),
+    warn: (obj: object, msg?: string) => logTo.current?.warn(obj, msg),
+  };
+  const declared = config.roles.includes('api') && declaresTestbed(config.accounts);
+  const checks = nodeChecks({
+    roles: config.roles,
+    db: store.db,
+    jobs: parts.jobs,
+    dataplane: parts.dataplane,
+    extra: declared ? [testbedCheck(parts.testbed)] : [],
+    log,
+  });
+  return new Readiness(checks, { log });
 }
 
 function describeDemo(demo: DemoAccount, url: string, region: string): string {

@@ -2,7 +2,7 @@
 // CPU sampling at a window's edges, the pause between phases, figure (d)'s
 // idle connections, and one figure on one path.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Backend } from './dataplane-children.ts';
+import type { Backend, Storm } from './dataplane-children.ts';
 import {
   bulkThroughput,
   connectionRate,
@@ -15,6 +15,7 @@ import {
 } from './dataplane-load.ts';
 import {
   cpuSample,
+  cpuSampleOf,
   cpuUse,
   machineSample,
   machineUse,
@@ -22,15 +23,15 @@ import {
   type CpuSample,
   type MachineSample,
 } from './dataplane-proc.ts';
-import type { Figure, IdleResult, PathKey, PathResults, PhaseCpu } from './dataplane-report.ts';
+import type { Figure, IdleResult, PathKey, PathResults, PhaseCpu, StormResult } from './dataplane-report.ts';
 
 export interface PathDef {
   key: PathKey;
   label: string;
   sink: Target;
   echo: Target;
-  /** The proxy process, if the path has one. */
-  proxyPid?: number;
+  /** The processes that forward, if the path has a proxy (asked at each sample: workers may restart). */
+  proxyPids?: () => number[];
 }
 
 export interface Timing {
@@ -44,13 +45,15 @@ export function phaseWith(
   backend: Backend,
   path: PathDef,
 ): { phase: Phase; cpu: () => PhaseCpu } {
-  const pids = { client: process.pid, backend: backend.pid, proxy: path.proxyPid };
   let start: Record<string, CpuSample> = {};
   let end: Record<string, CpuSample> = {};
   let machine: MachineSample[] = [];
   const sampleAll = () => {
-    const out: Record<string, CpuSample> = {};
-    for (const [k, pid] of Object.entries(pids)) if (pid !== undefined) out[k] = cpuSample(pid);
+    const out: Record<string, CpuSample> = {
+      client: cpuSample(process.pid),
+      backend: cpuSample(backend.pid),
+    };
+    if (path.proxyPids) out.proxy = cpuSampleOf(path.proxyPids());
     return out;
   };
   return {
@@ -92,30 +95,32 @@ export async function settle(backend: Backend): Promise<void> {
 }
 
 /**
- * Figure (d): RSS of `pid` before and while `count` idle connections go
- * through it to the echo port. The backend's own socket count proves they
- * reach it (not just the proxy's listener); a 1-byte echo on each then proves
- * every one carries data, and the RSS after it shows what forwarding buffers
- * add. With `collectGarbage` (vpcep), each reading is also taken after full
- * GCs, which is what the KiB/connection figures use: raw readings of a
- * garbage-collected heap move by tens of MB whenever V8 decides to shrink it.
+ * Figure (d): RSS of the proxy's processes (`pids`, summed) before and while
+ * `count` idle connections go through them to the echo port. The backend's own
+ * socket count proves they reach it (not just the proxy's listener); a 1-byte
+ * echo on each then proves every one carries data, and the RSS after it shows
+ * what forwarding buffers add. With `collectGarbage` (vpcep), each reading is
+ * also taken after full GCs, which is what the KiB/connection figures use: raw
+ * readings of a garbage-collected heap move by tens of MB whenever V8 decides
+ * to shrink it.
  */
 export async function idlePhase(
   backend: Backend,
-  label: string,
-  pid: number,
+  who: { key: PathKey; label: string },
+  pids: readonly number[],
   echo: Target,
   count: number,
   clients: ClientAddresses,
-  collectGarbage?: () => Promise<boolean>,
+  collectGarbage?: (pids: readonly number[]) => Promise<boolean>,
 ): Promise<IdleResult> {
   let gc = collectGarbage !== undefined;
+  const rss = () => pids.reduce((n, pid) => n + rssKiB(pid), 0);
   const read = async (): Promise<{ raw: number; settled: number }> => {
-    const raw = rssKiB(pid);
-    if (gc && collectGarbage) gc = await collectGarbage();
+    const raw = rss();
+    if (gc && collectGarbage) gc = await collectGarbage(pids);
     if (!gc) return { raw, settled: raw };
     await sleep(200);
-    return { raw, settled: rssKiB(pid) };
+    return { raw, settled: rss() };
   };
   await settle(backend);
   await sleep(500);
@@ -136,7 +141,8 @@ export async function idlePhase(
     await sleep(500);
     const afterEcho = await read();
     return {
-      label,
+      key: who.key,
+      label: who.label,
       count,
       opened: opened.sockets.length,
       backendSockets,
@@ -183,4 +189,63 @@ export async function measureFigure(
   const r = await roundTripLatency(path.echo, phase, clients);
   res.c = { r, cpu: cpu() };
   return r.errors > 0 ? `${path.label} latency: ${r.errors} errors` : undefined;
+}
+
+/** What the storm phase needs from bench/dataplane.ts. */
+export interface StormSetup {
+  direct: PathDef;
+  vpcep: PathDef;
+  /** The process serving the API (vpcep's main process). */
+  apiPid: number;
+  start: () => Promise<Storm>;
+}
+
+/**
+ * Latency through the endpoint (and direct, for the same machine load) with
+ * the API idle, then while another process keeps asking the API for large
+ * lists: the API's process is then as busy as it gets, and its event loop
+ * blocks for the length of each list it builds.
+ */
+export async function stormPhase(
+  timing: Timing,
+  setup: StormSetup,
+  clients: ClientAddresses,
+): Promise<StormResult> {
+  const quiet: Phase = { warmupMs: timing.warmupMs, measureMs: timing.seconds * 1000, mark: () => {} };
+  const idle = {
+    direct: await roundTripLatency(setup.direct.echo, quiet, clients),
+    vpcep: await roundTripLatency(setup.vpcep.echo, quiet, clients),
+  };
+  const storm = await setup.start();
+  try {
+    await sleep(1000);
+    const direct = await roundTripLatency(setup.direct.echo, quiet, clients);
+    const before = await storm.stats();
+    let cpu0: { api: CpuSample; dp: CpuSample; machine: MachineSample } | undefined;
+    let cpu1: typeof cpu0;
+    const sample = () => ({
+      api: cpuSample(setup.apiPid),
+      dp: cpuSampleOf(setup.vpcep.proxyPids?.() ?? []),
+      machine: machineSample(),
+    });
+    const vpcep = await roundTripLatency(
+      setup.vpcep.echo,
+      { ...quiet, mark: (edge) => (edge === 'start' ? (cpu0 = sample()) : (cpu1 = sample())) },
+      clients,
+    );
+    const after = await storm.stats();
+    const seconds = timing.seconds + timing.warmupMs / 1000;
+    const lists = after.requests - before.requests;
+    return {
+      idle,
+      storm: { direct, vpcep },
+      listsPerS: lists / seconds,
+      listBytes: lists > 0 ? (after.bytes - before.bytes) / lists : 0,
+      apiCpu: cpu0 && cpu1 ? cpuUse(cpu0.api, cpu1.api).total : 0,
+      dataplaneCpu: cpu0 && cpu1 ? cpuUse(cpu0.dp, cpu1.dp).total : 0,
+      machineBusy: cpu0 && cpu1 ? machineUse(cpu0.machine, cpu1.machine).busy : 0,
+    };
+  } finally {
+    await storm.stop();
+  }
 }

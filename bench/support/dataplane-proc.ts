@@ -118,3 +118,16 @@ export function machineUse(a: MachineSample, b: MachineSample): MachineUse {
   const pct = (ticks: number) => (seconds > 0 ? (ticks / CLK_TCK / seconds) * 100 : 0);
   return { busy: pct(b.busy - a.busy), softirq: pct(b.softirq - a.softirq), steal: pct(b.steal - a.steal) };
 }
+
+/** One sample of several processes taken together: totals add up, threads are pooled. */
+export function cpuSampleOf(pids: readonly number[]): CpuSample {
+  const samples = pids.map(cpuSample);
+  const threads = new Map<string, number>();
+  for (const s of samples) for (const [tid, t] of s.threads) threads.set(`${s.pid}/${tid}`, t);
+  return {
+    pid: pids[0] ?? 0,
+    at: performance.now(),
+    total: samples.reduce((n, s) => n + s.total, 0),
+    threads,
+  };
+}

@@ -4,7 +4,13 @@ import type { CpuUse, MachineUse } from './dataplane-proc.ts';
 import type { LatencyResult, RateResult, ThroughputResult } from './dataplane-load.ts';
 import { fmtInt, table } from './report.ts';
 
-export type PathKey = 'direct' | 'vpcep' | 'haproxy1' | 'haproxy2';
+export type PathKey = 'direct' | 'vpcep1' | 'vpcepN' | 'haproxy1' | 'haproxyN';
+
+/** The comparisons the goals are about: vpcep and haproxy with the same number of threads. */
+export const PAIRS: readonly [vpcep: PathKey, haproxy: PathKey][] = [
+  ['vpcep1', 'haproxy1'],
+  ['vpcepN', 'haproxyN'],
+];
 export type Figure = 'a' | 'b' | 'c';
 
 /** CPU of each process during one measured window, in % of one core. */
@@ -80,23 +86,32 @@ export function figuresTable(paths: readonly PathResults[], streams: number, con
   return table(rows, 1);
 }
 
-function ratio(a: number | undefined, b: number | undefined): string {
-  return a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}×`;
+export function ratioOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
 }
 
-/** vpcep/direct and vpcep/<each haproxy>: higher is better for a and b, lower for c. */
+function ratio(a: number | undefined, b: number | undefined): string {
+  const r = ratioOf(a, b);
+  return r === undefined ? '-' : `${r.toFixed(2)}×`;
+}
+
+/** Each vpcep path against direct and against haproxy with as many threads: higher is better for a and b, lower for c. */
 export function ratioLines(paths: readonly PathResults[]): string[] {
-  const vpcep = paths.find((p) => p.key === 'vpcep');
-  if (!vpcep) return [];
-  return paths
-    .filter((p) => p.key !== 'vpcep')
-    .map(
-      (other) =>
-        `vpcep/${other.label}: `.padEnd(30) +
-        `throughput ${ratio(vpcep.a?.r.mbPerS, other.a?.r.mbPerS)}  ` +
-        `conn/s ${ratio(vpcep.b?.r.perS, other.b?.r.perS)}  ` +
-        `latency p50 ${ratio(vpcep.c?.r.p50, other.c?.r.p50)}  p99 ${ratio(vpcep.c?.r.p99, other.c?.r.p99)}`,
-    );
+  const byKey = new Map(paths.map((p) => [p.key, p]));
+  const lines: string[] = [];
+  const line = (vpcep: PathResults, other: PathResults) =>
+    `${vpcep.label} / ${other.label}: `.padEnd(44) +
+    `throughput ${ratio(vpcep.a?.r.mbPerS, other.a?.r.mbPerS)}  ` +
+    `conn/s ${ratio(vpcep.b?.r.perS, other.b?.r.perS)}  ` +
+    `latency p50 ${ratio(vpcep.c?.r.p50, other.c?.r.p50)}  p99 ${ratio(vpcep.c?.r.p99, other.c?.r.p99)}`;
+  for (const [v, h] of PAIRS) {
+    const vpcep = byKey.get(v);
+    const haproxy = byKey.get(h);
+    const direct = byKey.get('direct');
+    if (vpcep && direct) lines.push(line(vpcep, direct));
+    if (vpcep && haproxy) lines.push(line(vpcep, haproxy));
+  }
+  return lines;
 }
 
 /** CPU per process and phase, the bound each figure hit, and what went wrong (errors, samples). */
@@ -159,6 +174,7 @@ interface Rss {
 }
 
 export interface IdleResult {
+  key: PathKey;
   label: string;
   count: number;
   opened: number;
@@ -206,4 +222,104 @@ export function idleTable(rows: readonly IdleResult[]): string {
     ]);
   }
   return table(out, 1);
+}
+
+export interface StormResult {
+  /** Round trips with the API idle, then while the storm runs: direct and through the endpoint. */
+  idle: { direct: LatencyResult; vpcep: LatencyResult };
+  storm: { direct: LatencyResult; vpcep: LatencyResult };
+  /** List responses per second the API served, and their size. */
+  listsPerS: number;
+  listBytes: number;
+  /** CPU of the API's process and of the data plane's processes during the storm, % of one core. */
+  apiCpu: number;
+  dataplaneCpu: number;
+  machineBusy: number;
+}
+
+export function stormTable(s: StormResult): string {
+  const rows = [
+    ['', 'p50 µs', 'p99 µs', 'round trips'],
+    ...(
+      [
+        ['direct, API idle', s.idle.direct],
+        ['vpcep, API idle', s.idle.vpcep],
+        ['direct, API storm', s.storm.direct],
+        ['vpcep, API storm', s.storm.vpcep],
+      ] as const
+    ).map(([label, r]) => [label, cell(r.p50, 1), cell(r.p99, 1), fmtInt(r.count)]),
+  ];
+  return table(rows, 1);
+}
+
+/** (vpcep p99 − direct p99) in the storm ÷ the same with the API idle. */
+export function stormAddedRatio(s: StormResult): number | undefined {
+  return ratioOf(s.storm.vpcep.p99 - s.storm.direct.p99, s.idle.vpcep.p99 - s.idle.direct.p99);
+}
+
+export interface DataplaneRss {
+  /** KiB after full GCs (when the hooks answered), else as read. */
+  main: number;
+  supervisor: number | undefined;
+  workers: number[];
+  gc: boolean;
+}
+
+export interface GoalInputs {
+  paths: readonly PathResults[];
+  storm: StormResult | undefined;
+  idle: readonly IdleResult[];
+  rss: DataplaneRss | undefined;
+}
+
+function perConnection(r: IdleResult | undefined): number | undefined {
+  return r === undefined ? undefined : (r.rss.idle - r.rss.before) / r.count;
+}
+
+/** The goals of the data plane's second generation, each with what this run measured. */
+export function goalsTable(g: GoalInputs): string {
+  const byKey = new Map(g.paths.map((p) => [p.key, p]));
+  const idle = new Map(g.idle.map((r) => [r.key, r]));
+  const fmt = (r: number | undefined, unit = '×') => (r === undefined ? '-' : `${r.toFixed(2)}${unit}`);
+  const pair = (pick: (p: PathResults | undefined) => number | undefined) =>
+    PAIRS.map(([v, h]) => fmt(ratioOf(pick(byKey.get(v)), pick(byKey.get(h))))).join(' / ');
+  const idleRatio = PAIRS.map(([v, h]) =>
+    fmt(ratioOf(perConnection(idle.get(v)), perConnection(idle.get(h)))),
+  ).join(' / ');
+  const dp = g.rss;
+  const largest = dp === undefined ? undefined : Math.max(dp.supervisor ?? 0, ...dp.workers) / 1024;
+  const rows = [
+    ['goal (one run)', 'measured', 'target'],
+    ['bulk TCP, vpcep ÷ haproxy, 1 / N threads', pair((p) => p?.a?.r.mbPerS), '≥ 1.2×'],
+    ['new connections/s, vpcep ÷ haproxy, 1 / N threads', pair((p) => p?.b?.r.perS), '≥ 0.9×'],
+    [
+      'added p99 latency, API list storm ÷ API idle',
+      g.storm === undefined ? '-' : fmt(stormAddedRatio(g.storm)),
+      '≤ 1.2×',
+    ],
+    ['KiB per idle connection, vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
+    [
+      'RSS of a data-plane-only process, idle (largest forwarder)',
+      largest === undefined ? '-' : `${largest.toFixed(1)} MB`,
+      '≤ 60 MB',
+    ],
+    // Not a forwarding process, but what a data-plane node also runs: said, not hidden.
+    [
+      '  the same node: controller (main) / whole node',
+      dp === undefined
+        ? '-'
+        : `${(dp.main / 1024).toFixed(1)} MB / ` +
+          `${((dp.main + (dp.supervisor ?? 0) + dp.workers.reduce((a, b) => a + b, 0)) / 1024).toFixed(1)} MB`,
+      '-',
+    ],
+  ];
+  return table(rows, 1);
+}
+
+export function rssLine(dp: DataplaneRss): string {
+  const mb = (kib: number) => `${(kib / 1024).toFixed(1)} MB`;
+  return (
+    `main (controller, store, /metrics) ${mb(dp.main)}; supervisor ${dp.supervisor === undefined ? '-' : mb(dp.supervisor)}; ` +
+    `workers ${dp.workers.map(mb).join(', ')}${dp.gc ? ' (after full GC)' : ' (raw)'}`
+  );
 }

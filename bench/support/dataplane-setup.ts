@@ -22,22 +22,36 @@ import type { ClientAddresses } from './dataplane-load.ts';
 
 const SERVICES = '/v1/{project_id}/vpc-endpoint-services';
 
+export interface ServerSettings {
+  /** Per-endpoint flow limit, raised for the idle-connection phase. */
+  maxConnections: number;
+  /** Forwarding processes; absent: the default (one per core). */
+  workers?: number;
+  /** Endpoints per project, raised for the API storm's list. */
+  endpointQuota: number;
+}
+
 /**
  * Writes the server's configuration (JSON is YAML) into `dir` and returns its
  * path: the tests' two accounts and networks, a fresh SQLite file, and
  * production defaults wherever the test defaults would distort a measurement.
  */
-export function writeConfig(dir: string, maxConnections: number): string {
+export function writeConfig(dir: string, settings: ServerSettings): string {
   const defaults = defaultConfig();
   const config = testConfig(`sqlite:${join(dir, 'vpcep.db')}`, {
     accountExtras: NETWORKS,
     overrides: {
       log_level: 'silent',
-      // Default idle timeouts; only the per-endpoint flow limit is raised for the idle-connection phase.
-      dataplane: { ...defaults.dataplane, max_connections_per_endpoint: maxConnections },
+      // Default idle timeouts and worker count; only the per-endpoint flow limit is raised.
+      dataplane: {
+        ...defaults.dataplane,
+        max_connections_per_endpoint: settings.maxConnections,
+        ...(settings.workers === undefined ? {} : { workers: settings.workers }),
+      },
       // The tests poll the job table every 20 ms; a production server polls every 200 ms. The
       // faster poll would be CPU the proxy process spends during every measurement.
       jobs: defaults.jobs,
+      quotas: { ...defaults.quotas, endpoint: settings.endpointQuota },
     },
   });
   const file = join(dir, 'vpcep.json.yaml');
@@ -94,6 +108,27 @@ export async function createTcpService(
   );
   await whitelistDomain(api.server, id, api.server.consumer.domainId);
   return id;
+}
+
+/**
+ * `count` endpoints of `serviceId` (an approval service: they stay pending, so
+ * nothing listens for them) in the consumer's second subnet, addresses chosen
+ * by the API: rows for the API storm to list.
+ */
+export async function createListedEndpoints(api: Api, serviceId: string, count: number): Promise<void> {
+  const second = await networkOf(api.server.consumer, 'vpc-c2');
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      await createEndpoint(api.server.consumer, {
+        endpoint_service_id: serviceId,
+        vpc_id: second.vpcId,
+        subnet_id: second.subnetId,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, () => worker()));
 }
 
 /** An endpoint of `serviceId` at `ip` in the consumer subnet, once it has left `creating`. */

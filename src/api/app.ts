@@ -6,8 +6,10 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { TokenCodec } from '../auth/tokens.ts';
 import type { Config } from '../config/schema.ts';
+import type { TlsFiles } from '../config/tls-files.ts';
 import type { Clock } from '../context/clock.ts';
 import { requestId } from '../context/ids.ts';
+import type { Readiness } from '../health/readiness.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { IdentityRepository } from '../identity/repository.ts';
 import { registerIdentityRoutes } from '../identity/routes.ts';
@@ -17,8 +19,19 @@ import type { VpcepDeps } from '../vpcep/deps.ts';
 import { registerVpcepRoutes } from '../vpcep/routes.ts';
 import { installAuthentication } from './auth-plugin.ts';
 import { installBodyParsing } from './body-plugin.ts';
+import { installConsole } from './console.ts';
+import {
+  API_DESCRIPTION,
+  SIGNED_SCHEME,
+  SWAGGER_UI_BRANDING,
+  TOKEN_SCHEME_DESCRIPTION,
+  withoutSignedScheme,
+} from './docs-ui.ts';
 import { installErrorHandling } from './errors-plugin.ts';
-import { installTransportErrors, transportOptions } from './transport.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+import { listenerOptions } from './listener-options.ts';
+import { installRequestLog, requestLogOptions } from './request-log.ts';
+import { installTransportErrors } from './transport.ts';
 import { registerVersionRoutes } from './routes/versions.ts';
 import { registerVpcRoutes } from './routes/vpc.ts';
 import type { App } from './types.ts';
@@ -40,6 +53,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Counts requests and serves them on `GET /metrics`. */
   metrics?: Metrics;
+  /** Answers `GET /readyz` (and `/healthz`). */
+  readiness?: Readiness;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: TlsFiles | undefined;
 }
 
 /** Builds the HTTP API. It never listens by itself: main (or a test) decides where. */
@@ -51,7 +68,8 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
     requestIdHeader: false,
     bodyLimit: config.body_limit,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
-    ...transportOptions(),
+    ...requestLogOptions(),
+    ...listenerOptions(opts.tls),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are validated without coercion (a string is not a number); query
@@ -63,6 +81,7 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
   );
 
   opts.metrics?.instrument(app);
+  installRequestLog(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -77,22 +96,39 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
       openapi: '3.0.3',
       info: {
         title: 'vpcep',
-        description: 'VPC Endpoint (VPCEP) API with the IAM and VPC subsets it depends on',
+        description: API_DESCRIPTION,
         version: '1',
       },
       components: {
         securitySchemes: {
-          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
-          aksk: { type: 'apiKey', in: 'header', name: 'Authorization' },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Auth-Token',
+            description: TOKEN_SCHEME_DESCRIPTION,
+          },
+          [SIGNED_SCHEME]: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'An SDK-HMAC-SHA256 request signature, as the official SDKs make it.',
+          },
         },
       },
-      security: [{ token: [] }, { aksk: [] }],
+      security: [{ token: [] }, { [SIGNED_SCHEME]: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    ...SWAGGER_UI_BRANDING,
+    transformSpecification: (spec) => withoutSignedScheme(spec),
+  });
+  await installConsole(app, { region: config.region });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   opts.metrics?.route(app);
+  if (opts.readiness) registerHealthRoutes(app, opts.readiness);
   registerVersionRoutes(app);
   registerIdentityRoutes(
     app,

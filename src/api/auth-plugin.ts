@@ -25,6 +25,11 @@ function checkDeclared(route: { method: string | string[]; url: string; config?:
   }
 }
 
+/** /docs (Swagger UI) and /console (the web console, docs/console.md). */
+function isStaticPage(url: string): boolean {
+  return /^\/(docs|console)(\/|$)/.test(url);
+}
+
 /** The error of a refused action: VPCEP's code for project services, IAM's for IAM. */
 function denied(action: Action) {
   return isGlobalAction(action)
@@ -57,9 +62,11 @@ export function installAuthentication(
   };
 
   app.addHook('onRoute', (route) => {
-    // The documentation pages are registered by a plugin that knows nothing of our
-    // route config; they are public like the OpenAPI document they render.
-    if (route.url.startsWith('/docs')) route.config = { ...route.config, public: true };
+    // The documentation pages and the console's static files are registered by
+    // plugins that know nothing of our route config; they are public like the
+    // OpenAPI document they render: they hold no data, and every API call the
+    // console makes is authenticated.
+    if (isStaticPage(route.url)) route.config = { ...route.config, public: true };
     checkDeclared(route);
   });
   app.addHook('preValidation', async (request, reply) => {

@@ -1,3 +1,4 @@
+import { holdsUnstorableText } from '../context/unstorable-text.ts';
 import { ApiError } from '../errors/api-error.ts';
 
 // PostgreSQL refuses U+0000 in text (and unpaired UTF-16 surrogates in json),
@@ -9,9 +10,6 @@ import { ApiError } from '../errors/api-error.ts';
 
 /** `\u0000`, or a `\uD800`–`\uDFFF` escape (half of a surrogate pair), in JSON text. */
 const RISKY_ESCAPE = /\\u(?:0000|d[89a-f])/i;
-/** NUL, or a surrogate that is not half of a well-formed pair. */
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export const unstorableTextError = (where: string) =>
   new ApiError(
     'EndPoint.0002',
@@ -20,27 +18,6 @@ export const unstorableTextError = (where: string) =>
 
 export const badEscapeError = () =>
   new ApiError('EndPoint.0002', 'Parameter error: the URL holds a malformed percent escape.');
-
-/** Whether a string, key or value anywhere in `value` cannot be stored. */
-export function holdsUnstorableText(value: unknown): boolean {
-  // Iterative: a hostile body may nest deeper than the call stack allows.
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const v = pending.pop();
-    if (typeof v === 'string') {
-      if (UNSTORABLE.test(v)) return true;
-    } else if (Array.isArray(v)) {
-      // A loop, not push(...v): a huge array would overflow the argument list.
-      for (const item of v as unknown[]) pending.push(item);
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, inner] of Object.entries(v)) {
-        if (UNSTORABLE.test(k)) return true;
-        pending.push(inner);
-      }
-    }
-  }
-  return false;
-}
 
 /**
  * For a JSON body parsed from `text`: the error to answer when it holds a string

@@ -66,7 +66,7 @@ function registerCredentials(program: Command): void {
     withDemoOptions(
       command(program, 'credentials', 'show where the demo account is kept and print its login and keys'),
       'print',
-    ).option('-o, --output <format>', 'table, json or yaml (default: table on a terminal, else json)'),
+    ).option('-o, --output <format>', 'table, json, yaml or id (default: table on a terminal, else json)'),
     async (_, o) => {
       const { location, account, endpoint } = await demoOf(o);
       const print = new Printer(parseFormat(str(o.output), process.stdout.isTTY === true));

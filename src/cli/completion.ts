@@ -39,7 +39,7 @@ export function bashCompletion(program: Command): string {
     '_vpcep() {',
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="" i w words',
     '  case "$prev" in',
-    '    -o|--output) COMPREPLY=($(compgen -W \'table json yaml\' -- "$cur")); return ;;',
+    '    -o|--output) COMPREPLY=($(compgen -W \'table json yaml id\' -- "$cur")); return ;;',
     '    --until) COMPREPLY=($(compgen -W \'available settled accepted deleted\' -- "$cur")); return ;;',
     '  esac',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',

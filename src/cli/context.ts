@@ -41,7 +41,7 @@ export function clientCommand(parent: Command, spec: string, description: string
       '--endpoint <url>',
       "API endpoint (default: the profile's, else $VPCEP_ENDPOINT, else http://127.0.0.1:8080)",
     )
-    .option('-o, --output <format>', 'table, json or yaml (default: table on a terminal, else json)');
+    .option('-o, --output <format>', 'table, json, yaml or id (default: table on a terminal, else json)');
 }
 
 export function withWaitTimeout(cmd: Command): Command {

@@ -38,12 +38,15 @@ function configOf(configFile: string | undefined) {
   }
 }
 
-/** `http://HOST:PORT` a local client reaches a server listening on `listen` at (wildcards → loopback). */
-export function endpointOfListen(listen: string): string | undefined {
+/**
+ * `http://HOST:PORT` (`https://` when the server has `tls`) a local client reaches a server
+ * listening on `listen` at (wildcards → loopback).
+ */
+export function endpointOfListen(listen: string, tls = false): string | undefined {
   const { host, port } = parseListen(listen);
   if (port === 0) return undefined;
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${tls ? 'https' : 'http'}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 export function locateDemoAccount(opts: {
@@ -65,7 +68,11 @@ export function locateDemoAccount(opts: {
   if (location === '' || location === ':memory:')
     throw new UsageError('an in-memory database leaves no demo account file');
   const dataDir = dirname(resolve(location));
-  return { dataDir, file: join(dataDir, DEMO_ACCOUNT_FILE), endpoint: endpointOfListen(config.listen) };
+  return {
+    dataDir,
+    file: join(dataDir, DEMO_ACCOUNT_FILE),
+    endpoint: endpointOfListen(config.listen, config.tls !== undefined),
+  };
 }
 
 /** Reads the account file; refused when others may read it, as profiles are. */

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import type { Endpoint, EndpointCreate, EndpointPolicy, ListEndpointsQuery } from '../client/types.ts';
+import type {
+  Endpoint,
+  EndpointCreate,
+  EndpointPolicy,
+  EndpointTraffic,
+  ListEndpointsQuery,
+} from '../client/types.ts';
 import { waitForEndpoint, type EndpointTarget } from '../client/waiter.ts';
 import { act, clientCommand, deleteEach, group, waitable, withWaitTimeout, type Context } from './context.ts';
 import type { Column } from './output.ts';
@@ -84,6 +90,21 @@ function registerPolicy(endpoints: Command): void {
   );
 }
 
+/** The counters as one flat record; a node that does not forward says so instead of zeros. */
+function trafficRows(answer: EndpointTraffic): Record<string, unknown> {
+  const t = answer.traffic;
+  if (t === null) {
+    return { vpc_endpoint_id: answer.vpc_endpoint_id, dataplane: 'not run by this node: it counts nothing' };
+  }
+  const { refused, ...counts } = t;
+  return {
+    vpc_endpoint_id: answer.vpc_endpoint_id,
+    ...counts,
+    refused_whitelist: refused.whitelist,
+    refused_limit: refused.limit,
+  };
+}
+
 function registerEndpoints(program: Command): void {
   const endpoints = group(program, 'endpoints', 'VPC endpoints: connections from a VPC to a service');
   act(
@@ -102,6 +123,14 @@ function registerEndpoints(program: Command): void {
   );
   act(clientCommand(endpoints, 'get <id>', 'show an endpoint'), async (ctx, [id]) =>
     ctx.print.one(await ctx.client.endpoints.get(String(id))),
+  );
+  act(
+    clientCommand(endpoints, 'traffic <id>', "the answering node's traffic counters of an endpoint"),
+    async (ctx, [id]) => {
+      const answer = await ctx.client.endpoints.traffic(String(id));
+      // A table shows one counter per line; JSON and YAML keep the API's shape.
+      ctx.print.one(ctx.print.format === 'table' ? trafficRows(answer) : answer);
+    },
   );
   registerCreate(endpoints);
   act(

@@ -1,12 +1,10 @@
 import { Command } from 'commander';
-import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { loggerOptions } from '../logging/logger-options.ts';
-import { startServer } from '../main.ts';
 import { registerClientCommands } from './commands.ts';
+import type { ServeOptions } from './serve.ts';
 
 // The `vpcep` command: `serve` runs the server (by default every role in one
-// process); the client commands (commands.ts) call its API.
+// process); the client commands (commands.ts) call its API. The server's code
+// is loaded only by `serve`, so a client command starts without it.
 
 const program = new Command();
 program.name('vpcep').description('Self-hostable VPC Endpoint service');
@@ -21,56 +19,17 @@ program
     '-r, --roles <list>',
     'comma-separated subset of api,jobs,dataplane,dns (default: all; overrides the file and $VPCEP_ROLES)',
   )
-  .action(async (opts: { config?: string; listen?: string; database?: string; roles?: string }) => {
-    let config;
-    try {
-      config = loadConfig({
-        file: opts.config,
-        overrides: {
-          ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
-          ...(opts.database !== undefined ? { database: opts.database } : {}),
-          // The schema checks the names, so a typo fails like any other bad key.
-          ...(opts.roles !== undefined ? { roles: parseRoles(opts.roles) as Config['roles'] } : {}),
-        },
-      });
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`vpcep: ${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
-    const running = await startServer(config, {
-      logger: loggerOptions(config.log_level),
-      announce: (text) => process.stdout.write(text + '\n'),
-    });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        // A second signal: the operator does not want to wait for a clean shutdown.
-        process.stderr.write(`vpcep: ${signal} received again, exiting now\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      process.stdout.write(`vpcep: ${signal} received, shutting down\n`);
-      running.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`vpcep: error while shutting down: ${String(err)}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    // Installed before the listening line: whoever waits for that line may signal at once.
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.stdout.write(
-      `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
-    );
-    const dns = running.dataplane?.dns?.address;
-    if (dns) process.stdout.write(`vpcep DNS for zone ${config.dns.zone} on ${dns.host}:${dns.port}\n`);
-    const dnsError = running.dataplane?.dnsError;
-    if (dnsError) process.stderr.write(`vpcep: warning: ${dnsError}; set dns.listen or VPCEP_DNS_LISTEN\n`);
+  .option(
+    '--log-level <level>',
+    'fatal|error|warn|info|debug|trace|silent; warn and above leave out the request lines (overrides the file and $VPCEP_LOG_LEVEL)',
+  )
+  .option(
+    '--log-format <format>',
+    'pretty (for people) or json (one object a line); default: pretty on a terminal, else json',
+  )
+  .action(async (opts: ServeOptions) => {
+    const { serve } = await import('./serve.ts');
+    await serve(opts);
   });
 
 registerClientCommands(program);

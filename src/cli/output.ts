@@ -1,4 +1,5 @@
 import { stringify as toYaml } from 'yaml';
+import { safeText } from '../context/terminal-text.ts';
 import { UsageError } from './usage.ts';
 
 // How client commands print: a table for people (the default on a terminal),
@@ -6,7 +7,10 @@ import { UsageError } from './usage.ts';
 // or a server put in a string reaches the terminal escaped: no control
 // sequence from the API can move the cursor, retitle the window or hide text.
 
-export type Format = 'table' | 'json' | 'yaml';
+export { safeText };
+
+/** `id` prints only ids, one a line, for `X=$(vpcep … -o id)` in scripts. */
+export type Format = 'table' | 'json' | 'yaml' | 'id';
 
 export interface Column<T> {
   header: string;
@@ -15,24 +19,8 @@ export interface Column<T> {
 
 export function parseFormat(value: string | undefined, isTTY: boolean): Format {
   if (value === undefined) return isTTY ? 'table' : 'json';
-  if (value === 'table' || value === 'json' || value === 'yaml') return value;
-  throw new UsageError(`invalid output format '${value}': table, json or yaml`);
-}
-
-/** C0 and C1 controls, DEL, line/paragraph separators and bidirectional overrides. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-function escapeChar(ch: string): string {
-  const code = ch.charCodeAt(0);
-  return code < 0x100
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/** Text safe to show in a terminal cell. */
-export function safeText(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
+  if (value === 'table' || value === 'json' || value === 'yaml' || value === 'id') return value;
+  throw new UsageError(`invalid output format '${value}': table, json, yaml or id`);
 }
 
 /** Text of several lines (an answer that is not JSON): controls escaped, line breaks and tabs kept. */
@@ -83,6 +71,20 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** The answer cannot be shown in the chosen format (the call itself was made). */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
 export class Printer {
   constructor(
     readonly format: Format,
@@ -115,9 +117,24 @@ export class Printer {
     );
   }
 
-  /** Data as JSON or YAML (a table prints it as JSON). */
+  /** Data as JSON or YAML (a table prints it as JSON), or only its ids. */
   data(value: unknown): void {
     if (value === undefined) return;
+    if (this.format === 'id') return this.ids(value);
     this.write(this.format === 'yaml' ? safeYaml(value) : safeJson(value) + '\n');
+  }
+
+  /**
+   * The `id` of an object, or of each object of a list, one a line. An answer
+   * without ids is an error rather than an empty line, so that a script's
+   * `X=$(…)` never silently holds nothing.
+   */
+  private ids(value: unknown): void {
+    const items = Array.isArray(value) ? (value as unknown[]) : [value];
+    const ids = items.map(idOf);
+    if (ids.some((id) => id === undefined)) {
+      throw new OutputError('this answer has no id field; use -o json or -o yaml');
+    }
+    this.write(ids.map((id) => `${safeText(id ?? '')}\n`).join(''));
   }
 }

@@ -3,6 +3,7 @@ import type {
   Endpoint,
   EndpointCreate,
   EndpointPolicy,
+  EndpointTraffic,
   EndpointUpdate,
   ListEndpointsQuery,
   Page,
@@ -34,6 +35,14 @@ export class EndpointsApi {
   /** Answers while the endpoint is `creating`; see waiter.ts. */
   async create(body: EndpointCreate): Promise<Endpoint> {
     return call(this.scope, 'POST', BASE, { body });
+  }
+
+  /**
+   * The traffic counters of the answering node's data plane (a vpcep
+   * extension): `traffic` is null where that node does not forward.
+   */
+  async traffic(id: string): Promise<EndpointTraffic> {
+    return call(this.scope, 'GET', `${ONE}/traffic`, { params: { id } });
   }
 
   /** Changes the endpoint's IP whitelist (the only mutable part). */

@@ -22,6 +22,11 @@ export class IdentityApi {
       .projects;
   }
 
+  /** The projects the caller can scope a token to (what a console's project picker lists). */
+  async authProjects(): Promise<Project[]> {
+    return (await call<{ projects: Project[] }>(this.scope, 'GET', '/v3/auth/projects')).projects;
+  }
+
   async domains(): Promise<Domain[]> {
     return (await call<{ domains: Domain[] }>(this.scope, 'GET', '/v3/auth/domains')).domains;
   }

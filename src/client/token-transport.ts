@@ -29,6 +29,23 @@ export interface Token {
   token: string;
   projectId: string;
   expiresAt: string;
+  /** Who and where, as the token body names them (what a console's header shows). */
+  projectName: string;
+  domainId: string;
+  domainName: string;
+  userName: string;
+  /** The region of the service catalog's entries ('' when the catalog is absent). */
+  region: string;
+}
+
+interface TokenBody {
+  token?: {
+    project?: { id?: string; name?: string };
+    domain?: { id?: string; name?: string };
+    user?: { name?: string };
+    expires_at?: string;
+    catalog?: { endpoints?: { region?: string }[] }[];
+  };
 }
 
 /** POST /v3/auth/tokens with the password method; the token is the X-Subject-Token header. */
@@ -48,10 +65,15 @@ export async function passwordToken(endpoint: string, login: PasswordLogin): Pro
       },
     }),
   });
-  const body = response.json as { token?: { project?: { id?: string }; expires_at?: string } } | undefined;
+  const token = (response.json as TokenBody | undefined)?.token;
   return {
     token: response.headers['x-subject-token'] ?? '',
-    projectId: body?.token?.project?.id ?? '',
-    expiresAt: body?.token?.expires_at ?? '',
+    projectId: token?.project?.id ?? '',
+    expiresAt: token?.expires_at ?? '',
+    projectName: token?.project?.name ?? '',
+    domainId: token?.domain?.id ?? '',
+    domainName: token?.domain?.name ?? '',
+    userName: token?.user?.name ?? '',
+    region: token?.catalog?.[0]?.endpoints?.[0]?.region ?? '',
   };
 }

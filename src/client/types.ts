@@ -21,6 +21,7 @@ import type {
 } from '../vpcep/connections/schemas.ts';
 import type {
   CreateEndpointBody,
+  EndpointTrafficView,
   EndpointView,
   ListEndpointsQuery,
   PolicyBody,
@@ -54,6 +55,8 @@ export type EndpointService = Static<typeof ServiceView>;
 export type PublicService = Static<typeof PublicServiceView>;
 export type ServiceDescription = Static<typeof DescribedService>;
 export type Endpoint = Static<typeof EndpointView>;
+/** This node's data-plane counters of an endpoint (a vpcep extension). */
+export type EndpointTraffic = EndpointTrafficView;
 export type Connection = Static<typeof ConnectionView>;
 export type Permission = Static<typeof PermissionView>;
 export type TaggedResourceRow = NonNullable<Static<typeof ResourceList>['resources']>[number];

@@ -1,4 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from './schema.ts';
+
+/** One forwarding process per core, beside the main process that serves the API. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
 
 /** The embedded defaults: `vpcep serve` with no configuration runs on these. */
 export function defaultConfig(): Config {
@@ -7,6 +13,7 @@ export function defaultConfig(): Config {
     listen: '127.0.0.1:8080',
     database: 'sqlite:.vpcep/vpcep.db',
     log_level: 'info',
+    log_format: 'auto',
     loose: false,
     body_limit: 1024 * 1024,
     token_ttl_seconds: 24 * 3600,
@@ -45,6 +52,7 @@ export function defaultConfig(): Config {
       udp_idle_timeout_ms: 120_000,
       connect_timeout_ms: 10_000,
       resync_ms: 5000,
+      workers: defaultWorkers(),
     },
     dns: { zone: 'vpcep.local', listen: '127.0.0.1:5353', ttl: 60 },
     public_services: [

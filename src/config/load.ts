@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { createAjv, describeAjvError } from '../schema/ajv.ts';
+import { createAjv, describeAjvErrors } from '../schema/ajv.ts';
 import { parseCustomPolicy } from '../auth/policy/document.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { declaredScope } from '../identity/grants/rules.ts';
@@ -26,7 +26,8 @@ export interface LoadOptions {
   overrides?: Partial<Config>;
 }
 
-const validate = createAjv('strict', { allErrors: true }).compile<Config>(ConfigSchema);
+// verbose: errors carry their schema, so a message can list the allowed keys and values.
+const validate = createAjv('strict', { allErrors: true, verbose: true }).compile<Config>(ConfigSchema);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -150,11 +151,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (env.VPCEP_ROLES) fromEnv.roles = parseRoles(env.VPCEP_ROLES);
   if (env.VPCEP_DNS_LISTEN) fromEnv.dns = { listen: env.VPCEP_DNS_LISTEN };
   if (env.VPCEP_METRICS_LISTEN) fromEnv.metrics = { listen: env.VPCEP_METRICS_LISTEN };
+  if (env.VPCEP_LOG_LEVEL) fromEnv.log_level = env.VPCEP_LOG_LEVEL;
+  if (env.VPCEP_LOG_FORMAT) fromEnv.log_format = env.VPCEP_LOG_FORMAT;
   merged = merge(merged, fromEnv);
   if (opts.overrides) merged = merge(merged, opts.overrides);
   if (!validate(merged)) {
-    const lines = (validate.errors ?? []).map((e) => describeAjvError(e, 'config'));
-    throw new ConfigError(`invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+    const lines = describeAjvErrors(validate.errors ?? [], 'config');
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   parseListen(merged.listen);
   parseListen(merged.dns.listen, 'dns.listen');

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { TestbedAccountKeys } from './testbed-schema.ts';
 
 // One schema validates the YAML file, the environment overrides and the embedded
 // defaults, so a bad key is reported the same way wherever it came from.
@@ -115,6 +116,7 @@ export const AccountConfig = Type.Object(
     groups: Type.Optional(Type.Array(GroupConfig)),
     policies: Type.Optional(Type.Array(PolicyConfig)),
     vpcs: Type.Optional(Type.Array(VpcConfig)),
+    ...TestbedAccountKeys,
   },
   { additionalProperties: false },
 );
@@ -171,6 +173,18 @@ export const ConfigSchema = Type.Object(
       Type.Literal('trace'),
       Type.Literal('silent'),
     ]),
+    /** `auto`: for people on a terminal, JSON lines otherwise. */
+    log_format: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')]),
+    /** Serve the API over HTTPS with this certificate chain and key (PEM files, read at start). */
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert_file: Type.String({ minLength: 1 }),
+          key_file: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Reject unknown request fields (the default) or, with `true`, accept and ignore them. */
     loose: Type.Boolean(),
     body_limit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
@@ -291,6 +305,12 @@ export const ConfigSchema = Type.Object(
         connect_timeout_ms: Timeout,
         /** Full re-read of the store: how changes made by other nodes arrive, and how failed binds retry. */
         resync_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /**
+         * Forwarding processes (default: the number of cores); 0 forwards on the main
+         * process's own event loop, beside the API. Optional in the type only: the
+         * defaults always hold it, and a partial override keeps it.
+         */
+        workers: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
       },
       { additionalProperties: false },
     ),

@@ -24,7 +24,7 @@ import { endpointListeners, SKIP_REASONS, type ForwardingSettings, type SkipReas
 import type { ListenerSpec } from './forwarder/types.ts';
 import type { DnsZoneTable } from './dns/records.ts';
 import type { EndpointCounters } from './forwarder/counters.ts';
-import type { ForwarderSet } from './forwarder/forwarder-set.ts';
+import type { Forwarding } from './forwarding.ts';
 
 export interface ControllerLog {
   warn(obj: object, msg?: string): void;
@@ -33,8 +33,8 @@ export interface ControllerLog {
 
 export interface ControllerOptions {
   db: Kysely<Database>;
-  /** Present when this process forwards traffic (role `dataplane`). */
-  forwarders?: ForwarderSet;
+  /** Present when this node forwards traffic (role `dataplane`). */
+  forwarding?: Forwarding;
   counters?: EndpointCounters;
   /** Present when this process answers DNS (role `dns`). */
   dns?: DnsZoneTable;
@@ -150,7 +150,7 @@ export class DataplaneController {
     return {
       forwardingEndpoints: this.#endpoints.size,
       skipped,
-      listeners: this.#opts.forwarders?.listeners().length ?? 0,
+      listeners: this.#opts.forwarding?.listenerCount() ?? 0,
       failed: [...this.#failed],
       dnsRecords: [...this.#dns.values()].reduce((n, r) => n + r.names.length, 0),
       passes: this.#passes,
@@ -290,11 +290,11 @@ export class DataplaneController {
   }
 
   async #apply(): Promise<void> {
-    const forwarders = this.#opts.forwarders;
-    if (!forwarders) return;
+    const forwarding = this.#opts.forwarding;
+    if (!forwarding) return;
     const specs: ListenerSpec[] = [];
     for (const plan of this.#plans.values()) if (typeof plan !== 'string') specs.push(...plan);
-    const result = await forwarders.apply(specs);
+    const result = await forwarding.apply(specs);
     this.#failed = result.failed.map(({ key, error }) => ({ key, error }));
     const now = new Map(this.#failed.map((f) => [f.key, f.error]));
     // Log a failing listener when it starts failing or fails differently, not on every retry.
@@ -308,7 +308,7 @@ export class DataplaneController {
         {
           started: result.started.length,
           stopped: result.stopped.length,
-          running: forwarders.listeners().length,
+          running: forwarding.listenerCount(),
         },
         'data plane listeners reconciled',
       );

@@ -50,6 +50,29 @@ export function renderDataplaneMetrics(dp: Dataplane): string {
       ]),
     );
   }
+  const processes = dp.forwarding?.processes();
+  if (processes) {
+    lines.push(
+      ...family('vpcep_dataplane_workers', 'gauge', 'Forwarding worker processes running.', [
+        ['', processes.workers.filter((w) => w.ready).length],
+      ]),
+      ...family(
+        'vpcep_dataplane_process_restarts_total',
+        'counter',
+        'Data-plane processes restarted after they exited, by kind.',
+        [
+          ['process="supervisor"', processes.supervisorRestarts],
+          ['process="worker"', processes.workers.reduce((n, w) => n + w.restarts, 0)],
+        ],
+      ),
+      ...family(
+        'vpcep_dataplane_worker_flows_total',
+        'counter',
+        'TCP connections and UDP sessions each forwarding worker accepted.',
+        [...processes.flows].sort(([a], [b]) => a - b).map(([worker, n]) => [`worker="${worker}"`, n]),
+      ),
+    );
+  }
   const text = `${lines.join('\n')}\n`;
   return dp.counters ? text + dp.counters.renderPrometheus('vpcep_endpoint') : text;
 }

@@ -3,6 +3,7 @@
  * DNS server (`dns`) and the controller that feeds both from the store.
  */
 import type { Kysely } from 'kysely';
+import { defaultWorkers } from '../config/defaults.ts';
 import { parseListen } from '../config/load.ts';
 import type { Config, Role } from '../config/schema.ts';
 import type { Database } from '../store/schema.ts';
@@ -13,6 +14,8 @@ import { DnsZoneTable } from './dns/records.ts';
 import { DnsServer } from './dns/server.ts';
 import { EndpointCounters } from './forwarder/counters.ts';
 import { ForwarderSet } from './forwarder/forwarder-set.ts';
+import { InProcessForwarding, type Forwarding } from './forwarding.ts';
+import { ForwardingProcesses } from './workers/plane.ts';
 
 export interface DataplaneOptions {
   config: Config;
@@ -25,7 +28,9 @@ export interface DataplaneOptions {
 
 export interface Dataplane {
   controller: DataplaneController;
-  forwarders: ForwarderSet | undefined;
+  /** The listeners, in worker processes (or in this one with `dataplane.workers: 0`). */
+  forwarding: Forwarding | undefined;
+  /** Every forwarded flow's counts, summed over the workers. */
   counters: EndpointCounters | undefined;
   dns: { server: DnsServer; table: DnsZoneTable; address: { host: string; port: number } } | undefined;
   /** Why role `dns` runs without a server (its address could not be bound). */
@@ -46,11 +51,22 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   };
   try {
     let counters: EndpointCounters | undefined;
-    let forwarders: ForwarderSet | undefined;
+    let forwarding: Forwarding | undefined;
     if (roles.includes('dataplane')) {
       counters = new EndpointCounters();
-      forwarders = new ForwarderSet({ counters, log, connectTimeoutMs: dp.connect_timeout_ms });
-      const f = forwarders;
+      forwarding =
+        (dp.workers ?? defaultWorkers()) === 0
+          ? new InProcessForwarding(
+              new ForwarderSet({ counters, log, connectTimeoutMs: dp.connect_timeout_ms }),
+            )
+          : new ForwardingProcesses({
+              workers: dp.workers ?? defaultWorkers(),
+              connectTimeoutMs: dp.connect_timeout_ms,
+              counters,
+              log,
+              debug: config.log_level === 'debug' || config.log_level === 'trace',
+            });
+      const f = forwarding;
       closers.push(() => f.close());
     }
     let dns: Dataplane['dns'];
@@ -73,7 +89,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
     }
     const controller = new DataplaneController({
       db: opts.db,
-      forwarders,
+      forwarding,
       counters,
       dns: dns?.table,
       settings: {
@@ -93,7 +109,7 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       });
     }
     await controller.start();
-    return { controller, forwarders, counters, dns, dnsError, close };
+    return { controller, forwarding, counters, dns, dnsError, close };
   } catch (err) {
     await close();
     throw err;

@@ -5,6 +5,7 @@
 // for which the reference has no code (see docs/errors.md). APIG.0201 is what the
 // cloud's API gateway answers for transport-level problems, with the HTTP status of
 // the problem: one wire code, several statuses, so each status is its own entry.
+// VPCEP.* codes are vpcep's own, for what the cloud has no API for (GET /readyz).
 
 export interface CatalogEntry {
   readonly status: number;
@@ -250,6 +251,7 @@ export const catalog = {
   'VPC.0302': { status: 400, message: 'The IP address is already in use.' },
   'VPC.0303': { status: 409, message: 'No free IP address is left in the subnet.' },
   'VPC.0401': { status: 409, message: 'The resource is in use and cannot be deleted.' },
+  'VPCEP.0503': { status: 503, message: 'The server is not ready.' },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A catalog key: the wire code itself, or `CODE:STATUS` for a code with several statuses. */

@@ -148,6 +148,11 @@ export class JobWorker {
     else this.#schedule(0);
   }
 
+  /** Whether the worker polls, and whether its last poll reached the store (for /readyz). */
+  status(): { running: boolean; pollFailing: boolean } {
+    return { running: this.#started && !this.#closed, pollFailing: this.#pollFailures > 0 };
+  }
+
   /** One poll cycle: claims due jobs, runs them, resolves with how many were claimed. */
   runDue(): Promise<number> {
     const cycle = this.#chain.then(() => this.#cycle());

@@ -56,6 +56,39 @@ export function scrubLogLine(line: string): string {
   return scrubText(line.replace(SECRET_STRING_MEMBER, `"$1":"${REDACTED}"`));
 }
 
+/** Longest path logged; a longer one is cut (the header limit allows 16 KiB). */
+const MAX_PATH = 2048;
+const MAX_QUERY_NAMES = 20;
+const MAX_QUERY_NAME = 64;
+
+export interface LoggedUrl {
+  path: string;
+  /** The names of the query's parameters, without their values. */
+  query?: string[];
+}
+
+/**
+ * A request target as it may be logged: the path, and the names of the query
+ * parameters. Query values never reach the log: a query may carry anything a
+ * client puts there.
+ */
+export function loggableUrl(target: string): LoggedUrl {
+  const mark = target.indexOf('?');
+  const rawPath = mark < 0 ? target : target.slice(0, mark);
+  const path = rawPath.length > MAX_PATH ? `${rawPath.slice(0, MAX_PATH)}…` : rawPath;
+  if (mark < 0 || mark === target.length - 1) return { path };
+  const names = target
+    .slice(mark + 1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .slice(0, MAX_QUERY_NAMES)
+    .map((pair) => {
+      const name = pair.split('=', 1)[0] ?? '';
+      return name.length > MAX_QUERY_NAME ? `${name.slice(0, MAX_QUERY_NAME)}…` : name;
+    });
+  return { path, query: names };
+}
+
 interface LoggedRequest {
   method?: string;
   url?: string;
@@ -82,7 +115,7 @@ export function loggerOptions(
       // Fastify hands its own request and reply objects, not the raw Node ones its types name.
       req: (req: LoggedRequest) => ({
         method: req.method,
-        url: req.url,
+        ...loggableUrl(req.url ?? ''),
         host: req.host,
         remoteAddress: req.ip,
         remotePort: req.socket?.remotePort,

@@ -16,7 +16,7 @@ export interface MetricsOptions {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly #sources: (() => string)[] = [];
+  readonly #sources: (() => string | Promise<string>)[] = [];
   readonly #requests: Counter<'method' | 'route' | 'status_code'>;
   readonly #latency: Histogram<'method' | 'route'>;
   readonly #ownListener: boolean;
@@ -53,14 +53,19 @@ export class Metrics {
     });
   }
 
-  /** Adds text in the exposition format, rendered at each scrape after the registry's own series. */
-  addSource(render: () => string): void {
+  /**
+   * Adds text in the exposition format, rendered at each scrape after the
+   * registry's own series; a source may first fetch its counts (the data
+   * plane asks its worker processes).
+   */
+  addSource(render: () => string | Promise<string>): void {
     this.#sources.push(render);
   }
 
   async render(): Promise<string> {
     const own = await this.registry.metrics();
-    return [own, ...this.#sources.map((s) => s())].map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
+    const sources = await Promise.all(this.#sources.map(async (s) => s()));
+    return [own, ...sources].map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
   }
 
   /**

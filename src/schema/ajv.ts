@@ -33,18 +33,60 @@ export function instancePathToKey(path: string): string {
   return key;
 }
 
-/** One readable line per ajv error, naming the offending key. */
+/** The values a schema allows when it is a list of constants (an enum, or a union of literals). */
+function allowedValues(schema: unknown): unknown[] | undefined {
+  if (schema === null || typeof schema !== 'object') return undefined;
+  const s = schema as { enum?: unknown; anyOf?: unknown };
+  if (Array.isArray(s.enum)) return s.enum as unknown[];
+  if (!Array.isArray(s.anyOf)) return undefined;
+  const values: unknown[] = [];
+  for (const member of s.anyOf) {
+    if (member === null || typeof member !== 'object' || !('const' in member)) return undefined;
+    values.push((member as { const: unknown }).const);
+  }
+  return values;
+}
+
+function listed(values: readonly unknown[]): string {
+  return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+}
+
+/**
+ * One readable line per ajv error, naming the offending key. Errors of a
+ * validator compiled with `verbose: true` also say what is allowed: the known
+ * keys of the object, or the values of a list of constants.
+ */
 export function describeAjvError(err: ErrorObject, root: string): string {
   const base = instancePathToKey(err.instancePath);
   const join = (child: string): string => (base === '' ? child : `${base}.${child}`);
   if (err.keyword === 'additionalProperties') {
     const extra = String((err.params as { additionalProperty?: string }).additionalProperty);
-    return `${root} key '${join(extra)}' is not a known key`;
+    const properties = (err.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+    const known = properties
+      ? `; the known keys${base === '' ? '' : ` of '${base}'`} are ${listed(Object.keys(properties))}`
+      : '';
+    return `${root} key '${join(extra)}' is not a known key${known}`;
   }
   if (err.keyword === 'required') {
     const missing = String((err.params as { missingProperty?: string }).missingProperty);
     return `${root} key '${join(missing)}' is required`;
   }
   const where = base === '' ? root : `${root} key '${base}'`;
+  const values = allowedValues(err.parentSchema);
+  if (values && (err.keyword === 'anyOf' || err.keyword === 'enum'))
+    return `${where} must be one of ${listed(values)}`;
   return `${where} ${err.message ?? 'is invalid'}`;
+}
+
+/**
+ * describeAjvError() for a whole list, without the noise of unions: the
+ * per-member failures of a union of constants are left out, its own error says
+ * which values are allowed.
+ */
+export function describeAjvErrors(errors: readonly ErrorObject[], root: string): string[] {
+  const unions = new Set(
+    errors.filter((e) => e.keyword === 'anyOf' && allowedValues(e.parentSchema)).map((e) => e.instancePath),
+  );
+  const kept = errors.filter((e) => !(e.keyword === 'const' && unions.has(e.instancePath)));
+  return [...new Set(kept.map((e) => describeAjvError(e, root)))];
 }

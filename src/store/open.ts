@@ -116,6 +116,9 @@ function postgresPool(url: string, max: number, opts: OpenOptions): Kysely<Datab
   // An idle client losing its connection must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => undefined);
+  // A checked-out client losing its connection (the server terminated it) emits
+  // 'error' besides failing its query; unheard, that event would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
+import type { Dataplane } from '../dataplane/runtime.ts';
 import type { Clock } from '../context/clock.ts';
 import type { DialectName } from '../store/open.ts';
 import type { Database } from '../store/schema.ts';
@@ -14,6 +15,11 @@ export interface VpcepDeps {
   wakeJobs(): void;
   /** Tells listeners (the data plane) that endpoints or services changed. */
   notifyChange(change: VpcepChange): void;
+  /**
+   * This process's data plane once started (undefined before, and on a node
+   * without the role): the tenant traffic API reads its counters as /metrics does.
+   */
+  dataplane?: () => Pick<Dataplane, 'counters'> | undefined;
 }
 
 export type VpcepChange = { kind: 'endpoint'; id: string } | { kind: 'service'; id: string };

@@ -12,7 +12,17 @@ import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { registerClientCommands } from '../../src/cli/commands.ts';
 import { bashCompletion } from '../../src/cli/completion.ts';
-import { cell, renderTable, safeJson, safeLines, safeText, safeYaml } from '../../src/cli/output.ts';
+import {
+  cell,
+  OutputError,
+  parseFormat,
+  Printer,
+  renderTable,
+  safeJson,
+  safeLines,
+  safeText,
+  safeYaml,
+} from '../../src/cli/output.ts';
 import { parsePortMapping, parseTag, parseTagValues, readArgument } from '../../src/cli/parse.ts';
 import {
   checkCredentials,
@@ -121,6 +131,19 @@ describe('printing strings from the API', () => {
   test('text answers keep their lines and tabs only', () => {
     assert.equal(safeLines('a\tb\nc\u001bd'), 'a\tb\nc\\x1bd');
   });
+
+  test('-o id prints ids one a line, escaped; an answer without ids is an error, not an empty line', () => {
+    const out: string[] = [];
+    const print = new Printer(parseFormat('id', false), (t) => void out.push(t));
+    print.one({ id: 'a1', name: 'x' });
+    print.list([{ id: 'b2' }, { id: 3 }], [{ header: 'ID', get: (r: { id: unknown }) => r.id }]);
+    print.list([], []);
+    print.one({ id: 'c\u001b[2J' });
+    assert.equal(out.join(''), 'a1\nb2\n3\nc\\x1b[2J\n');
+    assert.throws(() => print.one({ quotas: [] }), OutputError);
+    assert.throws(() => print.list([{ id: 'd4' }, { name: 'no id' }], []), OutputError);
+    assert.throws(() => parseFormat('ids', false), UsageError);
+  });
 });
 
 describe('shell quoting for eval "$(vpcep env)"', () => {
@@ -203,7 +226,7 @@ describe('shell completion', () => {
       'serve services',
       'wait',
       '--port-id --port',
-      'table json yaml',
+      'table json yaml id',
       'get',
     ]);
   });

@@ -5,22 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError, InvalidInput } from '../../src/client/errors.ts';
 import { VpcepClient, waitForEndpoint, waitForService, WaitError } from '../../src/client/index.ts';
-import { signedTransport } from '../../src/client/signed-transport.ts';
 import { passwordToken, tokenTransport } from '../../src/client/token-transport.ts';
+import { signedClient } from '../support/client.ts';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 
 const FAST = { intervalMs: 20, timeoutMs: 10_000 };
-
-function clientOf(server: TestServer, account: TestAccount): VpcepClient {
-  const transport = signedTransport({
-    endpoint: server.url,
-    ak: account.ak,
-    sk: account.sk,
-    projectId: account.projectId,
-  });
-  return new VpcepClient(transport, account.projectId);
-}
 
 async function expectApiError(promise: Promise<unknown>, status: number, code: string): Promise<ApiError> {
   const err = await promise.then(
@@ -40,8 +30,8 @@ for (const dialect of testDialects()) {
     let c: VpcepClient;
     before(async () => {
       server = await startTestServer({ dialect });
-      p = clientOf(server, server.provider);
-      c = clientOf(server, server.consumer);
+      p = signedClient(server.url, server.provider);
+      c = signedClient(server.url, server.consumer);
     });
     after(async () => server.close());
 

@@ -214,3 +214,38 @@ test('a password in a database URL never appears in a configuration error', () =
     assert.match(m, /ops:\*\*\*@db\.internal/);
   }
 });
+
+test('errors list the allowed keys and values', () => {
+  const unknown = errorOf(() => loadConfig({ env: {}, file: yamlFile('listn: 127.0.0.1:1\n') }));
+  assert.match(
+    unknown,
+    /config key 'listn' is not a known key; the known keys are region, listen, database, log_level, log_format, tls,/,
+  );
+  const nested = errorOf(() =>
+    loadConfig({ env: {}, file: yamlFile('dns: { zone: x, listen: 127.0.0.1:53, tll: 1 }\n') }),
+  );
+  assert.match(nested, /'dns\.tll' is not a known key; the known keys of 'dns' are zone, listen, ttl/);
+  const level = errorOf(() => loadConfig({ env: { VPCEP_LOG_LEVEL: 'verbose' } }));
+  assert.match(level, /'log_level' must be one of fatal, error, warn, info, debug, trace, silent/);
+  const format = errorOf(() => loadConfig({ env: { VPCEP_LOG_FORMAT: 'text' } }));
+  assert.match(format, /'log_format' must be one of auto, json, pretty/);
+  const tls = errorOf(() => loadConfig({ env: {}, file: yamlFile('tls: { cert_file: a.crt }\n') }));
+  assert.match(tls, /tls.*key_file/);
+  // Several problems: one line each, no line twice.
+  const both = errorOf(() => loadConfig({ env: { VPCEP_LOG_LEVEL: 'x', VPCEP_LOG_FORMAT: 'y' } }));
+  assert.equal(both.split('\n').length, 3, both);
+});
+
+test('log settings come from the file, the environment or overrides, in that order', () => {
+  const file = yamlFile('log_level: debug\nlog_format: json\n');
+  assert.deepEqual(
+    (({ log_level, log_format }) => ({ log_level, log_format }))(loadConfig({ env: {}, file })),
+    { log_level: 'debug', log_format: 'json' },
+  );
+  const env = { VPCEP_LOG_LEVEL: 'warn', VPCEP_LOG_FORMAT: 'pretty' };
+  const fromEnv = loadConfig({ env, file });
+  assert.equal(fromEnv.log_level, 'warn');
+  assert.equal(fromEnv.log_format, 'pretty');
+  assert.equal(loadConfig({ env, file, overrides: { log_level: 'error' } }).log_level, 'error');
+  assert.equal(loadConfig({ env: {} }).log_format, 'auto');
+});

@@ -106,7 +106,15 @@ describe('data plane recovery', () => {
 
       first.child.kill('SIGKILL');
       await first.exited;
-      assert.equal((await attempt(ip, 8080, CLIENT)).code, 'ECONNREFUSED', 'nothing listens once killed');
+      // The forwarding processes notice the kill when the main process's end of their IPC
+      // channel closes, a moment after the kernel reports it dead: they stop soon, not at once.
+      await waitUntil(
+        () => attempt(ip, 8080, CLIENT),
+        (r) => r.code === 'ECONNREFUSED',
+        'nothing to listen once killed',
+        10_000,
+        20,
+      );
 
       second = serve(configFile);
       const { dns } = await second.ready();

@@ -87,6 +87,7 @@ const TABLE: [method: string, path: string, action: string][] = [
   ['POST', '/v1/{project_id}/vpc-endpoints', 'vpcep:endpoints:create'],
   ['GET', '/v1/{project_id}/vpc-endpoints', 'vpcep:endpoints:list'],
   ['GET', '/v1/{project_id}/vpc-endpoints/{vpc_endpoint_id}', 'vpcep:endpoints:get'],
+  ['GET', '/v1/{project_id}/vpc-endpoints/{vpc_endpoint_id}/traffic', 'vpcep:endpoints:get'],
   ['PUT', '/v1/{project_id}/vpc-endpoints/{vpc_endpoint_id}', 'vpcep:endpoints:update'],
   ['DELETE', '/v1/{project_id}/vpc-endpoints/{vpc_endpoint_id}', 'vpcep:endpoints:delete'],
   ['PUT', '/v1/{project_id}/vpc-endpoints/{vpc_endpoint_id}/routetables', 'vpcep:epRouters:update'],

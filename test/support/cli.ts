@@ -20,7 +20,8 @@ export interface CliOptions {
   input?: string;
 }
 
-function newestMtime(dir: string): number {
+/** The newest modification time of any file below `dir`. */
+export function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -62,6 +63,9 @@ export function runCli(args: string[], cwd?: string, env: NodeJS.ProcessEnv = {}
       VPCEP_LISTEN: '',
       VPCEP_DATABASE_URL: '',
       VPCEP_ROLES: '',
+      VPCEP_METRICS_LISTEN: '',
+      VPCEP_LOG_LEVEL: '',
+      VPCEP_LOG_FORMAT: '',
       VPCEP_DNS_LISTEN: '127.0.0.1:0',
       VPCEP_ENDPOINT: '',
       VPCEP_HOME: '',

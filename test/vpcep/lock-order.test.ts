@@ -1,4 +1,4 @@
-// The lock order of docs/architecture.md, where a transaction of the API meets a
+// The lock order of docs/design/architecture.md, where a transaction of the API meets a
 // job handler: a job row comes before the row of the resource it acts on. The
 // worker runs a handler inside the transaction that first deletes the job's
 // row, so a handler holds its job row and then writes its resource; an API call

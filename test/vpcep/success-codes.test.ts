@@ -1,4 +1,4 @@
-// Every operation's success status, as the API reference documents it (docs/decisions.md,
+// Every operation's success status, as the API reference documents it (docs/design/decisions.md,
 // "Success codes"), walked through once in a realistic order with the official SDK
 // core. The two v2 service actions are also sent the way the huaweicloud Terraform
 // provider sends them: Access= signatures over a Go client's headers (no Host),

@@ -24,6 +24,22 @@ export interface EndpointTraffic {
   backendErrors: number;
 }
 
+/** The fields of EndpointTraffic in a fixed order: how counts travel between processes. */
+export const TRAFFIC_FIELDS = [
+  'activeConnections',
+  'totalConnections',
+  'activeSessions',
+  'totalSessions',
+  'bytesClientToBackend',
+  'bytesBackendToClient',
+  'refusedWhitelist',
+  'refusedLimit',
+  'backendErrors',
+] as const satisfies readonly (keyof EndpointTraffic)[];
+
+/** Changes of one endpoint's counts, in TRAFFIC_FIELDS order. */
+export type TrafficDelta = [endpointId: string, values: number[]];
+
 function zero(): EndpointTraffic {
   return {
     activeConnections: 0,
@@ -129,6 +145,31 @@ export class EndpointCounters {
    */
   forget(endpointId: string): void {
     this.#byEndpoint.delete(endpointId);
+  }
+
+  /**
+   * Adds changes counted elsewhere (a data-plane worker). A change that only
+   * lowers gauges does not bring back an endpoint forget() dropped: it is the
+   * close of a flow that was counted before.
+   */
+  add([endpointId, values]: TrafficDelta): void {
+    let t = this.#byEndpoint.get(endpointId);
+    if (t === undefined) {
+      if (!values.some((v) => v > 0)) return;
+      t = this.record(endpointId);
+    }
+    const record = t;
+    TRAFFIC_FIELDS.forEach((field, i) => {
+      record[field] += values[i] ?? 0;
+    });
+  }
+
+  /** Open flows are gone with the processes that held them: every gauge back to zero. */
+  clearActive(): void {
+    for (const t of this.#byEndpoint.values()) {
+      t.activeConnections = 0;
+      t.activeSessions = 0;
+    }
   }
 
   /** Prometheus text exposition (version 0.0.4), one series per endpoint. */

@@ -4,20 +4,24 @@
  * apply(), a stopEndpoint() or close().
  */
 import type { EndpointCounters } from './counters.ts';
-import { EndpointSlots } from './slots.ts';
+import { EndpointSlots, type SlotPool } from './slots.ts';
 import { TcpListener } from './tcp-listener.ts';
-import type { Listener, ListenerContext } from './listener.ts';
+import type { Listener, ListenerContext, ListeningHandle } from './listener.ts';
 import { cloneSpec, compareSpecs, specProblem } from './types.ts';
 import type { ApplyResult, FlowInfo, ForwarderLog, ForwarderProtocol, ListenerSpec } from './types.ts';
 import { UdpListener } from './udp-listener.ts';
 
 export interface ForwarderSetOptions {
   counters: EndpointCounters;
+  /** Where the per-endpoint flow limit is kept; default: this process alone. */
+  slots?: SlotPool;
   log?: ForwarderLog;
   /** How long a backend TCP connect may take before the client is reset. Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Upper bound on waiting for sockets to close when a listener stops. Default 2 000 ms. */
   stopTimeoutMs?: number;
+  /** Listening sockets bound elsewhere, by key (see ListenerContext.takeHandle). */
+  takeHandle?: (key: string) => ListeningHandle | undefined;
 }
 
 export interface ListenerInfo {
@@ -26,6 +30,16 @@ export interface ListenerInfo {
   protocol: ForwarderProtocol;
   host: string;
   port: number;
+}
+
+interface Diff {
+  failed: ApplyResult['failed'];
+  /** Valid specs by key (copies; running listeners' own spec when unchanged). */
+  wanted: Map<string, ListenerSpec>;
+  /** The caller's objects of the specs that were compared (see apply()). */
+  inputs: Map<string, ListenerSpec>;
+  /** What becomes of each running listener. */
+  verdicts: Map<string, 'remove' | 'restart' | 'update' | 'same'>;
 }
 
 function describe(err: unknown): { error: string; code?: string } {
@@ -45,10 +59,11 @@ export class ForwarderSet {
   constructor(opts: ForwarderSetOptions) {
     this.#ctx = {
       counters: opts.counters,
-      slots: new EndpointSlots(),
+      slots: opts.slots ?? new EndpointSlots(),
       log: opts.log,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 2_000,
+      ...(opts.takeHandle ? { takeHandle: opts.takeHandle } : {}),
     };
   }
 
@@ -69,6 +84,18 @@ export class ForwarderSet {
   }
 
   /**
+   * The first half of apply(specs), for processes that share listening
+   * sockets: every listener that apply(specs) would stop or restart stops
+   * taking new flows (TCP: closes its listening socket) but keeps its open
+   * ones. Once every process sharing the addresses has done this, apply()
+   * resets those flows: a client whose connection was cut then finds nothing
+   * listening, as with a single process.
+   */
+  detach(specs: readonly ListenerSpec[]): Promise<void> {
+    return this.#serialize(() => this.#detach(specs));
+  }
+
+  /**
    * Stops every listener of the endpoint and cuts its open connections (RST)
    * and UDP sessions. The listeners are forgotten: a later apply() that still
    * lists them starts them again.
@@ -86,6 +113,11 @@ export class ForwarderSet {
       this.#closed = true;
       await this.#stop([...this.#running.keys()]);
     });
+  }
+
+  /** The listening socket of a running TCP listener, to share with another process. */
+  listeningHandle(key: string): ListeningHandle | undefined {
+    return this.#running.get(key)?.listeningHandle?.();
   }
 
   /** The address a listener is bound to (useful when listenPort was 0). */
@@ -116,16 +148,16 @@ export class ForwarderSet {
     return run;
   }
 
-  async #apply(specs: readonly ListenerSpec[]): Promise<ApplyResult> {
-    if (this.#closed) throw new Error('ForwarderSet is closed');
-    const result: ApplyResult = { started: [], stopped: [], updated: [], failed: [] };
+  /** What apply(specs) would do, without doing any of it. */
+  #diff(specs: readonly ListenerSpec[]): Diff {
+    const failed: ApplyResult['failed'] = [];
     const keyOf = (raw: ListenerSpec): string =>
       typeof raw?.key === 'string' ? raw.key : String((raw as Partial<ListenerSpec> | null)?.key);
     const seen = new Map<string, number>();
     for (const raw of specs) seen.set(keyOf(raw), (seen.get(keyOf(raw)) ?? 0) + 1);
     const wanted = new Map<string, ListenerSpec>();
     for (const [key, count] of seen) {
-      if (count > 1) result.failed.push({ key, error: `duplicate listener key (${count} specs)` });
+      if (count > 1) failed.push({ key, error: `duplicate listener key (${count} specs)` });
     }
     const unchanged = new Set<string>();
     const inputs = new Map<string, ListenerSpec>();
@@ -142,18 +174,40 @@ export class ForwarderSet {
       if (problem === null) {
         wanted.set(key, cloneSpec(raw));
         inputs.set(key, raw);
-      } else result.failed.push({ key, error: problem });
+      } else failed.push({ key, error: problem });
     }
-
-    const toStop = new Set<string>();
-    const toStart: ListenerSpec[] = [];
+    const verdicts = new Map<string, 'remove' | 'restart' | 'update' | 'same'>();
     for (const [key, listener] of this.#running) {
       const spec = wanted.get(key);
-      const verdict =
-        spec === undefined ? 'remove' : unchanged.has(key) ? 'same' : compareSpecs(listener.spec, spec);
+      verdicts.set(
+        key,
+        spec === undefined ? 'remove' : unchanged.has(key) ? 'same' : compareSpecs(listener.spec, spec),
+      );
+    }
+    return { failed, wanted, inputs, verdicts };
+  }
+
+  async #detach(specs: readonly ListenerSpec[]): Promise<void> {
+    if (this.#closed) throw new Error('ForwarderSet is closed');
+    const { verdicts } = this.#diff(specs);
+    await Promise.all(
+      [...verdicts]
+        .filter(([, verdict]) => verdict === 'remove' || verdict === 'restart')
+        .map(async ([key]) => this.#running.get(key)?.detach()),
+    );
+  }
+
+  async #apply(specs: readonly ListenerSpec[]): Promise<ApplyResult> {
+    if (this.#closed) throw new Error('ForwarderSet is closed');
+    const { failed, wanted, inputs, verdicts } = this.#diff(specs);
+    const result: ApplyResult = { started: [], stopped: [], updated: [], failed };
+    const toStop = new Set<string>();
+    const toStart: ListenerSpec[] = [];
+    for (const [key, verdict] of verdicts) {
+      const spec = wanted.get(key);
       if (verdict === 'remove' || verdict === 'restart') toStop.add(key);
       if (verdict === 'update' && spec !== undefined) {
-        listener.update(spec);
+        this.#running.get(key)?.update(spec);
         result.updated.push(key);
       }
       const input = inputs.get(key);

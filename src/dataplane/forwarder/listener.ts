@@ -3,17 +3,26 @@
  * listeners share.
  */
 import type { EndpointCounters } from './counters.ts';
-import type { EndpointSlots } from './slots.ts';
+import type { SlotPool } from './slots.ts';
 import type { FlowInfo, ForwarderLog, ListenerSpec } from './types.ts';
 
 export interface ListenerContext {
   counters: EndpointCounters;
-  slots: EndpointSlots;
+  slots: SlotPool;
   log: ForwarderLog | undefined;
   connectTimeoutMs: number;
   /** Bound on how long stop() waits for sockets to report closed. */
   stopTimeoutMs: number;
+  /**
+   * A listening TCP socket another process already bound for this key (a
+   * data-plane worker gets it from the supervisor): the listener accepts on
+   * it instead of binding its own.
+   */
+  takeHandle?: (key: string) => object | undefined;
 }
+
+/** A listening socket as node's IPC can pass it to another process. */
+export type ListeningHandle = object;
 
 /** What ForwarderSet needs from a TCP or UDP listener. */
 export interface Listener {
@@ -24,9 +33,18 @@ export interface Listener {
   start(): Promise<void>;
   /** Takes over whitelist and maxConnections; cuts flows the new whitelist refuses. */
   update(spec: ListenerSpec): void;
+  /**
+   * Stops taking new flows but keeps the open ones (TCP: the listening socket
+   * is closed); a UDP listener, whose sessions answer through its socket,
+   * stops entirely. Lets several processes sharing an address all let go of
+   * it before any of them resets a connection. Idempotent; never rejects.
+   */
+  detach(): Promise<void>;
   /** Stops accepting and resets every open flow. Idempotent; never rejects. */
   stop(): Promise<void>;
   flows(): FlowInfo[];
+  /** The listening socket, for another process to accept on too (TCP only). */
+  listeningHandle?(): ListeningHandle | undefined;
 }
 
 /** Waits for `promise` but at most `ms`; never rejects. */

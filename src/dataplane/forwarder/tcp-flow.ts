@@ -2,13 +2,19 @@
  * One forwarded TCP connection: the accepted client socket (paused until the
  * backend is reached) and the backend socket it is spliced to.
  *
- * - Backpressure: stream.pipe both ways, so each side holds at most about one
- *   high-water mark plus one read chunk in user space.
- * - Half-close: both sockets are allowHalfOpen; pipe ends the other side's
- *   write half when one side's read half ends, and each socket destroys itself
+ * - Backpressure: a chunk the other side cannot take at once pauses the side
+ *   it came from until the other side drains, so each side holds at most
+ *   about one high-water mark plus one read chunk in user space.
+ * - Half-close: both sockets are allowHalfOpen; the end of one side's read
+ *   half ends the other side's write half, and each socket destroys itself
  *   (autoDestroy) once both of its halves are done.
  * - Errors on either side, including a refused backend, reset both sides so
- *   an RST reaches the peer; an idle timeout destroys both.
+ *   an RST reaches the peer. Idleness and the backend connect timeout are
+ *   checked by the listener's sweep (TcpListener), not by a timer per socket.
+ *
+ * Memory: an idle connection costs two sockets and this object. Every event
+ * handler is one module-level function shared by all connections, which
+ * finds its flow through a symbol on the socket: no closures per connection.
  */
 import net from 'node:net';
 import { encodeV2, markerIdTlv, vniTlv } from '../proxy-protocol.ts';
@@ -16,16 +22,15 @@ import type { Tlv } from '../proxy-protocol.ts';
 import type { EndpointTraffic } from './counters.ts';
 import type { ForwarderLog, ListenerSpec } from './types.ts';
 
-export interface TcpFlowOptions {
-  client: net.Socket;
-  spec: ListenerSpec;
+/** What a flow needs from the listener that accepted it. */
+export interface FlowHost {
+  /** Its spec: an update in place changes only whitelist and limit, never what a flow uses. */
+  readonly spec: ListenerSpec;
   /** The port really bound (differs from spec.listenPort when that is 0). */
-  listenPort: number;
-  traffic: EndpointTraffic;
-  connectTimeoutMs: number;
-  log: ForwarderLog | undefined;
-  /** Called exactly once, when the flow stops counting as open. */
-  onFinish: () => void;
+  readonly port: number;
+  readonly log: ForwarderLog | undefined;
+  /** Called exactly once per flow, when it stops counting as open. */
+  flowFinished(flow: TcpFlow): void;
 }
 
 /** RST when the socket has a TCP handle, plain destroy otherwise. Never throws. */
@@ -46,21 +51,95 @@ export function resetSocket(socket: net.Socket): void {
   }
 }
 
+const FLOW = Symbol('vpcep.flow');
+type FlowSocket = net.Socket & { [FLOW]?: TcpFlow };
+
+function flowOf(socket: net.Socket): TcpFlow | undefined {
+  return (socket as FlowSocket)[FLOW];
+}
+
+/**
+ * The 'error' handler of every accepted socket, from the accept on: errors of
+ * a socket that never became a flow (refused, or whose admission is pending)
+ * are expected noise.
+ */
+export function onSocketError(this: net.Socket, err: Error): void {
+  flowOf(this)?.abort(this, err);
+}
+
+function onClose(this: net.Socket, hadError: boolean): void {
+  flowOf(this)?.sideClosed(this, hadError);
+}
+
+function onClientData(this: net.Socket, chunk: Buffer): void {
+  const flow = flowOf(this);
+  if (flow === undefined) return;
+  flow.traffic.bytesClientToBackend += chunk.length;
+  flow.lastActive = Date.now();
+  if (flow.backend?.write(chunk) === false) this.pause();
+}
+
+function onBackendData(this: net.Socket, chunk: Buffer): void {
+  const flow = flowOf(this);
+  if (flow === undefined) return;
+  flow.traffic.bytesBackendToClient += chunk.length;
+  flow.lastActive = Date.now();
+  if (!flow.client.write(chunk)) this.pause();
+}
+
+/** The socket took its queued bytes: read again from the side that fills it. */
+function onDrain(this: net.Socket): void {
+  flowOf(this)?.peerOf(this)?.resume();
+}
+
+/** One side will send nothing more: pass its FIN on once what it sent is written. */
+function onEnd(this: net.Socket): void {
+  const peer = flowOf(this)?.peerOf(this);
+  if (peer !== undefined && !peer.destroyed) peer.end();
+}
+
+function onBackendConnect(this: net.Socket): void {
+  flowOf(this)?.connected();
+}
+
+const ESTABLISHED = 1;
+const FINISHED = 2;
+
 export class TcpFlow {
   readonly client: net.Socket;
-  /** Captured at accept time: node clears them once the socket is closed. */
-  readonly clientAddress: string;
-  readonly clientPort: number;
-  readonly #opts: TcpFlowOptions;
-  #backend: net.Socket | undefined;
-  #established = false;
-  #finished = false;
+  backend: net.Socket | undefined = undefined;
+  readonly traffic: EndpointTraffic;
+  /** Date.now() of the last byte either way; of the start while the backend connects. */
+  lastActive: number;
+  readonly #host: FlowHost;
+  #state = 0;
 
-  constructor(opts: TcpFlowOptions) {
-    this.#opts = opts;
-    this.client = opts.client;
-    this.clientAddress = opts.client.remoteAddress ?? '';
-    this.clientPort = opts.client.remotePort ?? 0;
+  constructor(client: net.Socket, traffic: EndpointTraffic, host: FlowHost) {
+    this.client = client;
+    this.traffic = traffic;
+    this.#host = host;
+    this.lastActive = Date.now();
+  }
+
+  get spec(): ListenerSpec {
+    return this.#host.spec;
+  }
+
+  /**
+   * Asked of the socket when needed (node then keeps it): a listener without
+   * whitelist or PROXY header never needs it, and an idle connection is
+   * smaller without its copy.
+   */
+  get clientAddress(): string {
+    return this.client.remoteAddress ?? '';
+  }
+
+  get clientPort(): number {
+    return this.client.remotePort ?? 0;
+  }
+
+  get established(): boolean {
+    return (this.#state & ESTABLISHED) !== 0;
   }
 
   get clientBuffered(): number {
@@ -68,74 +147,99 @@ export class TcpFlow {
   }
 
   get backendBuffered(): number {
-    return this.#backend?.writableLength ?? 0;
+    return this.backend?.writableLength ?? 0;
   }
 
+  /** The client socket must already carry onSocketError as its 'error' listener. */
   start(): void {
-    const { client, spec } = this.#opts;
-    client.on('error', (err) => this.#abort('client', err));
-    client.on('close', (hadError) => this.#sideClosed('client', hadError));
-    client.setTimeout(spec.idleTimeoutMs);
-    client.on('timeout', () => this.#idle('client'));
+    const { client, spec } = this;
+    (client as FlowSocket)[FLOW] = this;
+    client.on('close', onClose);
 
     // Defence in depth: the controller only hands out IPv4 literals, and a name
     // given to net.connect would be resolved by DNS to wherever it points.
     if (!net.isIPv4(spec.targetHost)) {
-      this.#abort('backend', Object.assign(new Error('backend is not an IPv4 address'), { code: 'EINVAL' }));
+      this.abort(undefined, Object.assign(new Error('backend is not an IPv4 address'), { code: 'EINVAL' }));
       return;
     }
     let backend: net.Socket;
     try {
-      backend = net.connect({ host: spec.targetHost, port: spec.targetPort, allowHalfOpen: true });
+      backend = net.connect({
+        host: spec.targetHost,
+        port: spec.targetPort,
+        allowHalfOpen: true,
+        noDelay: true,
+        ...(spec.sourceHost === undefined ? {} : { localAddress: spec.sourceHost }),
+      });
     } catch (err) {
-      this.#abort('backend', err);
+      this.abort(undefined, err);
       return;
     }
-    this.#backend = backend;
-    backend.on('error', (err) => this.#abort('backend', err));
-    backend.on('close', (hadError) => this.#sideClosed('backend', hadError));
-    backend.setTimeout(this.#opts.connectTimeoutMs);
-    backend.on('timeout', () => this.#idle('backend'));
-    backend.once('connect', () => this.#connected(backend));
+    (backend as FlowSocket)[FLOW] = this;
+    this.backend = backend;
+    backend.on('error', onSocketError);
+    backend.on('close', onClose);
+    backend.once('connect', onBackendConnect);
+  }
+
+  /** The other socket of the flow (undefined while there is no backend socket). */
+  peerOf(socket: net.Socket): net.Socket | undefined {
+    return socket === this.client ? this.backend : this.client;
   }
 
   /** Cuts the connection: RST to both peers. The flow stops counting at once. */
   reset(): void {
     resetSocket(this.client);
-    if (this.#backend !== undefined) resetSocket(this.#backend);
+    if (this.backend !== undefined) resetSocket(this.backend);
     this.#finish();
   }
 
-  #connected(backend: net.Socket): void {
-    const { client, spec, traffic } = this.#opts;
+  /** Called by the listener's sweep; `now` is Date.now(). */
+  checkTimeouts(now: number, connectTimeoutMs: number): void {
+    if ((this.#state & FINISHED) !== 0) return;
+    if (!this.established) {
+      if (now - this.lastActive >= connectTimeoutMs) {
+        this.abort(this.backend, Object.assign(new Error('backend connect timeout'), { code: 'ETIMEDOUT' }));
+      }
+      return;
+    }
+    if (now - this.lastActive < this.spec.idleTimeoutMs) return;
+    this.#host.log?.debug?.({ key: this.spec.key }, 'forwarded connection idle');
+    this.client.destroy();
+    this.backend?.destroy();
+    this.#finish();
+  }
+
+  connected(): void {
+    const { client, spec } = this;
+    const backend = this.backend;
+    if (backend === undefined) return;
     if (client.destroyed) {
       backend.destroy();
       return;
     }
-    this.#established = true;
-    backend.setTimeout(spec.idleTimeoutMs);
+    this.#state |= ESTABLISHED;
+    this.lastActive = Date.now();
     client.setNoDelay(true);
-    backend.setNoDelay(true);
     if (spec.proxyProtocol !== null) {
       let header: Buffer;
       try {
         header = this.#proxyHeader(spec);
       } catch (err) {
-        this.#abort('client', err);
+        this.abort(client, err);
         return;
       }
       backend.write(header);
     }
-    // Adding 'data' listeners switches the sockets to flowing mode, which is
-    // why this only happens now: the client was paused since accept.
-    client.on('data', (chunk: Buffer) => {
-      traffic.bytesClientToBackend += chunk.length;
-    });
-    backend.on('data', (chunk: Buffer) => {
-      traffic.bytesBackendToClient += chunk.length;
-    });
-    client.pipe(backend);
-    backend.pipe(client);
+    client.on('data', onClientData);
+    client.on('end', onEnd);
+    client.on('drain', onDrain);
+    backend.on('data', onBackendData);
+    backend.on('end', onEnd);
+    backend.on('drain', onDrain);
+    // The client was paused since accept (pauseOnConnect): nothing was read
+    // before there was somewhere to put it.
+    client.resume();
   }
 
   #proxyHeader(spec: ListenerSpec): Buffer {
@@ -147,52 +251,41 @@ export class TcpFlow {
       command: 'PROXY',
       transport: 'STREAM',
       source: { address: this.clientAddress, port: this.clientPort },
-      destination: { address: spec.listenHost, port: this.#opts.listenPort },
+      destination: { address: spec.listenHost, port: this.#host.port },
       tlvs,
     });
   }
 
-  #abort(side: 'client' | 'backend', err: unknown): void {
-    if (this.#finished) return;
+  /** An error on `socket` (undefined: the backend could not even be created). */
+  abort(socket: net.Socket | undefined, err: unknown): void {
+    if ((this.#state & FINISHED) !== 0) return;
+    const side = socket === this.client ? 'client' : 'backend';
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (side === 'backend' && !this.#established) this.#opts.traffic.backendErrors++;
-    this.#opts.log?.debug?.(
-      { endpointId: this.#opts.spec.endpointId, key: this.#opts.spec.key, side, code, err },
+    if (side === 'backend' && !this.established) this.traffic.backendErrors++;
+    this.#host.log?.debug?.(
+      { endpointId: this.spec.endpointId, key: this.spec.key, side, code, err },
       'forwarded connection failed',
     );
     this.reset();
   }
 
-  #idle(side: 'client' | 'backend'): void {
-    if (this.#finished) return;
-    if (side === 'backend' && !this.#established) {
-      // Still connecting: this was the connect timeout, not idleness.
-      this.#abort('backend', Object.assign(new Error('backend connect timeout'), { code: 'ETIMEDOUT' }));
-      return;
-    }
-    this.#opts.log?.debug?.({ key: this.#opts.spec.key, side }, 'forwarded connection idle');
-    this.client.destroy();
-    this.#backend?.destroy();
-    this.#finish();
-  }
-
-  #sideClosed(side: 'client' | 'backend', hadError: boolean): void {
-    const other = side === 'client' ? this.#backend : this.client;
+  sideClosed(socket: net.Socket, hadError: boolean): void {
+    const other = this.peerOf(socket);
     if (other !== undefined && !other.destroyed) {
       if (hadError) {
         resetSocket(other);
-      } else if (!this.#established || !other.writableEnded) {
+      } else if (!this.established || !other.writableEnded) {
         // A clean close normally happens only after both directions ended,
         // in which case `other` already had end() called and is flushing.
         other.destroy();
       }
     }
-    if (this.client.destroyed && (this.#backend?.destroyed ?? true)) this.#finish();
+    if (this.client.destroyed && (this.backend?.destroyed ?? true)) this.#finish();
   }
 
   #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#opts.onFinish();
+    if ((this.#state & FINISHED) !== 0) return;
+    this.#state |= FINISHED;
+    this.#host.flowFinished(this);
   }
 }

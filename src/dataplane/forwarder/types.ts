@@ -28,6 +28,11 @@ export interface ListenerSpec {
   targetHost: string;
   /** server_port. */
   targetPort: number;
+  /**
+   * Source address of the connections and datagrams to the backend (an IP
+   * literal local to the data plane); absent: the kernel picks one.
+   */
+  sourceHost?: string;
   /** TCP only: prepend a PROXY v2 header. Must be null for UDP. */
   proxyProtocol: ProxyProtocolSpec | null;
   /** null = anyone; otherwise source addresses / CIDRs allowed ([] allows nobody). */
@@ -88,6 +93,9 @@ export function specProblem(spec: ListenerSpec): string | null {
   if (spec.protocol !== 'TCP' && spec.protocol !== 'UDP') return `unknown protocol ${String(spec.protocol)}`;
   if (isIP(spec.listenHost) === 0) return `listenHost must be an IP literal, got ${String(spec.listenHost)}`;
   if (isIP(spec.targetHost) === 0) return `targetHost must be an IP literal, got ${String(spec.targetHost)}`;
+  if (spec.sourceHost !== undefined && isIP(spec.sourceHost) !== isIP(spec.targetHost)) {
+    return `sourceHost must be an IP literal of the target's family, got ${String(spec.sourceHost)}`;
+  }
   if (!isPort(spec.listenPort, true)) return `invalid listenPort ${String(spec.listenPort)}`;
   if (!isPort(spec.targetPort, false)) return `invalid targetPort ${String(spec.targetPort)}`;
   if (!Number.isInteger(spec.maxConnections) || spec.maxConnections < 0) {
@@ -133,6 +141,7 @@ export function compareSpecs(running: ListenerSpec, wanted: ListenerSpec): 'same
       s.listenPort,
       s.targetHost,
       s.targetPort,
+      s.sourceHost ?? null,
       s.proxyProtocol === null ? null : [s.proxyProtocol.markerId, s.proxyProtocol.vni ?? null],
       s.idleTimeoutMs,
     ]);

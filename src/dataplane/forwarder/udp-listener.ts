@@ -23,7 +23,6 @@ interface UdpSession {
   upstream: dgram.Socket;
   timer: NodeJS.Timeout;
   traffic: EndpointTraffic;
-  release: () => void;
   closed: boolean;
 }
 
@@ -37,6 +36,8 @@ export class UdpListener implements Listener {
   readonly #filter: SourceFilter;
   readonly #socket: dgram.Socket;
   readonly #sessions = new Map<string, UdpSession>();
+  /** Sources whose session waits for a slot from another process, with their first datagram. */
+  readonly #pending = new Map<string, Buffer>();
   /** The backend address as node formats rinfo.address, to recognise replies. */
   readonly #targetAddress: string;
   #port = 0;
@@ -83,6 +84,11 @@ export class UdpListener implements Listener {
     }
   }
 
+  /** Sessions answer through the listening socket: a UDP listener cannot let go of it alone. */
+  detach(): Promise<void> {
+    return this.stop();
+  }
+
   stop(): Promise<void> {
     this.#stopping ??= this.#shutdown();
     return this.#stopping;
@@ -123,28 +129,58 @@ export class UdpListener implements Listener {
       this.#ctx.counters.record(this.#spec.endpointId).refusedWhitelist++;
       return;
     }
-    const session = this.#sessions.get(key) ?? this.#openSession(key, rinfo);
-    if (session === undefined) return;
+    const session = this.#sessions.get(key);
+    if (session !== undefined) this.#forward(session, msg);
+    // A source waiting for a slot: datagrams after its first are dropped, as a full queue would.
+    else if (!this.#pending.has(key)) this.#openSession(key, rinfo, msg);
+  }
+
+  #forward(session: UdpSession, msg: Buffer): void {
     session.timer.refresh();
     session.traffic.bytesClientToBackend += msg.length;
     this.#send(session.upstream, msg, this.#spec.targetPort, this.#spec.targetHost, 'backend');
   }
 
-  #openSession(key: string, rinfo: dgram.RemoteInfo): UdpSession | undefined {
+  #openSession(key: string, rinfo: dgram.RemoteInfo, first: Buffer): void {
     const spec = this.#spec;
     const traffic = this.#ctx.counters.record(spec.endpointId);
     // Defence in depth: a name given to socket.send would be resolved by DNS.
     if (!isIPv4(spec.targetHost)) {
       traffic.backendErrors++;
       this.#ctx.log?.debug?.({ key: spec.key }, 'UDP datagram dropped: backend is not an IPv4 address');
-      return undefined;
+      return;
     }
-    const release = this.#ctx.slots.tryAcquire(spec.endpointId, spec.maxConnections);
-    if (release === null) {
+    const admitted = this.#ctx.slots.acquire(spec.endpointId, spec.maxConnections);
+    if (admitted === true) {
+      this.#forward(this.#newSession(key, rinfo, traffic), first);
+      return;
+    }
+    if (admitted === false) {
       traffic.refusedLimit++;
-      return undefined;
+      return;
     }
+    this.#pending.set(key, first);
+    const settle = (ok: boolean): void => {
+      this.#pending.delete(key);
+      if (!ok) {
+        traffic.refusedLimit++;
+        return;
+      }
+      // Stopped, or the whitelist changed, while waiting.
+      if (this.#stopping !== undefined || !this.#filter.allows(rinfo.address)) {
+        this.#ctx.slots.release(spec.endpointId);
+        return;
+      }
+      this.#forward(this.#newSession(key, rinfo, traffic), first);
+    };
+    admitted.then(settle, () => settle(false));
+  }
+
+  #newSession(key: string, rinfo: dgram.RemoteInfo, traffic: EndpointTraffic): UdpSession {
+    const spec = this.#spec;
     const upstream = dgram.createSocket({ type: socketType(spec.targetHost) });
+    // Bound before the first send, which would otherwise bind to any address.
+    if (spec.sourceHost !== undefined) upstream.bind({ address: spec.sourceHost, port: 0, exclusive: true });
     const session: UdpSession = {
       key,
       address: rinfo.address,
@@ -152,7 +188,6 @@ export class UdpListener implements Listener {
       upstream,
       timer: setTimeout(() => this.#closeSession(session), spec.idleTimeoutMs),
       traffic,
-      release,
       closed: false,
     };
     session.timer.unref();
@@ -199,7 +234,7 @@ export class UdpListener implements Listener {
     } catch {
       // Already closed after an error.
     }
-    session.release();
+    this.#ctx.slots.release(this.#spec.endpointId);
     session.traffic.activeSessions--;
   }
 }

@@ -1,4 +1,5 @@
 import { apiError } from '../../errors/api-error.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import type { EndpointsTable } from '../../store/vpcep-schema.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { assertEndpointTransition, type EndpointStatus } from '../shared/lifecycle.ts';
@@ -108,7 +109,7 @@ export async function actOnConnection(
   endpointId: string,
 ): Promise<ConnectionView> {
   const target: EndpointStatus = action === 'receive' ? 'accepted' : 'rejected';
-  const { row, changed } = await deps.db.transaction().execute(async (trx) => {
+  const { row, changed } = await inTransaction(deps.db, async (trx) => {
     const service = await lockOwnService(trx, deps.dialect, projectId, serviceId, 'share');
     refuseIfDeleting(service);
     // Undefined alike for a missing endpoint and another service's (EndPoint.2013).

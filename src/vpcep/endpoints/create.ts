@@ -4,6 +4,7 @@ import { uuid } from '../../context/ids.ts';
 import { apiError } from '../../errors/api-error.ts';
 import { enqueueJob } from '../../jobs/index.ts';
 import type { Database } from '../../store/schema.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import { parseIpv4 } from '../../vpc/cidr.ts';
 import {
   checkAddress,
@@ -50,6 +51,27 @@ export async function mayConnect(db: Db, service: ServiceRow, domainId: string):
   return isDomainAllowed(db, service.id, service.domain_id, domainId);
 }
 
+export type EndpointFields = Pick<
+  CreateEndpointBody,
+  'subnet_id' | 'port_ip' | 'tags' | 'description' | 'whitelist'
+>;
+
+/**
+ * The checks of an endpoint's own fields that need no database, in the order
+ * the API reports them; also run on a declared endpoint at start (testbed/).
+ */
+export function checkEndpointFields(body: EndpointFields, maxWhitelist: number) {
+  if (body.subnet_id === '') throw apiError('EndPoint.2010');
+  if (body.port_ip !== undefined && parseIpv4(body.port_ip) === undefined) {
+    throw portIpError('invalid', body.port_ip, '');
+  }
+  return {
+    tags: validateTags(body.tags),
+    description: validateDescription(body.description),
+    whitelist: validateWhitelist(body.whitelist, maxWhitelist),
+  };
+}
+
 /**
  * POST /vpc-endpoints (seed 004 §4.3.1). Everything the request can get wrong
  * without the database is checked before the transaction opens; inside it the
@@ -65,18 +87,12 @@ export async function createEndpoint(
 ): Promise<EndpointViewJson> {
   if (body.endpoint_service_id === '') throw apiError('EndPoint.2029');
   if (body.vpc_id === '') throw apiError('EndPoint.2011');
-  if (body.subnet_id === '') throw apiError('EndPoint.2010');
-  if (body.port_ip !== undefined && parseIpv4(body.port_ip) === undefined) {
-    throw portIpError('invalid', body.port_ip, '');
-  }
-  const tags = validateTags(body.tags);
-  const description = validateDescription(body.description);
-  const whitelist = validateWhitelist(body.whitelist, deps.config.limits.endpoint_whitelist);
+  const { tags, description, whitelist } = checkEndpointFields(body, deps.config.limits.endpoint_whitelist);
   const { projectId } = ctx;
   const id = uuid();
   let serviceName = '';
 
-  const row = await deps.db.transaction().execute(async (trx) => {
+  const row = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     // Share-locked: creates of one service proceed side by side, but its delete
     // (which write-locks the row) cannot decide "no endpoint is creating"

@@ -6,6 +6,7 @@ import {
   CreateEndpointBody,
   EndpointList,
   EndpointParams,
+  EndpointTrafficView,
   EndpointView,
   ListEndpointsQuery,
   PolicyBody,
@@ -25,6 +26,7 @@ import {
   updateRoutetables,
   upgradeEndpoint,
 } from './service.ts';
+import { endpointTraffic } from './traffic.ts';
 
 // The VPC endpoint operations at the paths of the official clients (seed 004
 // §4.3, api-surface §3.3). Handlers only parse and shape; the rules live in
@@ -73,6 +75,27 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
       schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one },
     },
     async (request) => showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id),
+  );
+
+  app.get(
+    '/v1/:project_id/vpc-endpoints/:vpc_endpoint_id/traffic',
+    {
+      config: { action: 'vpcep:endpoints:get' },
+      schema: {
+        tags,
+        summary: "This node's traffic counters of a VPC endpoint (a vpcep extension)",
+        description:
+          'Not part of the cloud API. Counts since this node started forwarding the endpoint; ' +
+          '`dataplane: false` and `traffic: null` on a node that does not forward.',
+        params: EndpointParams,
+        response: { 200: EndpointTrafficView },
+      },
+    },
+    async (request, reply) => {
+      // Live figures: no cache may answer a later poll with an old count.
+      reply.header('cache-control', 'no-store');
+      return endpointTraffic(deps, ctxOf(request), request.params.vpc_endpoint_id);
+    },
   );
 
   app.put(

@@ -140,3 +140,28 @@ export const RoutetablesResult = Type.Object({
   routetables: Type.Array(Type.String()),
   error: Type.Array(Type.Unknown()),
 });
+
+/**
+ * GET /vpc-endpoints/{id}/traffic, a vpcep extension (the cloud has no such
+ * operation): this node's data-plane counters of one endpoint. `traffic` is null
+ * on a node that does not forward (no `dataplane` role): it counts nothing, and
+ * zeros would claim an idle endpoint.
+ */
+export const EndpointTrafficView = Type.Object({
+  vpc_endpoint_id: Type.String(),
+  dataplane: Type.Boolean(),
+  traffic: Type.Union([
+    Type.Object({
+      active_connections: Type.Integer(),
+      total_connections: Type.Integer(),
+      active_udp_sessions: Type.Integer(),
+      total_udp_sessions: Type.Integer(),
+      bytes_client_to_backend: Type.Integer(),
+      bytes_backend_to_client: Type.Integer(),
+      refused: Type.Object({ whitelist: Type.Integer(), limit: Type.Integer() }),
+      backend_errors: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+});
+export type EndpointTrafficView = Static<typeof EndpointTrafficView>;

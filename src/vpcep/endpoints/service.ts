@@ -35,7 +35,7 @@ import { endpointViewFor, endpointViewsFor, ownEndpointView, type EndpointViewJs
 
 type Ctx = Pick<RequestContext, 'projectId'>;
 
-const notFound = (id: string) => apiError('EndPoint.2006', `The VPC endpoint ${id} does not exist.`);
+export const notFound = (id: string) => apiError('EndPoint.2006', `The VPC endpoint ${id} does not exist.`);
 
 export async function showEndpoint(deps: VpcepDeps, ctx: Ctx, id: string): Promise<EndpointViewJson> {
   const view = await ownEndpointView(deps.db, ctx.projectId, id);

@@ -3,6 +3,7 @@ import { formatTime } from '../../context/clock.ts';
 import { uuid } from '../../context/ids.ts';
 import { apiError } from '../../errors/api-error.ts';
 import type { Database } from '../../store/schema.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import { lockOwnService, requireOwnService } from '../connections/own-service.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { pageOf, type Page } from '../shared/pagination.ts';
@@ -133,7 +134,7 @@ export async function changePermissions(
     throw action === 'add' ? apiError('EndPoint.3049') : apiError('EndPoint.0016');
   }
   checkPermissions(records, type);
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     await lockOwnService(trx, deps.dialect, projectId, serviceId, 'update');
     if (action === 'add') {
       await addRecords(

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../context/request-context.ts';
 import { apiError } from '../../errors/api-error.ts';
 import { cancelJobs, enqueueJob, hasPendingJob } from '../../jobs/index.ts';
 import { isUniqueViolation } from '../../store/open.ts';
+import { inTransaction } from '../../store/seeding.ts';
 import { getPort, getVpc, holdPort, type PortRow } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { ENDPOINT_DEVICE_OWNER } from '../endpoints/create.ts';
@@ -114,23 +115,34 @@ async function serviceDeleteJob(deps: VpcepDeps, db: Db, id: string, now: number
   });
 }
 
+/** The checks of a create body that need no database (the test bed runs them before creating anything). */
+export function checkServiceFields(body: CreateServiceBody, maxPorts: number) {
+  const fields = {
+    serverType: checkServerType(body.server_type),
+    serviceType: checkServiceType(body.service_type),
+    name: checkNamePart(body.service_name),
+    description: validateDescription(body.description),
+    tags: validateTags(body.tags),
+    ports: checkPorts(body.ports, maxPorts),
+    ip: body.ip === undefined ? null : checkServiceIp(body.ip),
+  };
+  if (body.vpc_id === '') throw apiError('EndPoint.2011');
+  return fields;
+}
+
 export async function createService(
   deps: VpcepDeps,
   ctx: RequestContext,
   body: CreateServiceBody,
 ): Promise<ServiceView> {
-  const serverType = checkServerType(body.server_type);
-  const serviceType = checkServiceType(body.service_type);
-  const name = checkNamePart(body.service_name);
-  const description = validateDescription(body.description);
-  const tags = validateTags(body.tags);
-  const ports = checkPorts(body.ports, deps.config.limits.port_mappings);
-  const ip = body.ip === undefined ? null : checkServiceIp(body.ip);
-  if (body.vpc_id === '') throw apiError('EndPoint.2011');
+  const { serverType, serviceType, name, description, tags, ports, ip } = checkServiceFields(
+    body,
+    deps.config.limits.port_mappings,
+  );
 
   const { projectId } = ctx;
   const id = uuid();
-  const view = await deps.db.transaction().execute(async (trx) => {
+  const view = await inTransaction(deps.db, async (trx) => {
     const vpc = await getVpc(trx, projectId, body.vpc_id);
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
     assertIpOfPort(ip, await backendPort(trx, projectId, vpc.id, body.port_id));

@@ -6,7 +6,7 @@ import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-sc
 // The row locks of the VPCEP module: the one way to lock a service or an
 // endpoint row, and the order every transaction takes its locks in. Two
 // transactions that take locks in the same order can make each other wait but
-// never deadlock; docs/architecture.md has the table of who takes what.
+// never deadlock; docs/design/architecture.md has the table of who takes what.
 //
 //   1. job rows           the worker deletes its job's row first and holds it to
 //                         commit; an API call cancelling a job does so before

@@ -1,0 +1,63 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+
+// Loading data and keeping it fresh: every view shows loading, error and data
+// states from one hook, and polls while something is in transition.
+
+export interface Async<T> {
+  state: 'loading' | 'ready' | 'error';
+  data: T | undefined;
+  error: unknown;
+  /** Loads again; the current data stays on screen meanwhile. */
+  reload: () => void;
+}
+
+export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): Async<T> {
+  const [result, setResult] = useState<Omit<Async<T>, 'reload'>>({
+    state: 'loading',
+    data: undefined,
+    error: undefined,
+  });
+  const sequence = useRef(0);
+  const run = useCallback(load, deps);
+  const reload = useCallback(() => {
+    const mine = ++sequence.current;
+    run().then(
+      (data) => {
+        if (mine === sequence.current) setResult({ state: 'ready', data, error: undefined });
+      },
+      (error: unknown) => {
+        if (mine === sequence.current) setResult((r) => ({ state: 'error', data: r.data, error }));
+      },
+    );
+  }, [run]);
+  useEffect(() => {
+    setResult({ state: 'loading', data: undefined, error: undefined });
+    reload();
+    // A late answer of a view that has gone is dropped.
+    return () => void ++sequence.current;
+  }, [reload]);
+  return { ...result, reload };
+}
+
+/** Calls `tick` every `ms` while `active` holds and the tab is visible. */
+export function usePoll(tick: () => void, active: boolean, ms = 1000): void {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') latest.current();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+}
+
+/** Resources in a transition the API finishes by itself. */
+export function transient(status: string): boolean {
+  return status === 'creating' || status === 'deleting';
+}
+
+/** The same loading state over a part of the data (a page's items). */
+export function mapAsync<T, U>(source: Async<T>, pick: (t: T) => U): Async<U> {
+  return { ...source, data: source.data === undefined ? undefined : pick(source.data) };
+}

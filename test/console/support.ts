@@ -1,0 +1,51 @@
+// What the console suites share: a current build of the console (the server
+// serves dist/console/, which `npm ci` builds; a source changed since is
+// rebuilt first) and sign-in through the form.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { waitUntil } from '../support/wait.ts';
+import { buildConsole } from '../../scripts/build-console.js';
+import { newestMtime, ROOT } from '../support/cli.ts';
+
+let checked = false;
+
+/** Builds dist/console/ unless it is newer than src/console/ and src/client/. */
+export async function ensureConsoleBuilt(): Promise<void> {
+  if (checked) return;
+  const built =
+    statSync(join(ROOT, 'dist', 'console', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'src', 'console')),
+    newestMtime(join(ROOT, 'src', 'client')),
+  );
+  if (built < sources) await buildConsole();
+  checked = true;
+}
+
+/** What signs in: a TestAccount has these fields. */
+export interface Login {
+  domainName: string;
+  user: string;
+  password: string;
+}
+
+/** Signs in with the mouse and waits for the services page. */
+export async function signIn(page: Page, url: string, login: Login): Promise<void> {
+  await page.goto(`${url}/console`);
+  await page.getByLabel('Account').fill(login.domainName);
+  await page.getByLabel('User name').fill(login.user);
+  await page.getByLabel('Password').fill(login.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Endpoint services' }).waitFor();
+}
+
+/** Waits for the page's heading and until no list or panel still says it is loading. */
+export async function settle(page: Page): Promise<void> {
+  await page.locator('h1').first().waitFor();
+  await waitUntil(
+    () => page.getByText('Loading…').count(),
+    (n) => n === 0,
+    'every list to load',
+  );
+}
