@@ -28,8 +28,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
-import { BENCH_ACCOUNT, BENCH_IAM_USER, BENCH_LOGIN_BODY, benchLoginBody } from './support/account.ts';
+import { BENCH_ACCOUNT, BENCH_IAM_USER, benchLoginBody } from './support/account.ts';
 import { BenchHarness, reportFailures, type Measured } from './support/harness.ts';
+import { login } from './support/login.ts';
 import { describeResponse, fmtLoad, positiveInt, roundsTable } from './support/report.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,20 +90,6 @@ interface Case {
   headers: () => Promise<Record<string, string>>;
   /** Checks one real response before any load is sent. */
   check: (res: RawResponse) => string | undefined;
-}
-
-async function login(base: string, body = BENCH_LOGIN_BODY): Promise<string> {
-  const res = await rawRequest({
-    method: 'POST',
-    url: `${base}/v3/auth/tokens?nocatalog=true`,
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const token = res.headers['x-subject-token'];
-  if (res.status !== 201 || typeof token !== 'string') {
-    throw new Error(`login failed: ${describeResponse(res)}`);
-  }
-  return token;
 }
 
 interface Route {

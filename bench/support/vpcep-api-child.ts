@@ -1,11 +1,11 @@
 // One vpcep server for bench/vpcep-api.ts, in a process of its own so the load
 // generator and the server never share an event loop.
 //
-//   node --import tsx bench/support/vpcep-api-child.ts --database URL [--endpoints N]
+//   node --import tsx bench/support/vpcep-api-child.ts --database URL [--endpoints N] [--silent]
 //
 // 1. Starts the real server (src/main.ts) on URL with BENCH_ACCOUNT, whose
-//    project has one VPC and one /16 subnet (127.40.0.0/16) holding the backend
-//    port of a service, lifecycle delays of 0 and a quota of 1,000,000
+//    project has one VPC with a /16 subnet (127.40.0.0/16) holding the backend
+//    port of a service and two empty ones (127.41.0.0/16, 127.42.0.0/16), lifecycle delays of 0 and a quota of 1,000,000
 //    endpoints; creates, through the API (in-process inject, X-Auth-Token), an
 //    endpoint service without approval and one endpoint of it, and waits until
 //    they are `available` and `accepted`. Then stops the server.
@@ -18,14 +18,19 @@
 // 3. Starts the server again on the same database, this time with
 //    endpoint_create delayed by an hour, so the creates a benchmark sends stay
 //    `creating` and no job runs while it measures, and prints ONE line of JSON
-//    (ChildReady) on stdout.
+//    (ChildReady) on stdout. This server runs in the default configuration:
+//    log level and metrics as shipped, the log written as `vpcep serve` writes
+//    it but to /dev/null (stdout carries the ready line); --silent turns the
+//    log off instead.
 //
 // It exits on SIGTERM/SIGINT or as soon as its stdin closes, so it never
 // outlives the process that started it. It does not remove the database.
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { loggerOptions } from '../../src/logging/logger-options.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { openStore, type DialectName } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/schema.ts';
@@ -41,6 +46,11 @@ const BENCH_NETWORK = {
   backendPortId: '0b7e0c1a-4f40-4a40-8a40-000000000042',
   cidr: '127.40.0.0/16',
   backendIp: '127.40.255.250',
+  /** Two empty subnets of their own for the fill measurement (the VPC is 127.40.0.0/14). */
+  fillSubnetId: '0b7e0c1a-4f40-4a40-8a40-000000000043',
+  fillCidr: '127.41.0.0/16',
+  emptySubnetId: '0b7e0c1a-4f40-4a40-8a40-000000000044',
+  emptyCidr: '127.42.0.0/16',
 } as const;
 
 /** The one stdout line of a ready child. */
@@ -52,6 +62,9 @@ export interface ChildReady {
   endpointId: string;
   vpcId: string;
   subnetId: string;
+  /** Two subnets of the same VPC that hold nothing when the server starts. */
+  fillSubnetId: string;
+  emptySubnetId: string;
   /** Endpoints of the project when the server started (API-created one included). */
   endpoints: number;
   seedMs: number;
@@ -61,13 +74,13 @@ export interface ChildReady {
 
 const ONE_HOUR = 3_600_000;
 
-function configFor(database: string, endpointCreateDelay: number): Config {
+function configFor(database: string, endpointCreateDelay: number, silent: boolean): Config {
   return loadConfig({
     env: {},
     overrides: {
       listen: '127.0.0.1:0',
       database,
-      log_level: 'silent',
+      ...(silent ? { log_level: 'silent' } : {}),
       demo_account: false,
       lifecycle: {
         endpoint_service_create: 0,
@@ -86,7 +99,7 @@ function configFor(database: string, endpointCreateDelay: number): Config {
             {
               id: BENCH_NETWORK.vpcId,
               name: 'bench-vpc',
-              cidr: BENCH_NETWORK.cidr,
+              cidr: '127.40.0.0/14',
               subnets: [
                 {
                   id: BENCH_NETWORK.subnetId,
@@ -101,6 +114,8 @@ function configFor(database: string, endpointCreateDelay: number): Config {
                     },
                   ],
                 },
+                { id: BENCH_NETWORK.fillSubnetId, name: 'bench-fill', cidr: BENCH_NETWORK.fillCidr },
+                { id: BENCH_NETWORK.emptySubnetId, name: 'bench-empty', cidr: BENCH_NETWORK.emptyCidr },
               ],
             },
           ],
@@ -255,12 +270,9 @@ async function seedCopies(
   template: EndpointsTable,
   copies: number,
 ): Promise<void> {
-  const counter = await db
-    .selectFrom('counters')
-    .select('value')
-    .where('name', '=', 'marker_id')
-    .executeTakeFirstOrThrow();
-  const firstMarker = Number(counter.value) + 1;
+  // Past every id handed out so far: the template's (from the counter on SQLite,
+  // from the sequence on PostgreSQL) is the highest.
+  const firstMarker = Number(template.marker_id) + 1;
   const newest = Number(template.created_at) - 1000;
   const pg = dialect === 'postgres';
   const hex12 = (prefix: string): RawBuilder<unknown> =>
@@ -295,6 +307,8 @@ async function seedCopies(
     .set({ value: firstMarker + copies - 1 })
     .where('name', '=', 'marker_id')
     .execute();
+  // PostgreSQL hands out marker ids from a sequence (migration 0006).
+  if (pg) await sql`SELECT setval('endpoint_marker_ids', ${firstMarker + copies - 1})`.execute(db);
   await db
     .updateTable('resource_usage')
     .set({ used: copies + 1 })
@@ -371,7 +385,9 @@ async function listPlans(
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { database: { type: 'string' }, endpoints: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { database: { type: 'string' }, endpoints: { type: 'string' }, silent: { type: 'boolean' } },
+  });
   const database = values.database;
   if (database === undefined) throw new Error('usage: vpcep-api-child.ts --database URL [--endpoints N]');
   const total = values.endpoints === undefined ? 1 : Number(values.endpoints);
@@ -379,7 +395,7 @@ async function main(): Promise<void> {
     throw new Error(`--endpoints must be an integer from 1 to 1000000, got '${values.endpoints}'`);
   }
 
-  const setup = await startServer(configFor(database, 0), { logger: false });
+  const setup = await startServer(configFor(database, 0, true), { logger: false });
   let ids: { serviceId: string; endpointId: string };
   try {
     ids = await createThroughApi(setup);
@@ -410,7 +426,12 @@ async function main(): Promise<void> {
     await store.close();
   }
 
-  const running = await startServer(configFor(database, ONE_HOUR), { logger: false });
+  const config = configFor(database, ONE_HOUR, values.silent === true);
+  const running = await startServer(config, {
+    logger: values.silent
+      ? false
+      : loggerOptions(config.log_level, pino.destination({ dest: '/dev/null', sync: true })),
+  });
   exitWithParent('vpcep-api-child', () => running.close());
 
   const ready: ChildReady = {
@@ -420,6 +441,8 @@ async function main(): Promise<void> {
     endpointId: ids.endpointId,
     vpcId: BENCH_NETWORK.vpcId,
     subnetId: BENCH_NETWORK.subnetId,
+    fillSubnetId: BENCH_NETWORK.fillSubnetId,
+    emptySubnetId: BENCH_NETWORK.emptySubnetId,
     endpoints: total,
     seedMs,
     plans,

@@ -134,6 +134,8 @@ export interface PortsTable {
   vpc_id: string;
   name: string;
   ip_address: string;
+  /** ip_address as a number, written by the repository: ordered and indexed look-ups by address. */
+  ip_number: number;
   mac_address: string;
   device_owner: string;
   device_id: string;

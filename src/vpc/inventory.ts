@@ -103,6 +103,14 @@ export async function createPort(
 ): Promise<PortRow> {
   const subnet = await repo.findSubnetByAnyId(db, projectOf(scope), subnetId);
   if (!subnet) throw apiError('VPC.0005', `The subnet ${subnetId} does not exist.`);
+  return createPortOf(db, clock, subnet, req);
+}
+
+/**
+ * createPort() for a subnet the caller has just read in its transaction (with
+ * getSubnet, so of its project), saving a second read; the subnet's lock is taken here.
+ */
+export function createPortOf(db: Db, clock: Clock, subnet: SubnetRow, req: PortRequest): Promise<PortRow> {
   return ops.createPortIn(db, clock.now(), subnet, {
     id: req.id,
     name: req.name ?? '',

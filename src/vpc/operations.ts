@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { uuid } from '../context/ids.ts';
 import { apiError } from '../errors/api-error.ts';
 import { isUniqueViolation } from '../store/open.ts';
-import { formatCidr, formatIpv4, lowestFree, mustParseCidr, parseIpv4, type Cidr } from './cidr.ts';
+import { broadcastOf, formatCidr, formatIpv4, mustParseCidr, parseIpv4, type Cidr } from './cidr.ts';
 import { onHost, type HostRanges } from './host-ranges.ts';
 import * as repo from './repository.ts';
 import type { Db, PortRow, SubnetRow, VpcRow } from './repository.ts';
@@ -254,13 +254,16 @@ export async function deleteSubnetIn(db: Db, subnet: SubnetRow): Promise<void> {
 
 // ---- Ports and addresses ---------------------------------------------------------
 
-async function usedAddresses(db: Db, subnet: SubnetRow, except?: string): Promise<Set<number>> {
-  const used = new Set<number>();
-  for (const text of await repo.addressesInSubnet(db, subnet.id)) {
-    const ip = parseIpv4(text);
-    if (ip !== undefined && text !== except) used.add(ip);
-  }
-  return used;
+/**
+ * The held addresses addressProblem() needs to judge `text`: that one address
+ * if a port of the subnet other than `except` holds it (one indexed look-up,
+ * whatever the subnet holds), else none.
+ */
+async function usedAddresses(db: Db, subnet: SubnetRow, text: string, except?: string): Promise<Set<number>> {
+  const ip = parseIpv4(text);
+  if (ip === undefined) return new Set();
+  const holder = await repo.findPortByAddress(db, subnet.id, ip);
+  return holder !== undefined && holder.ip_address !== except ? new Set([ip]) : new Set();
 }
 
 /** Why `ip` cannot be given to a new port of `subnet`; undefined when it is free. */
@@ -270,14 +273,17 @@ export async function checkAddress(
   ip: string,
 ): Promise<AddressProblem | undefined> {
   const gateway = parseIpv4(subnet.gateway_ip) ?? 0;
-  return addressProblem(mustParseCidr(subnet.cidr), gateway, ip, await usedAddresses(db, subnet));
+  return addressProblem(mustParseCidr(subnet.cidr), gateway, ip, await usedAddresses(db, subnet, ip));
 }
 
 /** The lowest free host address of `subnet` (skipping the gateway), or undefined when full. */
 export async function allocateAddress(db: Db, subnet: SubnetRow): Promise<string | undefined> {
-  const taken = await usedAddresses(db, subnet);
-  taken.add(parseIpv4(subnet.gateway_ip) ?? 0);
-  const free = lowestFree(mustParseCidr(subnet.cidr), taken);
+  const cidr = mustParseCidr(subnet.cidr);
+  const free = await repo.lowestFreeAddress(db, subnet.id, {
+    first: cidr.network + 1,
+    last: broadcastOf(cidr) - 1,
+    gateway: parseIpv4(subnet.gateway_ip) ?? 0,
+  });
   return free === undefined ? undefined : formatIpv4(free);
 }
 
@@ -351,7 +357,7 @@ export async function updatePortIn(
   }
   if (change.ipAddress !== undefined && change.ipAddress !== port.ip_address) {
     const cidr = mustParseCidr(subnet.cidr);
-    const used = await usedAddresses(db, subnet, port.ip_address);
+    const used = await usedAddresses(db, subnet, change.ipAddress, port.ip_address);
     const problem = addressProblem(cidr, parseIpv4(subnet.gateway_ip) ?? 0, change.ipAddress, used);
     if (problem) throw addressError(problem, change.ipAddress, cidr);
     next.ip_address = change.ipAddress;

@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, PortsTable, RouteTablesTable, SubnetsTable, VpcsTable } from '../store/schema.ts';
+import { parseIpv4 } from './cidr.ts';
 
 // SQL for the VPC inventory, and nothing else: no rules, no HTTP. Every function
 // takes the database handle first so callers can pass a transaction, and every
@@ -8,7 +9,8 @@ import type { Database, PortsTable, RouteTablesTable, SubnetsTable, VpcsTable } 
 export type Db = Kysely<Database>;
 export type VpcRow = VpcsTable;
 export type SubnetRow = SubnetsTable;
-export type PortRow = PortsTable;
+/** A port as the inventory hands it out; ip_number is the repository's own (see insertPort). */
+export type PortRow = Omit<PortsTable, 'ip_number'>;
 export type RouteTableRow = RouteTablesTable;
 
 /** Where a page starts: strictly after this (created_at, id) position. */
@@ -242,8 +244,73 @@ export interface PortFilter extends PageQuery {
   ipAddresses?: readonly string[] | undefined;
 }
 
+/** The number of a stored address: ports hold only addresses the API has parsed. */
+function addressNumber(text: string): number {
+  const n = parseIpv4(text);
+  if (n === undefined) throw new Error(`unreachable: a port address '${text}' that does not parse`);
+  return n;
+}
+
 export async function insertPort(db: Db, row: PortRow): Promise<void> {
-  await db.insertInto('ports').values(row).execute();
+  await db
+    .insertInto('ports')
+    .values({ ...row, ip_number: addressNumber(row.ip_address) })
+    .execute();
+}
+
+/** The port of the subnet holding address `ip` (a number), by index. */
+export function findPortByAddress(db: Db, subnetId: string, ip: number): Promise<PortRow | undefined> {
+  return db
+    .selectFrom('ports')
+    .selectAll()
+    .where('network_id', '=', subnetId)
+    .where('ip_number', '=', ip)
+    .executeTakeFirst();
+}
+
+/**
+ * The lowest address from `first` to `last` that is not `gateway` and no port of
+ * the subnet holds, or undefined when there is none. When the held addresses
+ * run without a hole from `first` (a subnet filled in order, the usual case) one
+ * indexed aggregate proves it and the answer is the next one; otherwise every
+ * address right after a held one (or after the gateway) is a candidate and the
+ * lowest free candidate is the answer.
+ */
+export async function lowestFreeAddress(
+  db: Db,
+  subnetId: string,
+  range: { first: number; last: number; gateway: number },
+): Promise<number | undefined> {
+  const { first, last, gateway } = range;
+  const skipGateway = (a: number) => (a === gateway ? a + 1 : a);
+  const held = await db
+    .selectFrom('ports')
+    .select((eb) => [eb.fn.max('ip_number').as('top'), eb.fn.countAll<number>().as('n')])
+    .where('network_id', '=', subnetId)
+    .executeTakeFirstOrThrow();
+  const n = Number(held.n);
+  const top = held.top === null ? undefined : Number(held.top);
+  if (n === 0 || top === undefined) {
+    const a = skipGateway(first);
+    return a <= last ? a : undefined;
+  }
+  const gatewayBelow = gateway >= first && gateway <= top ? 1 : 0;
+  if (n === top - first + 1 - gatewayBelow) {
+    const a = skipGateway(top + 1);
+    return a <= last ? a : undefined;
+  }
+  const found = await sql<{ c: number }>`
+    SELECT c FROM (
+      SELECT CAST(${first} AS BIGINT) AS c
+      UNION ALL SELECT CAST(${gateway + 1} AS BIGINT)
+      UNION ALL SELECT ip_number + 1 FROM ports WHERE network_id = ${subnetId}
+    ) AS candidates
+    WHERE c >= ${first} AND c <= ${last} AND c <> ${gateway}
+      AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.network_id = ${subnetId} AND p.ip_number = candidates.c)
+    ORDER BY c
+    LIMIT 1`.execute(db);
+  const row = found.rows[0];
+  return row === undefined ? undefined : Number(row.c);
 }
 
 export function findPort(db: Db, projectId: string, id: string): Promise<PortRow | undefined> {
@@ -287,11 +354,6 @@ export function portsOfSubnet(db: Db, subnetId: string): Promise<PortRow[]> {
   return db.selectFrom('ports').selectAll().where('network_id', '=', subnetId).execute();
 }
 
-export async function addressesInSubnet(db: Db, subnetId: string): Promise<string[]> {
-  const rows = await db.selectFrom('ports').select('ip_address').where('network_id', '=', subnetId).execute();
-  return rows.map((r) => r.ip_address);
-}
-
 export function listPorts(db: Db, projectId: string, f: PortFilter): Promise<PortRow[]> {
   let query = db.selectFrom('ports').selectAll().where('project_id', '=', projectId);
   // An empty id or network list means "nothing can match", not "no filter".
@@ -320,7 +382,9 @@ export async function updatePort(
     Pick<PortRow, 'name' | 'ip_address' | 'device_owner' | 'device_id' | 'status' | 'updated_at'>
   >,
 ): Promise<void> {
-  await db.updateTable('ports').set(patch).where('id', '=', id).execute();
+  const numbered =
+    patch.ip_address === undefined ? patch : { ...patch, ip_number: addressNumber(patch.ip_address) };
+  await db.updateTable('ports').set(numbered).where('id', '=', id).execute();
 }
 
 /** Takes the port row's write lock for the rest of the transaction; false when the port is gone. */

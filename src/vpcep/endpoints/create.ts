@@ -8,7 +8,7 @@ import { inTransaction } from '../../store/seeding.ts';
 import { parseIpv4 } from '../../vpc/cidr.ts';
 import {
   checkAddress,
-  createPort,
+  createPortOf,
   defaultRouteTable,
   getRouteTable,
   getSubnet,
@@ -33,6 +33,7 @@ import {
 } from './repository.ts';
 import { dnsNameOf, portIpError, translatePortError, validateWhitelist } from './rules.ts';
 import type { CreateEndpointBody } from './schemas.ts';
+import { endpointView } from '../shared/present.ts';
 import { endpointViewFor, type EndpointViewJson } from './views.ts';
 
 type Db = Kysely<Database>;
@@ -75,7 +76,7 @@ export function checkEndpointFields(body: EndpointFields, maxWhitelist: number) 
  * POST /vpc-endpoints (seed 004 §4.3.1). Everything the request can get wrong
  * without the database is checked before the transaction opens; inside it the
  * checks and writes follow one lock order (service row shared, quota row,
- * subnet row, marker counter), which every endpoint writer shares, so racing
+ * subnet row, marker counter on SQLite), which every endpoint writer shares, so racing
  * creates serialise instead of deadlocking: two creates for the last unit of
  * quota or the same address cannot both succeed.
  */
@@ -89,6 +90,7 @@ export async function createEndpoint(
   const { tags, description, whitelist } = checkEndpointFields(body, deps.config.limits.endpoint_whitelist);
   const { projectId } = ctx;
   const id = uuid();
+  let serviceName = '';
 
   const row = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
@@ -103,6 +105,7 @@ export async function createEndpoint(
       throw apiError('EndPoint.2004', `The endpoint service is ${service.status}, not available.`);
     }
     if (!(await mayConnect(trx, service, ctx.principal.domainId))) throw apiError('EndPoint.2012');
+    serviceName = service.service_name;
 
     const vpc = await getVpc(trx, projectId, body.vpc_id);
     if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
@@ -125,9 +128,8 @@ export async function createEndpoint(
       : [];
 
     await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
-    const port =
-      !gateway && subnet ? await allocatePort(trx, deps, projectId, subnet, body.port_ip, id) : undefined;
-    const marker = await nextMarkerId(trx);
+    const port = !gateway && subnet ? await allocatePort(trx, deps, subnet, body.port_ip, id) : undefined;
+    const marker = await nextMarkerId(trx, deps.dialect);
 
     const enableDns = body.enable_dns ?? false;
     const created: EndpointRow = {
@@ -177,7 +179,9 @@ export async function createEndpoint(
 
   deps.wakeJobs();
   deps.notifyChange({ kind: 'endpoint', id });
-  return endpointViewFor(deps.db, row);
+  // Without tags the answer is known without reading anything back; tags are read
+  // back for the order the store sorts them in (its collation, not JavaScript's).
+  return tags.length === 0 ? endpointView(row, { serviceName, tags: [] }) : endpointViewFor(deps.db, row);
 }
 
 /**
@@ -229,7 +233,6 @@ export async function resolveRouteTables(
 async function allocatePort(
   db: Db,
   deps: VpcepDeps,
-  projectId: string,
   subnet: SubnetRow,
   portIp: string | undefined,
   endpointId: string,
@@ -239,7 +242,7 @@ async function allocatePort(
     if (problem) throw portIpError(problem, portIp, subnet.cidr);
   }
   try {
-    return await createPort(db, deps.clock, projectId, subnet.id, {
+    return await createPortOf(db, deps.clock, subnet, {
       name: `vpcep-${endpointId}`,
       ...(portIp !== undefined ? { ipAddress: portIp } : {}),
       deviceOwner: ENDPOINT_DEVICE_OWNER,

@@ -1,4 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { prepared } from '../../store/prepared.ts';
+import type { DialectName } from '../../store/open.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
@@ -32,6 +34,31 @@ export function getOwnEndpoint(db: Db, projectId: string, id: string): Promise<E
     .executeTakeFirst();
 }
 
+const ownEndpointNamed = prepared((db: Db, projectId: string, id: string) =>
+  db
+    .selectFrom('endpoints')
+    .leftJoin('endpoint_services', 'endpoint_services.id', 'endpoints.service_id')
+    .selectAll('endpoints')
+    .select('endpoint_services.service_name')
+    .where('endpoints.project_id', '=', projectId)
+    .where('endpoints.id', '=', id),
+);
+
+/**
+ * One of the caller's endpoints with the full name of its service (empty when
+ * the service is gone), in one prepared query: the read behind GET of one endpoint.
+ */
+export async function getOwnEndpointNamed(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<{ row: EndpointRow; serviceName: string } | undefined> {
+  const [found] = await ownEndpointNamed(db, projectId, id);
+  if (!found) return undefined;
+  const { service_name, ...row } = found;
+  return { row, serviceName: service_name ?? '' };
+}
+
 /** Any endpoint by id, whatever its project: for job handlers, which act for nobody. */
 export function getEndpointById(db: Db, id: string): Promise<EndpointRow | undefined> {
   return db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
@@ -48,18 +75,22 @@ export function findConnectableService(db: Db, id: string): Promise<ServiceRow |
 }
 
 /**
- * The next marker id (decision #8): one row-locked UPDATE of a counter, so ids
- * are unique across nodes and never reused, even after deletes. Call it as the
- * last write before inserting the endpoint: on PostgreSQL the counter row stays
- * locked until commit, so the shorter the rest of the transaction, the better.
+ * The next marker id (decision #8): unique across nodes and never reused, even
+ * after deletes. On PostgreSQL a sequence (migration 0006), so creates of
+ * different tenants never wait for each other's commit; on SQLite, where one
+ * transaction writes at a time anyway, one UPDATE of a counter row.
  */
-export async function nextMarkerId(db: Db): Promise<number> {
-  const row = await db
-    .updateTable('counters')
-    .set({ value: sql<number>`value + 1` })
-    .where('name', '=', 'marker_id')
-    .returning('value')
-    .executeTakeFirstOrThrow();
+export async function nextMarkerId(db: Db, dialect: DialectName): Promise<number> {
+  const row =
+    dialect === 'postgres'
+      ? (await sql<{ value: number }>`SELECT nextval('endpoint_marker_ids') AS value`.execute(db)).rows[0]
+      : await db
+          .updateTable('counters')
+          .set({ value: sql<number>`value + 1` })
+          .where('name', '=', 'marker_id')
+          .returning('value')
+          .executeTakeFirstOrThrow();
+  if (!row) throw new Error('unreachable: nextval answers one row');
   const value = Number(row.value);
   // int32 is what the SDKs model; running out would need two billion creates.
   if (value > 2_147_483_647) throw new Error('marker_id space exhausted');

@@ -26,7 +26,7 @@ import type {
   UpdateEndpointBody,
   UpgradeBody,
 } from './schemas.ts';
-import { endpointViewFor, endpointViewsFor, type EndpointViewJson } from './views.ts';
+import { endpointViewFor, endpointViewsFor, ownEndpointView, type EndpointViewJson } from './views.ts';
 
 // The endpoint operations other than create (create.ts). Each takes the
 // caller's context and touches only the caller's own endpoints: another
@@ -38,9 +38,9 @@ type Ctx = Pick<RequestContext, 'projectId'>;
 export const notFound = (id: string) => apiError('EndPoint.2006', `The VPC endpoint ${id} does not exist.`);
 
 export async function showEndpoint(deps: VpcepDeps, ctx: Ctx, id: string): Promise<EndpointViewJson> {
-  const row = await getOwnEndpoint(deps.db, ctx.projectId, id);
-  if (!row) throw notFound(id);
-  return endpointViewFor(deps.db, row);
+  const view = await ownEndpointView(deps.db, ctx.projectId, id);
+  if (!view) throw notFound(id);
+  return view;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { endpointView } from '../shared/present.ts';
-import { tagsOf } from '../shared/tag-rows.ts';
-import { serviceNamesOf, type EndpointRow } from './repository.ts';
+import { tagsOf, tagsOfResource } from '../shared/tag-rows.ts';
+import { getOwnEndpointNamed, serviceNamesOf, type EndpointRow } from './repository.ts';
 
 export type EndpointViewJson = ReturnType<typeof endpointView>;
 
@@ -35,4 +35,18 @@ export async function endpointViewFor(db: Kysely<Database>, row: EndpointRow): P
   const [view] = await endpointViewsFor(db, [row]);
   if (!view) throw new Error('unreachable: one row gives one view');
   return view;
+}
+
+/**
+ * The API object of one of the caller's endpoints, or undefined when it is
+ * missing or another project's: two prepared reads, side by side (the tags of
+ * an id that turns out not to be the caller's are read but never shown).
+ */
+export async function ownEndpointView(
+  db: Kysely<Database>,
+  projectId: string,
+  id: string,
+): Promise<EndpointViewJson | undefined> {
+  const [found, tags] = await Promise.all([getOwnEndpointNamed(db, projectId, id), tagsOfResource(db, id)]);
+  return found && endpointView(found.row, { serviceName: found.serviceName, tags });
 }

@@ -1,18 +1,24 @@
-// What the VPC endpoint API costs, in one run:
+// What the API costs, in one run: every figure of the API speed goals, on
+// SQLite and (given a database URL) on PostgreSQL, with the vpcep server in its
+// default configuration (log level and metrics as shipped; the log goes where
+// `vpcep serve` writes it, here /dev/null), each as a ratio to a bare fastify
+// route or to its own baseline measured in the same run on the same machine:
 //
-//  1. requests/s of GET /v1/{project_id}/vpc-endpoints/{id} and of POST
-//     /v1/{project_id}/vpc-endpoints (create), AK/SK signed, each as a ratio to
-//     a bare fastify route measured in the same run on the same machine;
-//  2. p50/p99 latency of GET /v1/{project_id}/vpc-endpoints?limit=10 when the
+//  1. requests/s of GET /v1/{project_id}/vpc-endpoints/{id} with X-Auth-Token
+//     and with an AK/SK signature, as the account's user and as an IAM user
+//     whose rights come from a custom policy; and of POST
+//     /v1/{project_id}/vpc-endpoints (create), AK/SK signed;
+//  2. the latency of creating endpoints one at a time into an empty subnet: the
+//     median of the last 50 of --fill creates over that of the first 50;
+//  3. p50/p99 latency of GET /v1/{project_id}/vpc-endpoints?limit=10 when the
 //     project holds 1,000 and 100,000 endpoints, and their ratio (lists must not
 //     scan: 100k/1k must stay within 2×), plus the p50 of a list filtered by
-//     vpc_id at both sizes, for information;
-//  3. the same on PostgreSQL when --database is given.
+//     vpc_id at both sizes, for information.
 //
 // Usage:
-//   node --import tsx bench/vpcep-api.ts [--duration 5] [--connections 50] [--warmup 1]
-//                                        [--creates 500] [--database postgres://USER:PASS@HOST:PORT/DB]
-//                                        [--no-sqlite]
+//   node --import tsx bench/api-speed.ts [--duration 5] [--connections 50] [--warmup 1]
+//                                        [--creates 500] [--fill 2000] [--silent]
+//                                        [--database postgres://USER:PASS@HOST:PORT/DB] [--no-sqlite]
 //
 //   --duration N     seconds measured per throughput case and round (default 5); also
 //                    bounds every latency series and create run
@@ -20,7 +26,10 @@
 //   --warmup N       seconds of unmeasured load per GET case before the first round (default 1)
 //   --creates N      creates per measured round (autocannon `amount`, default 500); the
 //                    warm-up sends max(N/10, connections) more
-//   --database URL   also run everything on this PostgreSQL server: a fresh database is
+//   --fill N         endpoints created one by one into the empty subnet (default 2000)
+//   --silent         run vpcep with log_level silent (not the default configuration)
+//   --database URL   also run everything on this PostgreSQL server (default: the
+//                    VPCEP_BENCH_DATABASE_URL environment variable): a fresh database is
 //                    created per server (vpcep_bench_<random>_<case>) and dropped at the end
 //   --no-sqlite      with --database, skip the SQLite runs
 //
@@ -37,8 +46,8 @@
 //
 // Any non-2xx response, socket error or timeout, in a check, warm-up or
 // measurement, fails the run (exit code 1), and so does a 100k/1k p50 ratio of
-// the unfiltered list above 2. The default run (SQLite only) takes about 60 s on an
-// idle 2-CPU machine; --database adds about 50 s.
+// the unfiltered list above 2. The default run (SQLite only) takes about 100 s on an
+// idle 2-CPU machine; a database URL adds about 90 s.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,8 +59,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { rawRequest, type RawResponse } from '../test/support/http.ts';
 import { officialSign } from '../test/support/official-signer.ts';
-import { BENCH_ACCOUNT } from './support/account.ts';
+import { BENCH_ACCOUNT, BENCH_IAM_USER, benchLoginBody } from './support/account.ts';
 import { BenchHarness, reportFailures, type Measured } from './support/harness.ts';
+import { login } from './support/login.ts';
 import type { ChildReady } from './support/vpcep-api-child.ts';
 import {
   describeResponse,
@@ -87,6 +97,8 @@ function readOptions() {
       connections: { type: 'string' },
       warmup: { type: 'string' },
       creates: { type: 'string' },
+      fill: { type: 'string' },
+      silent: { type: 'boolean' },
       database: { type: 'string' },
       'no-sqlite': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -94,12 +106,13 @@ function readOptions() {
   });
   if (values.help) {
     console.log(
-      'usage: node --import tsx bench/vpcep-api.ts [--duration N] [--connections N] [--warmup N] ' +
-        '[--creates N] [--database postgres://…] [--no-sqlite]',
+      'usage: node --import tsx bench/api-speed.ts [--duration N] [--connections N] [--warmup N] ' +
+        '[--creates N] [--fill N] [--silent] [--database postgres://…] [--no-sqlite]',
     );
     process.exit(0);
   }
-  const database = values.database;
+  const fromEnv = process.env.VPCEP_BENCH_DATABASE_URL;
+  const database = values.database ?? (fromEnv === '' ? undefined : fromEnv);
   if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) {
     throw new Error(`--database must be a postgres://… URL, got '${database}'`);
   }
@@ -107,11 +120,15 @@ function readOptions() {
   const connections = positiveInt('connections', values.connections, 50, 1000);
   const creates = positiveInt('creates', values.creates, 500, 20_000);
   if (creates < connections * 2) throw new Error(`--creates must be at least twice --connections`);
+  const fill = positiveInt('fill', values.fill, 2000, 20_000);
+  if (fill < 100) throw new Error('--fill must be at least 100');
   return {
     duration: positiveInt('duration', values.duration, 5, 120),
     connections,
     warmup: positiveInt('warmup', values.warmup, 1, 60),
     creates,
+    fill,
+    silent: values.silent === true,
     database,
     sqlite: !values['no-sqlite'],
   };
@@ -134,11 +151,16 @@ interface VpcepChild {
   ready: ChildReady;
 }
 
-async function spawnVpcep(label: string, database: string, endpoints: number): Promise<VpcepChild> {
+async function spawnVpcep(
+  opts: Options,
+  label: string,
+  database: string,
+  endpoints: number,
+): Promise<VpcepChild> {
   const { proc, line } = await harness.spawnChild(
     label,
     VPCEP_CHILD,
-    ['--database', database, '--endpoints', String(endpoints)],
+    ['--database', database, '--endpoints', String(endpoints), ...(opts.silent ? ['--silent'] : [])],
     120_000,
   );
   const ready = JSON.parse(line) as ChildReady;
@@ -210,6 +232,7 @@ async function signed(
   path: string,
   query: Record<string, string> = {},
   body?: unknown,
+  keys: { ak: string; sk: string } = BENCH_ACCOUNT,
 ): Promise<{ path: string; headers: Record<string, string>; body: string | undefined }> {
   const wire = await officialSign({
     endpoint: base,
@@ -217,8 +240,8 @@ async function signed(
     path,
     query,
     ...(body !== undefined ? { body } : {}),
-    ak: BENCH_ACCOUNT.ak,
-    sk: BENCH_ACCOUNT.sk,
+    ak: keys.ak,
+    sk: keys.sk,
     projectId: BENCH_ACCOUNT.project.id,
   });
   if (!wire.url.startsWith(base)) throw new Error(`the signer produced an unexpected URL ${wire.url}`);
@@ -246,6 +269,8 @@ function percentile(sorted: readonly number[], p: number): number {
 interface Target {
   url: string;
   headers: Record<string, string>;
+  /** POST this body (GET without). */
+  body?: string;
   check: (res: ResponseSeen) => string | undefined;
 }
 
@@ -255,13 +280,19 @@ interface Answer {
   text: string;
 }
 
-function getOnce(agent: Agent, url: string, headers: Record<string, string>): Promise<Answer> {
+function requestOnce(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
   const u = new URL(url);
   const path = url.slice(url.indexOf('/', u.protocol.length + 2));
+  const method = body === undefined ? 'GET' : 'POST';
   return new Promise<Answer>((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = httpRequest(
-      { host: u.hostname, port: u.port, path, method: 'GET', headers, agent, timeout: 10_000 },
+      { host: u.hostname, port: u.port, path, method, headers, agent, timeout: 10_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -277,7 +308,7 @@ function getOnce(agent: Agent, url: string, headers: Record<string, string>): Pr
     );
     req.on('timeout', () => req.destroy(new Error('request timed out after 10 s')));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -307,7 +338,7 @@ async function alternating(targets: readonly Target[], count: number, seconds: n
       for (const st of state) {
         let r: Answer;
         try {
-          r = await getOnce(st.agent, st.target.url, st.target.headers);
+          r = await requestOnce(st.agent, st.target.url, st.target.headers, st.target.body);
         } catch (err) {
           note(st, (err as Error).message);
           continue;
@@ -352,19 +383,33 @@ const P = '/v1/{project_id}';
 
 // ---------------------------------------------------------------- part 1: single GET and create
 
+/** The ratios part 1 and part 2 yield. */
+interface ApiFigures {
+  token: number;
+  aksk: number;
+  iamToken: number;
+  iamAksk: number;
+  create: number;
+  fill: number;
+}
+
 async function throughput(
   opts: Options,
   dbs: Databases,
   bareUrl: string,
   failures: string[],
-): Promise<{ get: number; create: number }> {
-  const child = await spawnVpcep(`${dbs.dialect} api`, await dbs.fresh('api'), 1);
+): Promise<ApiFigures> {
+  const child = await spawnVpcep(opts, `${dbs.dialect} api`, await dbs.fresh('api'), 1);
   try {
-    return await measureThroughput(opts, dbs, bareUrl, child.ready, failures);
+    const rates = await measureThroughput(opts, dbs, bareUrl, child.ready, failures);
+    const fill = await measureFill(opts, dbs, child.ready, failures);
+    return { ...rates, fill };
   } finally {
     await harness.stopSome([child.proc]);
   }
 }
+
+type CaseName = 'bare' | 'token' | 'aksk' | 'iam-token' | 'iam-aksk' | 'create';
 
 async function measureThroughput(
   opts: Options,
@@ -372,7 +417,7 @@ async function measureThroughput(
   bareUrl: string,
   server: ChildReady,
   failures: string[],
-): Promise<{ get: number; create: number }> {
+): Promise<Omit<ApiFigures, 'fill'>> {
   const base = server.url;
   const getPath = `${P}/vpc-endpoints/${server.endpointId}`;
   const createBody = {
@@ -380,9 +425,12 @@ async function measureThroughput(
     vpc_id: server.vpcId,
     subnet_id: server.subnetId,
   };
+  const token = await login(base);
+  const iamToken = await login(base, benchLoginBody(BENCH_IAM_USER.user, BENCH_IAM_USER.password));
+  const concrete = getPath.replace('{project_id}', BENCH_ACCOUNT.project.id);
 
   interface Case {
-    name: 'bare' | 'get' | 'create';
+    name: CaseName;
     route: string;
     base: string;
     method: 'GET' | 'POST';
@@ -392,6 +440,13 @@ async function measureThroughput(
     /** Fixed request count of a measured run (creates), else the run lasts --duration. */
     amount?: number;
   }
+  const isTheEndpoint = (res: ResponseSeen) =>
+    (res.json as { id?: unknown } | undefined)?.id === server.endpointId ? undefined : 'not the endpoint';
+  const withToken = (t: string) => async () => ({
+    path: concrete,
+    headers: { 'x-auth-token': t },
+    body: undefined,
+  });
   const cases: Case[] = [
     {
       name: 'bare',
@@ -402,17 +457,40 @@ async function measureThroughput(
       check: (res) => ((res.json as { ok?: unknown } | undefined)?.ok === true ? undefined : 'no ok'),
     },
     {
-      name: 'get',
-      route: `GET ${P}/vpc-endpoints/{id}`,
+      name: 'token',
+      route: `GET ${P}/vpc-endpoints/{id} X-Auth-Token`,
+      base,
+      method: 'GET',
+      wire: withToken(token),
+      check: isTheEndpoint,
+    },
+    {
+      name: 'aksk',
+      route: `GET ${P}/vpc-endpoints/{id} AK/SK`,
       base,
       method: 'GET',
       wire: () => signed(base, 'GET', getPath),
-      check: (res) =>
-        (res.json as { id?: unknown } | undefined)?.id === server.endpointId ? undefined : 'not the endpoint',
+      check: isTheEndpoint,
+    },
+    {
+      name: 'iam-token',
+      route: `same, X-Auth-Token of an IAM user (custom policy)`,
+      base,
+      method: 'GET',
+      wire: withToken(iamToken),
+      check: isTheEndpoint,
+    },
+    {
+      name: 'iam-aksk',
+      route: `same, AK/SK of an IAM user (custom policy)`,
+      base,
+      method: 'GET',
+      wire: () => signed(base, 'GET', getPath, {}, undefined, BENCH_IAM_USER),
+      check: isTheEndpoint,
     },
     {
       name: 'create',
-      route: `POST ${P}/vpc-endpoints`,
+      route: `POST ${P}/vpc-endpoints AK/SK`,
       base,
       method: 'POST',
       // Identical bodies give identical signatures; ids are the server's, so each create is new.
@@ -425,7 +503,7 @@ async function measureThroughput(
     },
   ];
 
-  // Every case answers correctly once, and authentication is really enforced.
+  // Every case answers correctly once, and authentication and the IAM policy are really enforced.
   let created = 0;
   let unanswered = 0;
   for (const c of cases) {
@@ -440,9 +518,17 @@ async function measureThroughput(
     if (problem) throw new Error(`${c.name}: ${problem}: ${describeResponse(res)}`);
     if (c.name === 'create') created++;
   }
-  const anonymous = await rawRequest({ method: 'GET', url: base + (await cases[1]!.wire()).path });
+  const anonymous = await rawRequest({ method: 'GET', url: base + concrete });
   if (anonymous.status !== 401)
     throw new Error(`GET endpoint without credentials: ${describeResponse(anonymous)}`);
+  const denied = await rawRequest({
+    method: 'GET',
+    url: `${base}/v1/${BENCH_ACCOUNT.project.id}/quotas`,
+    headers: { 'x-auth-token': iamToken },
+  });
+  if (denied.status !== 403) {
+    throw new Error(`the IAM user's policy denies quotas, but they answered ${describeResponse(denied)}`);
+  }
 
   const run = async (c: Case, phase: string, warm: boolean): Promise<Measured> => {
     harness.checkInterrupted();
@@ -480,7 +566,7 @@ async function measureThroughput(
     await run(c, 'warm-up', true);
   }
   const warmCreates = created - 1;
-  const results = new Map<Case['name'], Measured[]>(cases.map((c) => [c.name, []]));
+  const results = new Map<CaseName, Measured[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of cases) {
       process.stderr.write(`${dbs.dialect}: round ${round} ${c.name}…\n`);
@@ -498,13 +584,14 @@ async function measureThroughput(
   }
 
   const { text: roundsText, best } = roundsTable(cases, results, ROUNDS);
-  const rps = (n: Case['name']) => best.get(n)!.rps;
+  const rps = (n: CaseName) => best.get(n)!.rps;
   console.log(
-    `\n1. one endpoint, AK/SK signed (official SDK signer, one signature per run), ` +
-      `${opts.connections} connections, pipelining 1; ${opts.warmup} s warm-up per GET case, ` +
+    `\n1. one endpoint (token from a password login; AK/SK by the official SDK signer, one signature ` +
+      `per run), ${opts.connections} connections, pipelining 1; ${opts.warmup} s warm-up per GET case, ` +
       `${opts.duration} s per GET case × ${ROUNDS} rounds; creates: autocannon amount ${fmtInt(opts.creates)} ` +
       `per round. endpoint_create delay 1 h (creates stay 'creating', no job runs under load); ` +
-      `service and template endpoint were made with delays of 0.`,
+      `service and template endpoint were made with delays of 0. vpcep log: ` +
+      `${opts.silent ? 'silent' : 'default level, to /dev/null'}; metrics on.`,
   );
   console.log(roundsText);
   console.log(
@@ -512,14 +599,84 @@ async function measureThroughput(
       `answered 200 (each took a /16 address and a unit of quota); list total_count afterwards ${String(total)} ` +
       `(creates + the template${unanswered > 0 ? `, + up to ${unanswered} that were not answered 2xx` : ''})`,
   );
+  const figures = {
+    token: rps('token') / rps('bare'),
+    aksk: rps('aksk') / rps('bare'),
+    iamToken: rps('iam-token') / rps('token'),
+    iamAksk: rps('iam-aksk') / rps('aksk'),
+    create: rps('create') / rps('bare'),
+  };
   console.log(
-    `ratios (better round of each case): get/bare ${(rps('get') / rps('bare')).toFixed(3)}, ` +
-      `create/bare ${(rps('create') / rps('bare')).toFixed(3)}`,
+    `ratios (better round of each case): token/bare ${figures.token.toFixed(3)}, aksk/bare ${figures.aksk.toFixed(3)}, ` +
+      `iam-token/token ${figures.iamToken.toFixed(2)}, iam-aksk/aksk ${figures.iamAksk.toFixed(2)}, ` +
+      `create/bare ${figures.create.toFixed(3)}`,
   );
-  return { get: rps('get') / rps('bare'), create: rps('create') / rps('bare') };
+  return figures;
 }
 
-// ---------------------------------------------------------------- part 2: list latency at scale
+// ---------------------------------------------------------------- part 2: filling a subnet
+
+/** Creates measured at each end of the fill. */
+const FILL_WINDOW = 50;
+
+/**
+ * Creates `--fill` − FILL_WINDOW endpoints one at a time into an empty subnet,
+ * then measures the next FILL_WINDOW creates there alternating with as many
+ * into another empty subnet, so that whatever else the machine does hits both
+ * alike; answers the ratio of their medians (an allocator that reads a
+ * subnet's used addresses grows with them).
+ */
+async function measureFill(
+  opts: Options,
+  dbs: Databases,
+  server: ChildReady,
+  failures: string[],
+): Promise<number> {
+  const base = server.url;
+  const createIn = async (subnetId: string): Promise<Target> => {
+    const body = { endpoint_service_id: server.serviceId, vpc_id: server.vpcId, subnet_id: subnetId };
+    const w = await signed(base, 'POST', `${P}/vpc-endpoints`, {}, body);
+    return {
+      url: base + w.path,
+      headers: w.headers,
+      body: w.body ?? '',
+      check: (res) =>
+        (res.json as { status?: unknown } | undefined)?.status === 'creating' ? undefined : 'not creating',
+    };
+  };
+  const full = await createIn(server.fillSubnetId);
+  const empty = await createIn(server.emptySubnetId);
+  const before = opts.fill - FILL_WINDOW;
+  process.stderr.write(`${dbs.dialect}: filling a subnet with ${fmtInt(before)} endpoints…\n`);
+  const [filled] = await alternating([full], before, 10 * opts.duration + 60);
+  if (filled!.bad > 0 || filled!.count < before) {
+    failures.push(
+      `${dbs.dialect} fill: ${filled!.count} of ${before} sent, ${filled!.bad} bad: ${filled!.detail}`,
+    );
+  }
+  const [first, last] = await alternating([empty, full], FILL_WINDOW, 60);
+  for (const [what, series] of [
+    ['first', first!],
+    ['last', last!],
+  ] as const) {
+    if (series.bad > 0 || series.count < FILL_WINDOW) {
+      failures.push(
+        `${dbs.dialect} fill, ${what} creates: ${series.count} sent, ${series.bad} bad: ${series.detail}`,
+      );
+    }
+  }
+  const ratio = last!.p50 / first!.p50;
+  console.log(
+    `\n2. creates one at a time (AK/SK, one keep-alive connection per subnet): ${fmtInt(before)} into an empty ` +
+      `/16 subnet, then ${FILL_WINDOW} more there (creates ${fmtInt(before + 1)}–${fmtInt(opts.fill)}: p50 ` +
+      `${fmtMs(last!.p50)} ms, p99 ${fmtMs(last!.p99)} ms) alternating with the first ${FILL_WINDOW} into another ` +
+      `empty subnet (p50 ${fmtMs(first!.p50)} ms, p99 ${fmtMs(first!.p99)} ms); ratio of the medians ${ratio.toFixed(2)} ` +
+      `(the ${fmtInt(before)} unmeasured creates: ${fmtMs(filled!.p50)} ms p50)`,
+  );
+  return ratio;
+}
+
+// ---------------------------------------------------------------- part 3: list latency at scale
 
 interface ListResult {
   size: number;
@@ -529,13 +686,17 @@ interface ListResult {
   filtered: Series[];
 }
 
-async function listLatency(opts: Options, dbs: Databases, failures: string[]): Promise<number> {
+async function listLatency(
+  opts: Options,
+  dbs: Databases,
+  failures: string[],
+): Promise<{ p50: number; p99: number }> {
   process.stderr.write(`${dbs.dialect}: seeding ${SIZES.map(fmtInt).join(' and ')} endpoints…\n`);
   // Both are set up side by side (nothing is measured yet) and stopped at the end.
   const spawned = await Promise.allSettled(
     SIZES.map(async (size) => {
       const label = `${size / 1000}k`;
-      const child = await spawnVpcep(`${dbs.dialect} ${label}`, await dbs.fresh(label), size);
+      const child = await spawnVpcep(opts, `${dbs.dialect} ${label}`, await dbs.fresh(label), size);
       return { size, ...child };
     }),
   );
@@ -554,7 +715,7 @@ async function measureLists(
   dbs: Databases,
   servers: { size: number; ready: ChildReady }[],
   failures: string[],
-): Promise<number> {
+): Promise<{ p50: number; p99: number }> {
   const results: ListResult[] = servers.map((s) => ({
     size: s.size,
     seedMs: s.ready.seedMs,
@@ -646,7 +807,7 @@ async function measureLists(
   const ratio99 = bestOf(large.list).p99 / bestOf(small.list).p99;
   const ratioVpc = bestOf(large.filtered).p50 / bestOf(small.filtered).p50;
   console.log(
-    `\n2. GET ${P}/vpc-endpoints?limit=10 (AK/SK signed), one request at a time, alternating between the ` +
+    `\n3. GET ${P}/vpc-endpoints?limit=10 (AK/SK signed), one request at a time, alternating between the ` +
       `two servers (one keep-alive connection each); per round at most ${fmtInt(LIST_REQUESTS)} requests per ` +
       `size in ${opts.duration} s, then with vpc_id at most ${fmtInt(FILTERED_REQUESTS)} in ${opts.duration / 2} s; ` +
       `${ROUNDS} rounds after a warm-up, best round by p50; req/s = 1 / mean latency. All endpoints are in ` +
@@ -668,7 +829,7 @@ async function measureLists(
     `plans at ${fmtInt(large.size)} endpoints (${dbs.dialect} EXPLAIN${dbs.dialect === 'sqlite' ? ' QUERY PLAN' : ''}):`,
   );
   for (const [query, plan] of Object.entries(large.plans)) console.log(`  ${query}: ${plan}`);
-  return ratio;
+  return { p50: ratio, p99: ratio99 };
 }
 
 // ---------------------------------------------------------------- main
@@ -683,12 +844,13 @@ async function main(): Promise<void> {
   const failures: string[] = [];
 
   // The last line of defence: whatever happens, the run ends.
-  const perDialect = 180 + 10 * opts.duration + 6 * opts.warmup;
+  const perDialect = 300 + 30 * opts.duration + 6 * opts.warmup;
   harness.deadline((30 + dbsList.length * perDialect) * 1000, () => {
     for (const d of dbsList) if (d.dialect === 'sqlite') void d.cleanup();
   });
 
-  const summary: string[] = [];
+  const summary: string[][] = [['figure', 'goal', ...dbsList.map((d) => d.dialect)]];
+  const figures: { api: ApiFigures; list: { p50: number; p99: number } }[] = [];
   try {
     const bareUrl = await spawnBare();
     console.log(
@@ -697,16 +859,23 @@ async function main(): Promise<void> {
     );
     for (const dbs of dbsList) {
       console.log(`\n=== ${dbs.label}`);
-      const t = await throughput(opts, dbs, bareUrl, failures);
-      const ratio = await listLatency(opts, dbs, failures);
-      summary.push(
-        `${dbs.dialect.padEnd(8)} get/bare ${t.get.toFixed(3)}  create/bare ${t.create.toFixed(3)}  ` +
-          `list p50 100k/1k ${ratio.toFixed(2)}×`,
-      );
+      const api = await throughput(opts, dbs, bareUrl, failures);
+      const list = await listLatency(opts, dbs, failures);
+      figures.push({ api, list });
     }
     console.log(`\nload average after ${fmtLoad()}`);
-    console.log('\nsummary:');
-    for (const line of summary) console.log(`  ${line}`);
+    const row = (figure: string, goal: string, pick: (f: (typeof figures)[number]) => number, digits = 3) =>
+      summary.push([figure, goal, ...figures.map((f) => pick(f).toFixed(digits))]);
+    row('GET one endpoint, X-Auth-Token ÷ bare fastify', '≥ 0.5', (f) => f.api.token);
+    row('GET one endpoint, AK/SK ÷ bare fastify', '≥ 0.5', (f) => f.api.aksk);
+    row('same, IAM user (custom policy) ÷ account user, token', '≥ 0.9', (f) => f.api.iamToken, 2);
+    row('same, IAM user (custom policy) ÷ account user, AK/SK', '≥ 0.9', (f) => f.api.iamAksk, 2);
+    row('POST endpoint ÷ bare fastify', '≥ 0.05 SQLite, ≥ 0.02 PostgreSQL', (f) => f.api.create);
+    row(`create the ${fmtInt(opts.fill)}th endpoint of a subnet ÷ the first`, '≤ 1.5', (f) => f.api.fill, 2);
+    row('list 10 of 100k ÷ list 10 of 1k, p99', '≤ 1.5', (f) => f.list.p99, 2);
+    row('list 10 of 100k ÷ list 10 of 1k, p50', '≤ 2 (fails the run)', (f) => f.list.p50, 2);
+    console.log('\nsummary (ratios from this run):');
+    console.log(table(summary, 2));
   } finally {
     await harness.stopChildren();
     for (const d of dbsList) {
