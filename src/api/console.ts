@@ -9,7 +9,7 @@ import { ICON_SVG } from './brand.ts';
 // The page and its scripts come from this server only, call this server only,
 // and cannot be framed (docs/console.md).
 
-/** dist/console of the package, both from src/api (tsx) and from dist/api (built). */
+/** dist/console of the package, both from src/api (run from sources) and from dist/api (built). */
 export const CONSOLE_ROOT = fileURLToPath(new URL('../../dist/console/', import.meta.url));
 
 /** No inline script or style, nothing from another origin, no framing, no form posted anywhere. */

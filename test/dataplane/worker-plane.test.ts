@@ -248,11 +248,12 @@ test('children get this process’s node flags minus the test runner’s and the
     ]),
     ['--import', 'tsx', '--expose-gc', '--max-old-space-size=512'],
   );
-  // This test runs from the TypeScript sources: the entry is a .ts file and tsx loads it.
-  const entry = entryPoint('worker-main', []);
+  // This test runs from the TypeScript sources: the entry is a .ts file, loaded by the loader
+  // this process was started with; without one the start is refused with a reason.
+  const entry = entryPoint('worker-main', ['--import', 'tsx']);
   assert.match(entry.file, /src\/dataplane\/workers\/worker-main\.ts$/);
-  assert.equal(entry.execArgv[0], '--import');
-  assert.match(entry.execArgv[1] ?? '', /tsx/);
+  assert.deepEqual(entry.execArgv.slice(0, 2), ['--import', 'tsx']);
+  assert.throws(() => entryPoint('worker-main', []), /without a loader in its node flags/);
   assert.deepEqual(entry.execArgv.slice(-DATAPLANE_V8_FLAGS.length), [...DATAPLANE_V8_FLAGS]);
   assert.equal(
     entryPoint('worker-main', ['--import', 'tsx']).execArgv.filter((f) => f === '--import').length,

@@ -1,8 +1,9 @@
 /**
  * How the data plane's processes are started: the entry file next to this
  * module with this module's own extension (`.ts` when the server runs from
- * its TypeScript sources through tsx, `.js` when it runs from a build), and
- * the node flags they get.
+ * its TypeScript sources through a loader, `.js` when it runs from a build),
+ * and the node flags they get. The built server names no loader at all: from
+ * sources, the children get the loader flags this process was started with.
  */
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,12 @@ export function entryPoint(name: string, execArgv: readonly string[] = process.e
   const ext = extname(here);
   const file = join(dirname(here), `${name}${ext}`);
   const flags = childExecArgv(execArgv);
-  if (ext === '.ts' && !loadsTsx(flags)) flags.unshift('--import', import.meta.resolve('tsx'));
+  if (ext === '.ts' && !hasLoaderFlag(flags)) {
+    throw new Error(
+      `cannot start ${name}: the server runs from TypeScript sources without a loader in its node flags ` +
+        '(start it with node --import <loader>, or run the build)',
+    );
+  }
   // A worker inherits the supervisor's flags, which already hold them.
   const own = DATAPLANE_V8_FLAGS.filter((f) => !flags.includes(f));
   return { file, execArgv: [...flags, ...own] };
@@ -52,10 +58,7 @@ export function childExecArgv(execArgv: readonly string[]): string[] {
   return out;
 }
 
-function loadsTsx(flags: readonly string[]): boolean {
-  return flags.some((flag, i) => {
-    const value = flag.startsWith('--import=') || flag.startsWith('--loader=') ? flag : flags[i + 1];
-    const isLoaderFlag = /^--(import|loader|experimental-loader)(=|$)/.test(flag);
-    return isLoaderFlag && value !== undefined && /(^|[/\\@])tsx([/\\]|$|\/esm)/.test(value);
-  });
+/** Whether the flags load a module before the entry (which is how a TypeScript loader is given). */
+function hasLoaderFlag(flags: readonly string[]): boolean {
+  return flags.some((flag) => /^--(import|loader|experimental-loader|require)(=|$)/.test(flag));
 }
