@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { loggerOptions } from '../logging/logger-options.ts';
 import { startServer } from '../main.ts';
+import { ExecError, execInPort } from './exec.ts';
 
 // The `vpcep` command. Only `serve` for now; by default it runs every role in one process.
 
@@ -68,6 +69,24 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('exec')
+  .description("run a command as an instance: in a port's network (dataplane.network: namespaces)")
+  .requiredOption('-p, --port <id>', 'the port (of a compute:* or load-balancer device) to run as')
+  .option('-c, --config <file>', 'YAML configuration file (default: $VPCEP_CONFIG, else embedded defaults)')
+  .argument('<command...>', 'the command and its arguments (after --)')
+  .action(async (command: string[], opts: { port: string; config?: string }) => {
+    try {
+      process.exitCode = await execInPort({ port: opts.port, config: opts.config, command });
+    } catch (err) {
+      if (err instanceof ExecError || err instanceof ConfigError) {
+        process.stderr.write(`vpcep: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
