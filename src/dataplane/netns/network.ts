@@ -42,6 +42,11 @@ const ETC_NETNS = '/etc/netns';
 /** Rule priorities of the data-plane namespace: VPC transit sources, then endpoint listeners. */
 const RULE_TRANSIT = 1000;
 const RULE_LISTENER = 1100;
+/**
+ * Every link is virtual, as loopback's (MTU 65536) is: the largest veth MTU keeps the
+ * packets per byte, and so the kernel's work per byte, near loopback mode's.
+ */
+const MTU = 65535;
 
 export interface NetworkLog {
   warn(obj: object, msg?: string): void;
@@ -253,7 +258,11 @@ export class NamespacesNetwork {
       if (!k.namespaces().includes(ns)) {
         await k.addNamespace(ns);
         this.#loaded.delete(ns);
-        await k.batch(ns, ['link set lo up', `link add ${BRIDGE} type bridge`, `link set ${BRIDGE} up`]);
+        await k.batch(ns, [
+          'link set lo up',
+          `link add ${BRIDGE} mtu ${MTU} type bridge`,
+          `link set ${BRIDGE} up`,
+        ]);
         await k.sysctl(ns, { 'net.ipv4.ip_forward': '1' });
       }
       let links = await k.links(ns);
@@ -261,7 +270,9 @@ export class NamespacesNetwork {
       if (!dpLinks.has(link) || !links.has(VPC_TRANSIT)) {
         if (links.has(VPC_TRANSIT)) await k.batch(ns, [`link del ${VPC_TRANSIT}`]);
         if (dpLinks.has(link)) await k.batch(dp, [`link del ${link}`]);
-        await k.batch(dp, [`link add ${link} type veth peer name ${VPC_TRANSIT} netns ${ns}`]);
+        await k.batch(dp, [
+          `link add ${link} mtu ${MTU} type veth peer name ${VPC_TRANSIT} mtu ${MTU} netns ${ns}`,
+        ]);
         dpLinks.delete(link);
         links = await k.links(ns);
       }
@@ -310,7 +321,7 @@ export class NamespacesNetwork {
       if (present) await k.deleteNamespace(ns);
       await k.addNamespace(ns);
       await k.batch(vpcNs, [
-        `link add ${link} type veth peer name ${PORT_LINK} netns ${ns}`,
+        `link add ${link} mtu ${MTU} type veth peer name ${PORT_LINK} mtu ${MTU} netns ${ns}`,
         `link set ${link} master ${BRIDGE}`,
         `link set ${link} up`,
       ]);
