@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { defaultConfig } from '../src/config/defaults.ts';
 import { NetnsNames } from '../src/dataplane/netns/names.ts';
 import { namespacesKernel, removeAll } from '../src/dataplane/netns/network.ts';
-import type { TestServerOptions } from '../test/support/server.ts';
+import { SAME_CIDRS } from '../test/dataplane/netns.support.ts';
 import { testAccount, testConfig, type TestServer } from '../test/support/server.ts';
 import {
   createEndpoint,
@@ -53,31 +53,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
   },
 });
-
-const SAME_CIDRS: NonNullable<TestServerOptions['accountExtras']> = {
-  provider: {
-    vpcs: [
-      {
-        name: 'vpc-p',
-        cidr: '10.0.0.0/16',
-        subnets: [
-          { name: 'sn-p', cidr: '10.0.0.0/24', ports: [{ ip: '10.0.0.10', device_owner: 'compute:az1' }] },
-        ],
-      },
-    ],
-  },
-  consumer: {
-    vpcs: [
-      {
-        name: 'vpc-c',
-        cidr: '10.0.0.0/16',
-        subnets: [
-          { name: 'sn-c', cidr: '10.0.0.0/24', ports: [{ ip: '10.0.0.10', device_owner: 'compute:az1' }] },
-        ],
-      },
-    ],
-  },
-};
 
 type Mode = 'loopback' | 'namespaces';
 interface Result {
