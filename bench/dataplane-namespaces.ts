@@ -26,12 +26,11 @@ import { parseArgs } from 'node:util';
 import { defaultConfig } from '../src/config/defaults.ts';
 import { NetnsNames } from '../src/dataplane/netns/names.ts';
 import { namespacesKernel, removeAll } from '../src/dataplane/netns/network.ts';
-import { SAME_CIDRS } from '../test/dataplane/netns.support.ts';
-import { testAccount, testConfig, type TestServer } from '../test/support/server.ts';
+import { SAME_CIDRS, sameCidrBed } from '../test/dataplane/netns.support.ts';
+import { testConfig } from '../test/support/server.ts';
 import {
   createEndpoint,
   createService,
-  networkOf,
   NETWORKS,
   settled,
   whitelistDomain,
@@ -127,13 +126,7 @@ async function setup(mode: Mode): Promise<Setup> {
     const serve = start([CLI, 'serve', '--config', configFile]);
     const url =
       /listening on (http:\/\/\S+)/.exec(await lines(serve, (l) => l.includes('listening on')))?.[1] ?? '';
-    const bed = {
-      url,
-      provider: testAccount('provider', url),
-      consumer: testAccount('consumer', url),
-    } as TestServer;
-    const netP = await networkOf(bed.provider, 'vpc-p');
-    const netC = await networkOf(bed.consumer, 'vpc-c');
+    const { bed, netP, netC } = await sameCidrBed(url);
     const asInstance = (portId: string | undefined, args: string[]) =>
       mode === 'loopback'
         ? args

@@ -14,16 +14,10 @@ import { namespacesKernel, removeAll } from '../../src/dataplane/netns/network.t
 import { containsAddress, mustParseCidr, parseIpv4 } from '../../src/vpc/cidr.ts';
 import { runCli } from '../support/cli.ts';
 import { freshDatabase, type TestDialect } from '../support/db.ts';
-import { testAccount, testConfig, type TestServer } from '../support/server.ts';
+import { testAccount, testConfig } from '../support/server.ts';
 import { waitUntil } from '../support/wait.ts';
-import { SAME_CIDRS } from './netns.support.ts';
-import {
-  createEndpoint,
-  createService,
-  networkOf,
-  settled,
-  whitelistDomain,
-} from '../vpcep/endpoints.support.ts';
+import { SAME_CIDRS, sameCidrBed } from './netns.support.ts';
+import { createEndpoint, createService, settled, whitelistDomain } from '../vpcep/endpoints.support.ts';
 
 const TSX = import.meta.resolve('tsx');
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
@@ -132,13 +126,7 @@ export async function sameCidrScenario(dialect: TestDialect, t: TestContext): Pr
   try {
     let server = serve();
     const url = await ready(server);
-    const bed = {
-      url,
-      provider: testAccount('provider', url),
-      consumer: testAccount('consumer', url),
-    } as TestServer;
-    const netP = await networkOf(bed.provider, 'vpc-p');
-    const netC = await networkOf(bed.consumer, 'vpc-c');
+    const { bed, netP, netC } = await sameCidrBed(url);
     const backendPort = netP.backendPortId ?? '';
     const clientPort = netC.backendPortId ?? '';
     const ports = (await bed.consumer.sdk({ method: 'GET', url: '/v1/{project_id}/ports' })).ports as {
