@@ -124,4 +124,9 @@ export default tseslint.config(
     files: ['eslint.config.js', 'scripts/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    // Test fixtures that node runs without a loader (started many times, so cheap to start).
+    files: ['test/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
 );

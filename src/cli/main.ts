@@ -32,6 +32,29 @@ program
     await serve(opts);
   });
 
+program
+  .command('exec')
+  .description("run a command as an instance: in a port's network (dataplane.network: namespaces)")
+  .requiredOption('-p, --port <id>', 'the port (of a compute:* or load-balancer device) to run as')
+  .option('-c, --config <file>', 'YAML configuration file (default: $VPCEP_CONFIG, else embedded defaults)')
+  .argument('<command...>', 'the command and its arguments (after --)')
+  .action(async (command: string[], opts: { port: string; config?: string }) => {
+    // Loaded here, like serve, so that other commands start without the configuration code.
+    const [{ ExecError, execInPort }, { ConfigError }] = await Promise.all([
+      import('./exec.ts'),
+      import('../config/load.ts'),
+    ]);
+    try {
+      process.exitCode = await execInPort({ port: opts.port, config: opts.config, command });
+    } catch (err) {
+      if (err instanceof ExecError || err instanceof ConfigError) {
+        process.stderr.write(`vpcep: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+  });
+
 registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -53,6 +53,9 @@ export function defaultConfig(): Config {
       connect_timeout_ms: 10_000,
       resync_ms: 5000,
       workers: defaultWorkers(),
+      network: 'loopback',
+      namespace_prefix: 'vpcep',
+      keep_namespaces: false,
     },
     dns: { zone: 'vpcep.local', listen: '127.0.0.1:5353', ttl: 60 },
     public_services: [

@@ -311,6 +311,15 @@ export const ConfigSchema = Type.Object(
          * defaults always hold it, and a partial override keeps it.
          */
         workers: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
+        /**
+         * `loopback`: every VPC shares the host's loopback network. `namespaces`: each VPC is a
+         * Linux network namespace of its own (root or CAP_NET_ADMIN; docs/networking.md).
+         */
+        network: Type.Optional(Type.Union([Type.Literal('loopback'), Type.Literal('namespaces')])),
+        /** Namespaces mode: the prefix of every namespace vpcep creates (and may delete). */
+        namespace_prefix: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,11}$' })),
+        /** Namespaces mode: leave the namespaces in place when `vpcep serve` stops. */
+        keep_namespaces: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },
     ),

@@ -39,6 +39,8 @@ export interface ControllerOptions {
   /** Present when this process answers DNS (role `dns`). */
   dns?: DnsZoneTable;
   settings: ForwardingSettings;
+  /** The listeners of an endpoint when they are not the loopback ones (`network: namespaces`). */
+  plan?: (ep: ForwardingEndpoint) => ListenerSpec[] | SkipReason;
   /** Period of the full re-read. */
   resyncMs: number;
   /** Retry delay after a listener failed to bind (bounded by resyncMs). */
@@ -278,7 +280,9 @@ export class DataplaneController {
         continue;
       }
       const was = previous(id);
-      const plan = endpointListeners(ep, this.#opts.settings, this.#contested);
+      const plan = this.#opts.plan
+        ? this.#opts.plan(ep)
+        : endpointListeners(ep, this.#opts.settings, this.#contested);
       this.#plans.set(id, plan);
       if (typeof plan === 'string' && plan !== was && GUARDED.has(plan)) {
         this.#opts.log.warn(

@@ -16,6 +16,8 @@ import { EndpointCounters } from './forwarder/counters.ts';
 import { ForwarderSet } from './forwarder/forwarder-set.ts';
 import { InProcessForwarding, type Forwarding } from './forwarding.ts';
 import { ForwardingProcesses } from './workers/plane.ts';
+import type { NamespacesNetwork } from './netns/network.ts';
+import { startNamespaces, startVpcResolver } from './netns/start.ts';
 
 export interface DataplaneOptions {
   config: Config;
@@ -52,7 +54,31 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
   try {
     let counters: EndpointCounters | undefined;
     let forwarding: Forwarding | undefined;
-    if (roles.includes('dataplane')) {
+    let network: NamespacesNetwork | undefined;
+    const settings = {
+      bindable: new BindableRange(
+        dp.network === 'namespaces' ? [] : dp.bindable_cidrs,
+        dp.network === 'namespaces' ? [] : dp.reserved_cidrs,
+      ),
+      maxConnectionsPerEndpoint: dp.max_connections_per_endpoint,
+      tcpIdleTimeoutMs: dp.tcp_idle_timeout_ms,
+      udpIdleTimeoutMs: dp.udp_idle_timeout_ms,
+    };
+    if (roles.includes('dataplane') && dp.network === 'namespaces') {
+      counters = new EndpointCounters();
+      const started = await startNamespaces({
+        config,
+        db: opts.db,
+        counters,
+        settings,
+        resolver: roles.includes('dns'),
+        log,
+      });
+      network = started.network;
+      forwarding = started.forwarding;
+      const f = forwarding;
+      closers.push(() => f.close());
+    } else if (roles.includes('dataplane')) {
       counters = new EndpointCounters();
       forwarding =
         (dp.workers ?? defaultWorkers()) === 0
@@ -79,6 +105,10 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
         await server.start();
         closers.push(() => server.close());
         dns = { server, table, address: server.address() };
+        if (network !== undefined) {
+          const resolver = await startVpcResolver(network, table, config.dns.ttl, log);
+          closers.push(() => resolver.close());
+        }
       } catch (err) {
         // Not fatal: the default port is also mDNS's, which a desktop may hold. The API and
         // the forwarders still work; the failure is logged, printed by the CLI and exported.
@@ -92,12 +122,8 @@ export async function startDataplane(opts: DataplaneOptions): Promise<Dataplane>
       forwarding,
       counters,
       dns: dns?.table,
-      settings: {
-        bindable: new BindableRange(dp.bindable_cidrs, dp.reserved_cidrs),
-        maxConnectionsPerEndpoint: dp.max_connections_per_endpoint,
-        tcpIdleTimeoutMs: dp.tcp_idle_timeout_ms,
-        udpIdleTimeoutMs: dp.udp_idle_timeout_ms,
-      },
+      settings,
+      ...(network !== undefined ? { plan: network.plan } : {}),
       resyncMs: dp.resync_ms,
       log,
     });

@@ -25,10 +25,16 @@ function parseAll(texts: readonly string[]): Cidr[] {
   });
 }
 
+/**
+ * With `network: namespaces` every VPC is a network of its own and no tenant
+ * address is on the host's: there are no shared ranges to keep apart.
+ */
 export function hostRangesOf(dp: {
   readonly bindable_cidrs: readonly string[];
   readonly reserved_cidrs: readonly string[];
+  readonly network?: 'loopback' | 'namespaces' | undefined;
 }): HostRanges {
+  if (dp.network === 'namespaces') return { bindable: [], reserved: [] };
   return { bindable: parseAll(dp.bindable_cidrs), reserved: parseAll(dp.reserved_cidrs) };
 }
 

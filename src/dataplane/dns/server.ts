@@ -13,6 +13,11 @@ export interface DnsServerOptions {
   tcpIdleTimeoutMs?: number;
   /** Cap on concurrent TCP connections; extra ones are dropped. Default 256. */
   maxTcpConnections?: number;
+  /**
+   * Sockets already bound on host:port, by another process in another network
+   * namespace (namespaces mode's resolver): served instead of binding.
+   */
+  sockets?: { udp: dgram.Socket; tcp: net.Server };
 }
 
 /**
@@ -75,6 +80,15 @@ export class DnsServer {
   }
 
   async #bindBoth(): Promise<void> {
+    const given = this.#opts.sockets;
+    if (given !== undefined) {
+      this.#serveUdp(given.udp);
+      this.#serveTcp(given.tcp);
+      this.#udp = given.udp;
+      this.#tcp = given.tcp;
+      this.#port = given.udp.address().port;
+      return;
+    }
     // With an ephemeral port, UDP picks it and TCP must follow; another process
     // may already hold that TCP port, so start over with a fresh UDP port.
     const attempts = this.#opts.port === 0 ? BIND_ATTEMPTS : 1;
@@ -105,26 +119,35 @@ export class DnsServer {
       sock.once('error', onError);
       sock.bind({ port, address: this.#opts.host }, () => {
         sock.off('error', onError);
-        // Runtime errors (e.g. ICMP-triggered send failures) must not become
-        // uncaught 'error' events that would take down the whole process.
-        sock.on('error', (e) => this.#warn(e, 'dns udp socket error'));
-        sock.on('message', (msg, rinfo) => this.#onDatagram(sock, msg, rinfo));
+        this.#serveUdp(sock);
         resolve(sock);
       });
     });
   }
 
+  #serveUdp(sock: dgram.Socket): void {
+    // Runtime errors (e.g. ICMP-triggered send failures) must not become
+    // uncaught 'error' events that would take down the whole process.
+    sock.on('error', (e) => this.#warn(e, 'dns udp socket error'));
+    sock.on('message', (msg, rinfo) => this.#onDatagram(sock, msg, rinfo));
+  }
+
   #listenTcp(port: number): Promise<net.Server> {
-    const server = net.createServer((conn) => this.#onConnection(conn));
-    server.maxConnections = this.#opts.maxTcpConnections ?? 256;
+    const server = net.createServer();
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port, host: this.#opts.host }, () => {
         server.off('error', reject);
-        server.on('error', (e) => this.#warn(e, 'dns tcp server error'));
+        this.#serveTcp(server);
         resolve(server);
       });
     });
+  }
+
+  #serveTcp(server: net.Server): void {
+    server.maxConnections = this.#opts.maxTcpConnections ?? 256;
+    server.on('connection', (conn: net.Socket) => this.#onConnection(conn));
+    server.on('error', (e) => this.#warn(e, 'dns tcp server error'));
   }
 
   #onDatagram(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {

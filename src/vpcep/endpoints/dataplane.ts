@@ -38,6 +38,8 @@ export interface ForwardingEndpoint {
   backendIp: string | null;
   /** True when backendIp is an operator's public-service target rather than a tenant's port. */
   operatorBackend: boolean;
+  /** The VPC of the tenant's backend port (the service's VPC); absent for operator targets. */
+  backendVpcId?: string;
   /** In the service's order. */
   ports: PortMapping[];
 }
@@ -97,6 +99,7 @@ export async function acceptedInterfaceEndpoints(
       's.is_public as isPublic',
       'n.id as portSubnetId',
       'p.ip_address as portIp',
+      'n.vpc_id as portVpcId',
     ])
     .where('e.status', '=', 'accepted')
     .where('e.service_type', '=', 'interface')
@@ -125,6 +128,7 @@ export async function acceptedInterfaceEndpoints(
     serviceName: r.serviceName,
     tcpProxy: r.tcpProxy,
     ...backendOf(r),
+    ...(r.portVpcId !== null && r.isPublic !== 1 ? { backendVpcId: r.portVpcId } : {}),
     ports: portsBy.get(r.serviceId) ?? [],
   }));
 }
