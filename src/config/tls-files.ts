@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { ConfigError } from './load.ts';
 import type { Config } from './schema.ts';
 
@@ -34,7 +34,8 @@ export function readTlsFiles(tls: Config['tls']): TlsFiles | undefined {
   if (tls === undefined) return undefined;
   let fd: number;
   try {
-    fd = openSync(tls.key_file, 'r');
+    // Non-blocking, so that a FIFO in its place cannot hold the start forever.
+    fd = openSync(tls.key_file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new ConfigError(
       `cannot read config key 'tls.key_file' (${tls.key_file}): ${(err as Error).message}`,
@@ -44,6 +45,9 @@ export function readTlsFiles(tls: Config['tls']): TlsFiles | undefined {
   try {
     // The mode of the file that was opened, not of whatever the path names a moment later.
     const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new ConfigError(`config key 'tls.key_file' (${tls.key_file}) is not a regular file`);
+    }
     const problem = keyFileProblem(stat.mode, stat.uid);
     if (problem !== undefined) {
       throw new ConfigError(

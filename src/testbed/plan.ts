@@ -250,6 +250,14 @@ async function planEndpoint(
     }
     service = { declared };
   } else {
+    // A service named by id may be anyone's: accepting for its provider would approve a
+    // connection that provider never saw. Only a service declared in this file is accepted here.
+    if (decl.accept === true) {
+      throw new TestbedError(
+        label,
+        'accept: true needs a service declared in this file (endpoint_service_name); a service named by id is accepted by its provider',
+      );
+    }
     service = { id: decl.endpoint_service_id ?? '' };
   }
   const vpc = await r.vpc(label, owner.projectId, decl);

@@ -296,8 +296,12 @@ export interface NewPort {
   deviceId: string;
 }
 
-export async function createPortIn(db: Db, now: number, subnet: SubnetRow, input: NewPort): Promise<PortRow> {
-  if (!(await repo.lockSubnet(db, subnet.project_id, subnet.id))) throw notFound('subnet', subnet.id);
+export async function createPortIn(db: Db, now: number, given: SubnetRow, input: NewPort): Promise<PortRow> {
+  if (!(await repo.lockSubnet(db, given.project_id, given.id))) throw notFound('subnet', given.id);
+  // Read again under the lock: the caller's copy may predate an update that moved the block or
+  // its gateway, and an address must come from the subnet as it now is.
+  const subnet = await repo.findSubnet(db, given.project_id, given.id);
+  if (subnet === undefined) throw notFound('subnet', given.id);
   let ip: string;
   if (input.ipAddress !== undefined) {
     const problem = await checkAddress(db, subnet, input.ipAddress);

@@ -119,6 +119,16 @@ describe('HTTPS (tls)', () => {
       /garbage\.key\) holds no PEM private key/,
     ],
     [
+      'a FIFO in place of the key',
+      () => {
+        const key = join(dir, 'fifo.key');
+        execFileSync('mkfifo', ['-m', '600', key]);
+        return { cert: good.cert, key };
+      },
+      /fifo\.key\) is not a regular file/,
+    ],
+    ['a folder in place of the key', () => ({ cert: good.cert, key: dir }), /is not a regular file/],
+    [
       'a missing certificate',
       () => ({ cert: join(dir, 'missing.crt'), key: good.key }),
       /cannot read config key 'tls\.cert_file'/,

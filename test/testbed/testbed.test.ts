@@ -227,6 +227,11 @@ for (const dialect of testDialects()) {
           ],
           ['a bad whitelist entry', testbed({}, { whitelist: ['10.0.0.0/99'] }), /EndPoint\.\d{4}/],
           [
+            "accepting for a service named by id (anyone's)",
+            testbed({}, { endpoint_service_name: undefined, endpoint_service_id: 'f'.repeat(32) }),
+            /accounts\[1\]\.endpoints\[0\].*accept: true needs a service declared in this file/,
+          ],
+          [
             'a port number out of range',
             testbed({ ports: [{ client_port: 0, server_port: 80 }] }),
             /EndPoint\.\d{4}/,

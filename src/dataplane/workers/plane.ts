@@ -229,6 +229,8 @@ export class ForwardingProcesses implements Forwarding {
     const run: Run = { child, startedAt: Date.now(), ready, exited, pid: child.pid };
     this.#run = run;
     child.on('message', (msg: FromSupervisor) => {
+      // Late words of a supervisor already replaced would count its traffic twice.
+      if (this.#run !== run) return;
       if (msg.t === 'ready') {
         this.#workers = msg.workers;
         // Everything it should run, first: a restarted supervisor starts from nothing.

@@ -374,6 +374,9 @@ export class Supervisor {
         settled = true;
       };
       proc.on('message', (msg: FromWorker, handle?: ListeningHandle) => {
+        // A message of a process this slot no longer runs (delivered after its exit was
+        // handled) would lease slots or count traffic for a worker that is gone.
+        if (slot.proc !== proc) return;
         if (msg.t === 'ready') {
           slot.up = true;
           // Its share goes out in turn with every other change.
