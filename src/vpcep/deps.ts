@@ -19,7 +19,7 @@ export interface VpcepDeps {
    * This process's data plane once started (undefined before, and on a node
    * without the role): the tenant traffic API reads its counters as /metrics does.
    */
-  dataplane?: () => Pick<Dataplane, 'counters'> | undefined;
+  dataplane?: () => Pick<Dataplane, 'counters' | 'forwarding'> | undefined;
 }
 
 export type VpcepChange = { kind: 'endpoint'; id: string } | { kind: 'service'; id: string };

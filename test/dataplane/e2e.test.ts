@@ -7,6 +7,7 @@ import { Resolver } from 'node:dns/promises';
 import { after, before, describe, test } from 'node:test';
 import { attempt, connectTcp, closeOutcome, startUdpBackend, udpExchange } from '../support/loopback.ts';
 import { testDialects } from '../support/db.ts';
+import { waitUntil } from '../support/wait.ts';
 import { rawRequest } from '../support/http.ts';
 import { startProxiedHttpBackend, type ProxiedHttpBackend } from '../support/proxied-http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -124,7 +125,15 @@ for (const dialect of testDialects()) {
       const sock = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => sock.bind(0, INSIDE_CLIENT, resolve));
       try {
-        const reply = await udpExchange(sock, Buffer.from('ping'), UDP_PORT, ENDPOINT_IP, 2000);
+        // The UDP listener belongs to one worker and may bind a moment after the TCP one
+        // answered; a datagram sent before is lost, so ask until one comes back (bounded).
+        const reply = await waitUntil(
+          () => udpExchange(sock, Buffer.from('ping'), UDP_PORT, ENDPOINT_IP, 1000),
+          (r) => r !== undefined,
+          'a UDP answer through the endpoint',
+          15_000,
+          0,
+        );
         assert.equal(reply?.toString(), 'echo:ping');
       } finally {
         sock.close();

@@ -22,8 +22,10 @@ const VersionModel = Type.Object({
 function versionModel(request: FastifyRequest, v: (typeof VERSIONS)[number]) {
   // The links point back at whatever host the caller used, so they work behind
   // a port forward or a proxy that keeps the Host header; a Host that is not a
-  // plain host and port is refused rather than echoed.
-  const href = `${requestBaseUrl(request)}/${v.id}`;
+  // plain host and port is refused rather than echoed. An HTTP/1.0 client may
+  // send no Host at all: its links are relative.
+  const host: unknown = request.headers.host;
+  const href = `${host === undefined ? '' : requestBaseUrl(request)}/${v.id}`;
   return {
     id: v.id,
     status: 'CURRENT',

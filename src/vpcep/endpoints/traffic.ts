@@ -16,8 +16,12 @@ export async function endpointTraffic(deps: VpcepDeps, ctx: Ctx, id: string): Pr
   // missing one, so the answer never tells whether an id exists elsewhere.
   const row = await getOwnEndpoint(deps.db, ctx.projectId, id);
   if (!row) throw notFound(id);
-  const counters = deps.dataplane?.()?.counters;
+  const dp = deps.dataplane?.();
+  const counters = dp?.counters;
   if (counters === undefined) return { vpc_endpoint_id: row.id, dataplane: false, traffic: null };
+  // Forwarding in worker processes reports its counts periodically: ask for them up to now,
+  // as a /metrics scrape does, so that traffic a client just sent is in the answer.
+  await dp?.forwarding?.refresh();
   const t = counters.get(row.id);
   return {
     vpc_endpoint_id: row.id,
