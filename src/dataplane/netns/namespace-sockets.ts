@@ -9,6 +9,7 @@ import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childExecArgv } from '../workers/launch.ts';
 
 const here = fileURLToPath(import.meta.url);
 const TIMEOUT_MS = 30_000;
@@ -26,8 +27,8 @@ export function bindInNamespace(
 ): Promise<NamespaceSockets> {
   const ext = extname(here);
   const file = join(dirname(here), `socket-helper-main${ext}`);
-  // From the TypeScript sources the helper needs the same loader as this process.
-  const loader = ext === '.ts' ? ['--import', import.meta.resolve('tsx')] : [];
+  // From the TypeScript sources the helper needs the loader this process was started with.
+  const loader = ext === '.ts' ? childExecArgv(process.execArgv) : [];
   const [command = '', ...args] = [...launcher, process.execPath, ...loader, file, host, String(port)];
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
   let stderr = '';
