@@ -26,7 +26,8 @@ export function findTool(name: string, path = process.env.PATH ?? ''): string | 
 
 /** CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21, to mount namespaces under /run/netns) in the effective set. */
 export function hasNetworkAdmin(): boolean {
-  if (process.geteuid?.() === 0) return true;
+  // The capabilities themselves, not the uid: root without them (a container, setpriv) can
+  // create no namespace either.
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
     const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
