@@ -129,7 +129,8 @@ for (const dialect of testDialects()) {
         // answered; a datagram sent before is lost, so ask until one comes back (bounded).
         const reply = await waitUntil(
           () => udpExchange(sock, Buffer.from('ping'), UDP_PORT, ENDPOINT_IP, 1000),
-          (r) => r !== undefined,
+          // udpExchange() answers null when no datagram came back in time.
+          (r) => r !== null,
           'a UDP answer through the endpoint',
           15_000,
           0,

@@ -1,5 +1,6 @@
 // The official IAM client against a test server, and the steps the IAM suites
 // share: create a user with keys, a group, a custom policy, a grant.
+import '../support/quiet-sdk.ts';
 import assert from 'node:assert/strict';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { GlobalCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/GlobalCredentials.js';

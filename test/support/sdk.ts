@@ -1,5 +1,6 @@
 // Drives the server through the official Huawei Cloud SDK core, so every
 // request is signed exactly as users' SDK calls are.
+import './quiet-sdk.ts';
 import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
 import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';

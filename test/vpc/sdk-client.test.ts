@@ -1,5 +1,6 @@
 // The official VPC client drives the inventory end to end: if a path, a wrapper
 // key or a field name drifts from what the SDK expects, these tests fail.
+import '../support/quiet-sdk.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';

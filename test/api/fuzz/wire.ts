@@ -1,5 +1,6 @@
 // Sends a fuzz case as raw HTTP (signed by the official SDK core when the case
 // calls for AK/SK) and judges the answer against the catalog's rules.
+import '../../support/quiet-sdk.ts';
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
