@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { openDirectReader, registerDirectReader, type DirectReader } from './direct-reads.ts';
 import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { redactError, redactUrls } from './redact.ts';
@@ -79,6 +80,8 @@ interface Opened {
   jobsDb: Kysely<Database>;
   dataDir: string | undefined;
   warnings: ModeWarning[];
+  /** A SQLite file's path (for the read-only connection); undefined in memory and on PostgreSQL. */
+  sqliteFile?: string;
   destroy(): Promise<void>;
 }
 
@@ -100,6 +103,7 @@ function openSqlite(location: string): Opened {
     jobsDb: db,
     dataDir: memory ? undefined : dirname(file),
     warnings,
+    ...(memory ? {} : { sqliteFile: file }),
     destroy: () => db.destroy(),
   };
 }
@@ -182,8 +186,14 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
   const dialect = dialectOf(url);
   if (dialect === 'postgres' && opts.migrate !== false) await migratePostgres(url);
   const opened = dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, opts);
+  let reader: DirectReader | undefined;
   try {
     if (dialect === 'sqlite' && opts.migrate !== false) await migrate(opened.db, dialect);
+    // Opened once the schema is in place; a second connection to ':memory:' would be another database.
+    if (opened.sqliteFile !== undefined) {
+      reader = openDirectReader(opened.sqliteFile);
+      registerDirectReader(opened.db, reader);
+    }
   } catch (err) {
     await opened.destroy();
     throw err;
@@ -198,6 +208,7 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
+      reader?.close();
       await opened.destroy();
     },
   };

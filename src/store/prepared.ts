@@ -1,10 +1,12 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { directReaderOf } from './direct-reads.ts';
 import type { Database } from './schema.ts';
 
 // Building and compiling a Kysely query costs more CPU than running a small
 // indexed read on SQLite. A read that runs on every request is compiled once
 // per dialect, with placeholder arguments, and later runs only substitute the
-// arguments into the compiled parameter list.
+// arguments into the compiled parameter list. On a SQLite file the store's own
+// handle runs them on its read-only connection (direct-reads.ts).
 
 type Db = Kysely<Database>;
 
@@ -49,6 +51,8 @@ export function prepared<A extends string[], R>(
     }
     const { slots, parameters } = template;
     const bound = parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p));
+    const reader = directReaderOf(db);
+    if (reader) return reader.all(template.sql, bound) as R[];
     const result = await db.executeQuery<R>(CompiledQuery.raw(template.sql, bound));
     return result.rows;
   };

@@ -1,6 +1,7 @@
 // prepared(): a query compiled once must still answer each call with that
 // call's own arguments, inside and outside transactions, on both dialects, and
-// a builder that would bake an argument into the SQL is refused at once.
+// a builder that would bake an argument into the SQL is refused at once. A read
+// on the store's handle never waits for, nor sees, another caller's open transaction.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type SqlBool } from 'kysely';
@@ -40,6 +41,28 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await settingOf(store.db, "a' OR '1'='1"), []);
       const inside = await store.db.transaction().execute((trx) => settingOf(trx, 'a'));
       assert.deepEqual(inside, [{ key: 'a', value: 'first' }]);
+    });
+
+    test("a read on the store's handle neither waits for an open transaction nor sees its writes", async () => {
+      // On SQLite the handle's reads run on a read-only connection of their own
+      // (store/direct-reads.ts); through the single write connection this read
+      // would queue behind the transaction, which here waits for it: a deadlock.
+      const bounded = <T>(p: Promise<T>) =>
+        Promise.race([
+          p,
+          new Promise<never>((_, reject) => {
+            setTimeout(() => reject(new Error('the read waited for the open transaction')), 5000).unref();
+          }),
+        ]);
+      await store.db.transaction().execute(async (trx) => {
+        await trx.insertInto('settings').values({ key: 'open', value: 'uncommitted' }).execute();
+        assert.deepEqual(await bounded(settingOf(store.db, 'open')), []);
+        assert.deepEqual(await bounded(settingOf(store.db, 'a')), [{ key: 'a', value: 'first' }]);
+        // The transaction's own reads see its own writes.
+        assert.deepEqual(await settingOf(trx, 'open'), [{ key: 'open', value: 'uncommitted' }]);
+      });
+      // Once committed, the next read sees it at once.
+      assert.deepEqual(await settingOf(store.db, 'open'), [{ key: 'open', value: 'uncommitted' }]);
     });
 
     test('a builder that does not pass an argument through as a parameter is refused', async () => {
