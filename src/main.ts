@@ -118,13 +118,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (feed) closers.push(() => feed.close());
     // The worker needs the handlers and the handlers need to wake the worker:
     // the wake function is bound once both exist.
-    let wake = () => {};
+    let wake = (_at?: number) => {};
     const vpcep: VpcepDeps = {
       db: store.db,
       dialect: store.dialect,
       clock,
       config,
-      wakeJobs: () => wake(),
+      wakeJobs: (at) => wake(at),
       notifyChange: (change) => {
         changes.publish(change);
         feed?.publish(change);
@@ -234,7 +234,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         onGiveUp: registry.onGiveUp,
         log: app.log,
       });
-      wake = () => worker.wake();
+      wake = (at) => worker.wake(at);
       // Jobs start after the API listens and stop before it closes (closers run in reverse).
       closers.push(() => worker.close());
       jobs = worker;

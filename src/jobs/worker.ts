@@ -99,6 +99,10 @@ export class JobWorker {
   #closed = false;
   #closing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** When the scheduled poll fires (clock time), while one is scheduled. */
+  #timerDue: number | undefined;
+  /** The earliest run time a wake(at) announced that no poll has reached yet. */
+  #dueAt: number | undefined;
   #polling = false;
   #wakeRequested = false;
   /** Serialises poll cycles so the loop, wake() and runDue() never overlap. */
@@ -139,13 +143,23 @@ export class JobWorker {
   }
 
   /**
-   * Polls now instead of at the next tick. Call it after the transaction that
-   * enqueued a due job has COMMITTED — before that the poll cannot see the row.
+   * Polls now instead of at the next tick, or, given the run time `at` of a job
+   * enqueued for later, makes sure a poll comes by then (polling now would find
+   * nothing due: on PostgreSQL a claim is a round trip on the jobs pool, on
+   * SQLite it takes the one connection). Call it after the transaction that
+   * enqueued the job has COMMITTED — before that the poll cannot see the row.
    */
-  wake(): void {
+  wake(at?: number): void {
     if (!this.#started || this.#closed) return;
-    if (this.#polling) this.#wakeRequested = true;
-    else this.#schedule(0);
+    const now = this.#clock.now();
+    if (at === undefined || at <= now) {
+      if (this.#polling) this.#wakeRequested = true;
+      else this.#schedule(0);
+      return;
+    }
+    this.#dueAt = Math.min(this.#dueAt ?? at, at);
+    // A poll in progress schedules the next one with #dueAt in mind.
+    if (!this.#polling && (this.#timerDue === undefined || this.#timerDue > at)) this.#schedule(at - now);
   }
 
   /** Whether the worker polls, and whether its last poll reached the store (for /readyz). */
@@ -173,6 +187,7 @@ export class JobWorker {
 
   #schedule(ms: number): void {
     clearTimeout(this.#timer);
+    this.#timerDue = this.#clock.now() + ms;
     // unref: a pending poll must not keep a finished process (or test) alive.
     this.#timer = setTimeout(() => void this.#tick(), ms);
     this.#timer.unref();
@@ -180,8 +195,11 @@ export class JobWorker {
 
   async #tick(): Promise<void> {
     this.#timer = undefined;
+    this.#timerDue = undefined;
     this.#polling = true;
     this.#wakeRequested = false;
+    // This poll claims every job due by now, the announced ones among them.
+    if (this.#dueAt !== undefined && this.#dueAt <= this.#clock.now()) this.#dueAt = undefined;
     let backlog = false;
     try {
       backlog = (await this.runDue()) >= this.#batchSize;
@@ -193,7 +211,9 @@ export class JobWorker {
     } finally {
       this.#polling = false;
     }
-    if (!this.#closed) this.#schedule(backlog || this.#wakeRequested ? 0 : this.#pollMs);
+    if (this.#closed) return;
+    const untilDue = this.#dueAt === undefined ? Infinity : Math.max(0, this.#dueAt - this.#clock.now());
+    this.#schedule(backlog || this.#wakeRequested ? 0 : Math.min(this.#pollMs, untilDue));
   }
 
   async #cycle(): Promise<number> {

@@ -11,8 +11,11 @@ export interface VpcepDeps {
   dialect: DialectName;
   clock: Clock;
   config: Config;
-  /** Asks the job worker to poll now: call after committing a job that is already due. */
-  wakeJobs(): void;
+  /**
+   * Tells the job worker about a committed job: without `at` (or with a time
+   * already past) it polls now; with the job's later run time, it polls by then.
+   */
+  wakeJobs(at?: number): void;
   /** Tells listeners (the data plane) that endpoints or services changed. */
   notifyChange(change: VpcepChange): void;
   /**

@@ -80,6 +80,24 @@ for (const dialect of testDialects()) {
       });
     });
 
+    test('wake(at) runs a job enqueued for later at its time, not at the next pollMs', async () => {
+      await withStore(dialect, async (store) => {
+        const ran: { id: string; at: number }[] = [];
+        const w = worker(store, systemClock, {
+          handlers: { 'test.run': async (_t, j) => void ran.push({ id: j.resourceId, at: Date.now() }) },
+        });
+        w.start();
+        // The first poll (at start) finds nothing; pollMs is 60 s.
+        const runAt = Date.now() + 300;
+        await enqueueJob(store.db, { kind: 'test.run', resourceId: 'later', runAt });
+        w.wake(runAt);
+        await waitFor(() => ran.length === 1, 'the job at its run time (pollMs is 60 s)', 5000);
+        assert.equal(ran[0]?.id, 'later');
+        assert.ok((ran[0]?.at ?? 0) >= runAt, 'not before its run time');
+        await w.close();
+      });
+    });
+
     test('poll errors are logged once and polling carries on', async () => {
       await withStore(dialect, async (store) => {
         const log = recordingLog();

@@ -177,7 +177,9 @@ export async function createEndpoint(
     return created;
   });
 
-  deps.wakeJobs();
+  // The create job is due after the lifecycle delay (1 s by default): the worker
+  // polls then rather than now, when it would find nothing to do.
+  deps.wakeJobs(row.created_at + deps.config.lifecycle.endpoint_create);
   deps.notifyChange({ kind: 'endpoint', id });
   // Without tags the answer is known without reading anything back; tags are read
   // back for the order the store sorts them in (its collation, not JavaScript's).
