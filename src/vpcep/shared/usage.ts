@@ -37,7 +37,9 @@ export async function usageOf(db: Kysely<Database>, projectId: string, type: Quo
 /**
  * Takes one unit of quota inside the caller's transaction; false when the
  * project has none left (then nothing changed). The row stays locked to the
- * end of the transaction on PostgreSQL.
+ * end of the transaction on PostgreSQL. One statement, so one round trip: the
+ * project's first unit inserts the row, later ones update it while it is below
+ * the quota; no row comes back when the quota is used up.
  */
 export async function takeQuotaUnit(
   db: Kysely<Database>,
@@ -45,19 +47,14 @@ export async function takeQuotaUnit(
   type: QuotaType,
   quota: number,
 ): Promise<boolean> {
-  await db
-    .insertInto('resource_usage')
-    .values({ project_id: projectId, type, used: 0 })
-    .onConflict((oc) => oc.columns(['project_id', 'type']).doNothing())
-    .execute();
-  const res = await db
-    .updateTable('resource_usage')
-    .set({ used: sql<number>`used + 1` })
-    .where('project_id', '=', projectId)
-    .where('type', '=', type)
-    .where('used', '<', quota)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
+  // The WHERE after SELECT also tells SQLite's parser that ON CONFLICT belongs to the INSERT.
+  const taken = await sql<{ used: number }>`
+    INSERT INTO resource_usage (project_id, type, used)
+    SELECT ${projectId}, ${type}, 1 WHERE ${quota} > 0
+    ON CONFLICT (project_id, type)
+    DO UPDATE SET used = resource_usage.used + 1 WHERE resource_usage.used < ${quota}
+    RETURNING used`.execute(db);
+  return taken.rows.length === 1;
 }
 
 /** Gives a unit back when a resource is finally gone. */
