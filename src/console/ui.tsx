@@ -92,6 +92,20 @@ export function TextField(
   );
 }
 
+/** The password of a sign-in (autofill offers the saved one), never kept after the request. */
+export function PasswordField(props: { value: string; onValue: (v: string) => void }) {
+  return (
+    <TextField
+      label="Password"
+      type="password"
+      value={props.value}
+      onValue={props.onValue}
+      required
+      autocomplete="current-password"
+    />
+  );
+}
+
 export function SelectField(props: {
   label: string;
   value: string;

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { EndpointService } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
+import { DetailPage, Pending } from '../detail-view.tsx';
 import { transient, useAsync, usePoll } from '../hooks.ts';
 import { AddForm, ListTable, usePagedList } from '../list-view.tsx';
 import { href, navigate } from '../router.ts';
-import { Confirm, Facts, Problem, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
+import { Facts, Problem, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
 
 type Tab = 'connections' | 'whitelist' | 'tags';
 const TABS: readonly { key: Tab; label: string }[] = [
@@ -185,40 +186,35 @@ export function TagsEditor(props: {
 export function ServiceDetailPage(props: { id: string; tab: string | undefined }) {
   const { client } = useConsole();
   const service = useAsync(() => client.services.get(props.id), [client, props.id]);
-  const [deleting, setDeleting] = useState(false);
   const tab: Tab = TABS.some((t) => t.key === props.tab) ? (props.tab as Tab) : 'connections';
   const s = service.data;
   usePoll(service.reload, s !== undefined && transient(s.status));
 
-  if (!s) {
-    return service.state === 'error' ? (
-      <Problem error={service.error} retry={service.reload} />
-    ) : (
-      <p class="muted">Loading…</p>
-    );
-  }
+  if (!s) return <Pending data={service} />;
   return (
-    <section aria-labelledby="service-title">
-      <p>
-        <a href={href('services')}>← Endpoint services</a>
-      </p>
-      <div class="heading">
-        <h1 id="service-title">{s.service_name}</h1>
-        <Status status={s.status} />
-        <span class="spacer" />
+    <DetailPage
+      back={{ label: 'Endpoint services', href: href('services') }}
+      titleId="service-title"
+      title={s.service_name}
+      status={s.status}
+      data={service}
+      actions={
         <a class="button" href={href('services', s.id, 'edit')}>
           Edit
         </a>
-        <button
-          type="button"
-          class="danger"
-          onClick={() => setDeleting(true)}
-          disabled={s.status === 'deleting'}
-        >
-          Delete
-        </button>
-      </div>
-      {service.state === 'error' && <Problem error={service.error} retry={service.reload} />}
+      }
+      remove={{
+        title: 'Delete endpoint service',
+        action: 'Delete service',
+        run: () => client.services.delete(s.id),
+        question: (
+          <p>
+            Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
+            undone.
+          </p>
+        ),
+      }}
+    >
       <Facts
         items={[
           ['ID', <span class="id">{s.id}</span>],
@@ -246,22 +242,6 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
           <TagsEditor type="endpoint_service" id={s.id} tags={s.tags} onChanged={service.reload} />
         )}
       </div>
-      {deleting && (
-        <Confirm
-          title="Delete endpoint service"
-          action="Delete service"
-          run={() => client.services.delete(s.id)}
-          onClose={(done) => {
-            setDeleting(false);
-            if (done) navigate(href('services'));
-          }}
-        >
-          <p>
-            Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
-            undone.
-          </p>
-        </Confirm>
-      )}
-    </section>
+    </DetailPage>
   );
 }
