@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useConsole } from './context.ts';
 import { useAsync } from './hooks.ts';
 import { signIn, type Session } from './session.ts';
-import { Dialog, Problem, TextField, useFieldId } from './ui.tsx';
+import { Dialog, PasswordField, Problem, useFieldId } from './ui.tsx';
 
 /**
  * The account's projects (GET /v3/auth/projects). A token is scoped to one
@@ -74,14 +74,7 @@ export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
             }}
           >
             <p>A token is scoped to one project: enter your password to sign in to {target.name}.</p>
-            <TextField
-              label="Password"
-              type="password"
-              value={password}
-              onValue={setPassword}
-              required
-              autocomplete="current-password"
-            />
+            <PasswordField value={password} onValue={setPassword} />
             {error !== undefined && <Problem error={error} />}
             <div class="actions">
               <button type="button" onClick={close}>

@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Async } from './hooks.ts';
 import { describeError } from './session.ts';
 
-// The console's building blocks: status badges, the states of a list, labelled
-// fields, dialogs, tabs and paging. Each is keyboard-usable with native elements.
+// The console's building blocks: status badges, errors, labelled fields, dialogs
+// and tabs (lists have theirs in list-view.tsx). Each is keyboard-usable with
+// native elements.
 
 const STATUS_LABELS: Record<string, string> = {
   creating: 'Creating',
@@ -44,41 +44,6 @@ export function Problem({ error, retry }: { error: unknown; retry?: () => void }
         </button>
       )}
     </div>
-  );
-}
-
-/** A table body in one of its states: loading, error, empty, or the rows. */
-export function Rows<T>(props: {
-  data: Async<T[]>;
-  columns: number;
-  empty: ComponentChildren;
-  row: (item: T) => ComponentChildren;
-}) {
-  const { data, columns } = props;
-  let only: ComponentChildren;
-  if (data.state === 'loading' && data.data === undefined) only = <span class="muted">Loading…</span>;
-  else if (data.state === 'error' && data.data === undefined)
-    only = <Problem error={data.error} retry={data.reload} />;
-  else if ((data.data ?? []).length === 0) only = <span class="muted">{props.empty}</span>;
-  return (
-    <tbody aria-busy={data.state === 'loading'}>
-      {only !== undefined ? (
-        <tr>
-          <td colSpan={columns} class="state">
-            {only}
-          </td>
-        </tr>
-      ) : (
-        (data.data ?? []).map(props.row)
-      )}
-      {data.state === 'error' && data.data !== undefined && (
-        <tr>
-          <td colSpan={columns}>
-            <Problem error={data.error} retry={data.reload} />
-          </td>
-        </tr>
-      )}
-    </tbody>
   );
 }
 
@@ -124,6 +89,20 @@ export function TextField(
         </small>
       )}
     </div>
+  );
+}
+
+/** The password of a sign-in (autofill offers the saved one), never kept after the request. */
+export function PasswordField(props: { value: string; onValue: (v: string) => void }) {
+  return (
+    <TextField
+      label="Password"
+      type="password"
+      value={props.value}
+      onValue={props.onValue}
+      required
+      autocomplete="current-password"
+    />
   );
 }
 
@@ -242,34 +221,6 @@ export function Confirm(props: {
   );
 }
 
-export function Pager(props: {
-  offset: number;
-  limit: number;
-  total: number;
-  onOffset: (o: number) => void;
-}) {
-  const { offset, limit, total } = props;
-  if (total <= limit && offset === 0) return null;
-  const last = Math.min(offset + limit, total);
-  return (
-    <nav class="pager" aria-label="Pages">
-      <button
-        type="button"
-        disabled={offset === 0}
-        onClick={() => props.onOffset(Math.max(0, offset - limit))}
-      >
-        Previous
-      </button>
-      <span>
-        {total === 0 ? 0 : offset + 1}–{last} of {total}
-      </span>
-      <button type="button" disabled={last >= total} onClick={() => props.onOffset(offset + limit)}>
-        Next
-      </button>
-    </nav>
-  );
-}
-
 /** Tabs with arrow-key movement, as the WAI-ARIA tabs pattern has it. */
 export function Tabs<K extends string>(props: {
   label: string;
@@ -343,13 +294,16 @@ export function bytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
-/** Runs an action with a busy flag and its error kept for display. */
-export function useAction(): {
+/** An action in progress or done: its busy flag and its error kept for display. */
+export interface Action {
   busy: boolean;
   error: unknown;
   run: (action: () => Promise<unknown>, done?: () => void) => void;
   clear: () => void;
-} {
+}
+
+/** Runs an action with a busy flag and its error kept for display. */
+export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   return {

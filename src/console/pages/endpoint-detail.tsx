@@ -1,21 +1,16 @@
-import { useState } from 'preact/hooks';
 import type { EndpointTraffic } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
+import { DetailPage, Pending } from '../detail-view.tsx';
 import { transient, useAsync, usePoll, type Async } from '../hooks.ts';
-import { href, navigate } from '../router.ts';
-import { bytes, Confirm, Facts, Problem, Status, when } from '../ui.tsx';
+import { href } from '../router.ts';
+import { bytes, Facts, Problem, when } from '../ui.tsx';
 import { TagsEditor } from './service-detail.tsx';
 
 function Traffic({ data }: { data: Async<EndpointTraffic> }) {
   const t = data.data?.traffic;
   let body;
   if (data.data === undefined) {
-    body =
-      data.state === 'error' ? (
-        <Problem error={data.error} retry={data.reload} />
-      ) : (
-        <p class="muted">Loading…</p>
-      );
+    body = <Pending data={data} />;
   } else if (t === null || t === undefined) {
     body = (
       <p class="muted">
@@ -60,39 +55,27 @@ export function EndpointDetailPage(props: { id: string }) {
   const { client } = useConsole();
   const endpoint = useAsync(() => client.endpoints.get(props.id), [client, props.id]);
   const traffic = useAsync(() => client.endpoints.traffic(props.id), [client, props.id]);
-  const [deleting, setDeleting] = useState(false);
   const e = endpoint.data;
   const settling = e !== undefined && (transient(e.status) || e.status === 'pendingAcceptance');
   // The provider decides elsewhere: a pending endpoint is re-read until it is accepted or rejected.
   usePoll(endpoint.reload, settling);
   usePoll(traffic.reload, e !== undefined && e.status !== 'deleting');
 
-  if (!e) {
-    return endpoint.state === 'error' ? (
-      <Problem error={endpoint.error} retry={endpoint.reload} />
-    ) : (
-      <p class="muted">Loading…</p>
-    );
-  }
+  if (!e) return <Pending data={endpoint} />;
   return (
-    <section aria-labelledby="endpoint-title">
-      <p>
-        <a href={href('endpoints')}>← Endpoints</a>
-      </p>
-      <div class="heading">
-        <h1 id="endpoint-title">Endpoint {e.id}</h1>
-        <Status status={e.status} />
-        <span class="spacer" />
-        <button
-          type="button"
-          class="danger"
-          onClick={() => setDeleting(true)}
-          disabled={e.status === 'deleting'}
-        >
-          Delete
-        </button>
-      </div>
-      {endpoint.state === 'error' && <Problem error={endpoint.error} retry={endpoint.reload} />}
+    <DetailPage
+      back={{ label: 'Endpoints', href: href('endpoints') }}
+      titleId="endpoint-title"
+      title={`Endpoint ${e.id}`}
+      status={e.status}
+      data={endpoint}
+      remove={{
+        title: 'Delete endpoint',
+        action: 'Delete endpoint',
+        run: () => client.endpoints.delete(e.id),
+        question: <p>Delete endpoint {e.id}? Its connections are reset and its address is released.</p>,
+      }}
+    >
       <Facts
         items={[
           ['Service', e.endpoint_service_name],
@@ -120,19 +103,6 @@ export function EndpointDetailPage(props: { id: string }) {
         <h2 id="endpoint-tags">Tags</h2>
         <TagsEditor type="endpoint" id={e.id} tags={e.tags} onChanged={endpoint.reload} />
       </section>
-      {deleting && (
-        <Confirm
-          title="Delete endpoint"
-          action="Delete endpoint"
-          run={() => client.endpoints.delete(e.id)}
-          onClose={(done) => {
-            setDeleting(false);
-            if (done) navigate(href('endpoints'));
-          }}
-        >
-          <p>Delete endpoint {e.id}? Its connections are reset and its address is released.</p>
-        </Confirm>
-      )}
-    </section>
+    </DetailPage>
   );
 }

@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import type { Port, Subnet, Vpc } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { useAsync, type Async } from '../hooks.ts';
-import { Confirm, Dialog, Problem, Rows, SelectField, TextField, useAction } from '../ui.tsx';
+import { ListPage, ListTable } from '../list-view.tsx';
+import { Confirm, Dialog, Problem, SelectField, TextField, useAction } from '../ui.tsx';
 
 // The VPC inventory a service or an endpoint needs: VPCs, subnets and ports.
 
@@ -147,42 +148,29 @@ function Table<T extends { id: string }>(props: {
           {props.create}
         </button>
       </div>
-      <table>
-        <thead>
-          <tr>
-            {props.headers.map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
+      <ListTable
+        columns={props.headers}
+        actions
+        data={props.data}
+        empty={props.empty}
+        row={(t) => (
+          <tr key={t.id}>
+            {props.cells(t).map((c, i) => (
+              <td key={i}>{c}</td>
             ))}
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
+            <td>
+              <button
+                type="button"
+                class="link"
+                aria-label={`Delete ${props.name(t)}`}
+                onClick={() => props.onRemove(t)}
+              >
+                Delete
+              </button>
+            </td>
           </tr>
-        </thead>
-        <Rows
-          data={props.data}
-          columns={props.headers.length + 1}
-          empty={props.empty}
-          row={(t) => (
-            <tr key={t.id}>
-              {props.cells(t).map((c, i) => (
-                <td key={i}>{c}</td>
-              ))}
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  aria-label={`Delete ${props.name(t)}`}
-                  onClick={() => props.onRemove(t)}
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-          )}
-        />
-      </table>
+        )}
+      />
     </section>
   );
 }
@@ -206,10 +194,7 @@ export function InventoryPage() {
     if (done) reloadAll();
   };
   return (
-    <section aria-labelledby="inventory-title">
-      <div class="heading">
-        <h1 id="inventory-title">VPCs</h1>
-      </div>
+    <ListPage titleId="inventory-title" title="VPCs">
       <Table<Vpc>
         title="VPCs"
         create="Create VPC"
@@ -273,6 +258,6 @@ export function InventoryPage() {
           <p>Delete {removal.what}? This cannot be undone.</p>
         </Confirm>
       )}
-    </section>
+    </ListPage>
   );
 }

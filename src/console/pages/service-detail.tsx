@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { EndpointService } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
-import { mapAsync, transient, useAsync, usePoll } from '../hooks.ts';
+import { DetailPage, Pending } from '../detail-view.tsx';
+import { transient, useAsync, usePoll } from '../hooks.ts';
+import { AddForm, ListTable, usePagedList } from '../list-view.tsx';
 import { href, navigate } from '../router.ts';
-import { Confirm, Facts, Pager, Problem, Rows, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
+import { Facts, Problem, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
 
 type Tab = 'connections' | 'whitelist' | 'tags';
 const TABS: readonly { key: Tab; label: string }[] = [
@@ -11,84 +13,60 @@ const TABS: readonly { key: Tab; label: string }[] = [
   { key: 'whitelist', label: 'Whitelist' },
   { key: 'tags', label: 'Tags' },
 ];
-const PAGE = 10;
 
 function Connections({ service }: { service: EndpointService }) {
   const { client } = useConsole();
-  const [offset, setOffset] = useState(0);
-  const page = useAsync(
-    () => client.connections.list(service.id, { limit: PAGE, offset }),
-    [client, service.id, offset],
+  const { rows, pager } = usePagedList(
+    (window) => client.connections.list(service.id, window),
+    [client, service.id],
   );
   const act = useAction();
   // New connections arrive from other accounts: the list refreshes while it is open.
-  usePoll(page.reload, true, 2000);
+  usePoll(rows.reload, true, 2000);
   const decide = (endpointId: string, accept: boolean) =>
     act.run(
       () =>
         accept
           ? client.connections.accept(service.id, endpointId)
           : client.connections.reject(service.id, endpointId),
-      page.reload,
+      rows.reload,
     );
   return (
     <>
       {act.error !== undefined && <Problem error={act.error} />}
-      <table>
-        <caption class="sr-only">Endpoints connected to this service</caption>
-        <thead>
-          <tr>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Status</th>
-            <th scope="col">Account</th>
-            <th scope="col">Description</th>
-            <th scope="col">Created</th>
-            <th scope="col">Decision</th>
+      <ListTable
+        caption="Endpoints connected to this service"
+        columns={['Endpoint', 'Status', 'Account', 'Description', 'Created', 'Decision']}
+        data={rows}
+        empty="No endpoint has connected yet. Accounts on the whitelist can create endpoints to this service."
+        row={(c) => (
+          <tr key={c.id} data-endpoint={c.id}>
+            <td>
+              <span class="id">{c.id}</span>
+              <div class="muted">marker {c.marker_id}</div>
+            </td>
+            <td>
+              <Status status={c.status} />
+            </td>
+            <td class="id">{c.domain_id}</td>
+            <td>{c.description}</td>
+            <td>{when(c.created_at)}</td>
+            <td class="buttons">
+              {(c.status === 'pendingAcceptance' || c.status === 'rejected') && (
+                <button type="button" class="primary" disabled={act.busy} onClick={() => decide(c.id, true)}>
+                  Accept
+                </button>
+              )}
+              {(c.status === 'pendingAcceptance' || c.status === 'accepted') && (
+                <button type="button" class="danger" disabled={act.busy} onClick={() => decide(c.id, false)}>
+                  Reject
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <Rows
-          data={mapAsync(page, (p) => p.items)}
-          columns={6}
-          empty="No endpoint has connected yet. Accounts on the whitelist can create endpoints to this service."
-          row={(c) => (
-            <tr key={c.id} data-endpoint={c.id}>
-              <td>
-                <span class="id">{c.id}</span>
-                <div class="muted">marker {c.marker_id}</div>
-              </td>
-              <td>
-                <Status status={c.status} />
-              </td>
-              <td class="id">{c.domain_id}</td>
-              <td>{c.description}</td>
-              <td>{when(c.created_at)}</td>
-              <td class="buttons">
-                {(c.status === 'pendingAcceptance' || c.status === 'rejected') && (
-                  <button
-                    type="button"
-                    class="primary"
-                    disabled={act.busy}
-                    onClick={() => decide(c.id, true)}
-                  >
-                    Accept
-                  </button>
-                )}
-                {(c.status === 'pendingAcceptance' || c.status === 'accepted') && (
-                  <button
-                    type="button"
-                    class="danger"
-                    disabled={act.busy}
-                    onClick={() => decide(c.id, false)}
-                  >
-                    Reject
-                  </button>
-                )}
-              </td>
-            </tr>
-          )}
-        />
-      </table>
-      <Pager offset={offset} limit={PAGE} total={page.data?.total ?? 0} onOffset={setOffset} />
+        )}
+        pager={pager}
+      />
     </>
   );
 }
@@ -106,18 +84,13 @@ function Whitelist({ service }: { service: EndpointService }) {
   const act = useAction();
   return (
     <>
-      <form
-        class="toolbar"
-        method="post"
-        onSubmit={(e) => {
-          e.preventDefault();
-          act.run(
-            () => client.permissions.add(service.id, [permissionOf(account)]),
-            () => {
-              setAccount('');
-              list.reload();
-            },
-          );
+      <AddForm
+        act={act}
+        submit="Add to whitelist"
+        run={() => client.permissions.add(service.id, [permissionOf(account)])}
+        done={() => {
+          setAccount('');
+          list.reload();
         }}
       >
         <TextField
@@ -127,46 +100,32 @@ function Whitelist({ service }: { service: EndpointService }) {
           required
           hint="An account (domain) id, or * for every account."
         />
-        <button type="submit" disabled={act.busy}>
-          Add to whitelist
-        </button>
-      </form>
-      {act.error !== undefined && <Problem error={act.error} />}
-      <table>
-        <caption class="sr-only">Accounts allowed to connect</caption>
-        <thead>
-          <tr>
-            <th scope="col">Permission</th>
-            <th scope="col">Added</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
+      </AddForm>
+      <ListTable
+        caption="Accounts allowed to connect"
+        columns={['Permission', 'Added']}
+        actions
+        data={list}
+        empty="Only this account may connect. Add accounts to let them create endpoints."
+        row={(p) => (
+          <tr key={p.id}>
+            <td class="id">{p.permission}</td>
+            <td>{when(p.created_at)}</td>
+            <td>
+              <button
+                type="button"
+                class="link"
+                aria-label={`Remove ${p.permission}`}
+                onClick={() =>
+                  act.run(() => client.permissions.remove(service.id, [p.permission]), list.reload)
+                }
+              >
+                Remove
+              </button>
+            </td>
           </tr>
-        </thead>
-        <Rows
-          data={list}
-          columns={3}
-          empty="Only this account may connect. Add accounts to let them create endpoints."
-          row={(p) => (
-            <tr key={p.id}>
-              <td class="id">{p.permission}</td>
-              <td>{when(p.created_at)}</td>
-              <td>
-                <button
-                  type="button"
-                  class="link"
-                  aria-label={`Remove ${p.permission}`}
-                  onClick={() =>
-                    act.run(() => client.permissions.remove(service.id, [p.permission]), list.reload)
-                  }
-                >
-                  Remove
-                </button>
-              </td>
-            </tr>
-          )}
-        />
-      </table>
+        )}
+      />
     </>
   );
 }
@@ -183,28 +142,19 @@ export function TagsEditor(props: {
   const act = useAction();
   return (
     <>
-      <form
-        class="toolbar"
-        method="post"
-        onSubmit={(e) => {
-          e.preventDefault();
-          act.run(
-            () => client.tags.add(props.type, props.id, [{ key: key.trim(), value }]),
-            () => {
-              setKey('');
-              setValue('');
-              props.onChanged();
-            },
-          );
+      <AddForm
+        act={act}
+        submit="Add tag"
+        run={() => client.tags.add(props.type, props.id, [{ key: key.trim(), value }])}
+        done={() => {
+          setKey('');
+          setValue('');
+          props.onChanged();
         }}
       >
         <TextField label="Key" value={key} onValue={setKey} required />
         <TextField label="Value" value={value} onValue={setValue} />
-        <button type="submit" disabled={act.busy}>
-          Add tag
-        </button>
-      </form>
-      {act.error !== undefined && <Problem error={act.error} />}
+      </AddForm>
       {props.tags.length === 0 ? (
         <p class="muted">No tags.</p>
       ) : (
@@ -236,40 +186,35 @@ export function TagsEditor(props: {
 export function ServiceDetailPage(props: { id: string; tab: string | undefined }) {
   const { client } = useConsole();
   const service = useAsync(() => client.services.get(props.id), [client, props.id]);
-  const [deleting, setDeleting] = useState(false);
   const tab: Tab = TABS.some((t) => t.key === props.tab) ? (props.tab as Tab) : 'connections';
   const s = service.data;
   usePoll(service.reload, s !== undefined && transient(s.status));
 
-  if (!s) {
-    return service.state === 'error' ? (
-      <Problem error={service.error} retry={service.reload} />
-    ) : (
-      <p class="muted">Loading…</p>
-    );
-  }
+  if (!s) return <Pending data={service} />;
   return (
-    <section aria-labelledby="service-title">
-      <p>
-        <a href={href('services')}>← Endpoint services</a>
-      </p>
-      <div class="heading">
-        <h1 id="service-title">{s.service_name}</h1>
-        <Status status={s.status} />
-        <span class="spacer" />
+    <DetailPage
+      back={{ label: 'Endpoint services', href: href('services') }}
+      titleId="service-title"
+      title={s.service_name}
+      status={s.status}
+      data={service}
+      actions={
         <a class="button" href={href('services', s.id, 'edit')}>
           Edit
         </a>
-        <button
-          type="button"
-          class="danger"
-          onClick={() => setDeleting(true)}
-          disabled={s.status === 'deleting'}
-        >
-          Delete
-        </button>
-      </div>
-      {service.state === 'error' && <Problem error={service.error} retry={service.reload} />}
+      }
+      remove={{
+        title: 'Delete endpoint service',
+        action: 'Delete service',
+        run: () => client.services.delete(s.id),
+        question: (
+          <p>
+            Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
+            undone.
+          </p>
+        ),
+      }}
+    >
       <Facts
         items={[
           ['ID', <span class="id">{s.id}</span>],
@@ -297,22 +242,6 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
           <TagsEditor type="endpoint_service" id={s.id} tags={s.tags} onChanged={service.reload} />
         )}
       </div>
-      {deleting && (
-        <Confirm
-          title="Delete endpoint service"
-          action="Delete service"
-          run={() => client.services.delete(s.id)}
-          onClose={(done) => {
-            setDeleting(false);
-            if (done) navigate(href('services'));
-          }}
-        >
-          <p>
-            Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
-            undone.
-          </p>
-        </Confirm>
-      )}
-    </section>
+    </DetailPage>
   );
 }

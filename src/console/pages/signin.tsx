@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Problem, TextField } from '../ui.tsx';
+import { PasswordField, Problem, TextField } from '../ui.tsx';
 import { signIn, type Session } from '../session.ts';
 
 /** Account, user name and password; the project defaults to the region's. */
@@ -51,14 +51,7 @@ export function SignInPage(props: { region: string; notice?: string; onSignedIn:
           />
         </div>
         <TextField label="User name" value={user} onValue={setUser} required autocomplete="username" />
-        <TextField
-          label="Password"
-          type="password"
-          value={password}
-          onValue={setPassword}
-          required
-          autocomplete="current-password"
-        />
+        <PasswordField value={password} onValue={setPassword} />
         <TextField
           label="Project"
           value={project}
