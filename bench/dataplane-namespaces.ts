@@ -25,7 +25,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from '../src/config/defaults.ts';
 import { NetnsNames } from '../src/dataplane/netns/names.ts';
-import { namespacesKernel, removeAll } from '../src/dataplane/netns/network.ts';
+import { removeAll } from '../src/dataplane/netns/cleanup.ts';
+import { namespacesKernel } from '../src/dataplane/netns/requirements.ts';
 import { SAME_CIDRS, sameCidrBed } from '../test/dataplane/netns.support.ts';
 import { testConfig } from '../test/support/server.ts';
 import {

@@ -2,9 +2,12 @@ import type { Clock } from '../context/clock.ts';
 import type { RequestContext } from '../context/request-context.ts';
 import { apiError } from '../errors/api-error.ts';
 import { containsAddress, mustParseCidr, parseIpv4 } from './cidr.ts';
-import * as ops from './operations.ts';
-import * as repo from './repository.ts';
-import type { Db, PortRow, RouteTableRow, SubnetRow, VpcRow } from './repository.ts';
+import { createPortIn, deletePortIn } from './ports/operations.ts';
+import { findPort, findPortInVpc, lockPort, type PortRow } from './ports/repository.ts';
+import { defaultRouteTableOf, findRouteTable, type RouteTableRow } from './route-tables/repository.ts';
+import type { Db } from './shared/repository.ts';
+import { findSubnetByAnyId, type SubnetRow } from './subnets/repository.ts';
+import { findVpc, type VpcRow } from './vpcs/repository.ts';
 
 // What other modules (the VPCEP service first) may use of the VPC inventory.
 // Every function takes the database handle first, so it joins the caller's
@@ -12,7 +15,11 @@ import type { Db, PortRow, RouteTableRow, SubnetRow, VpcRow } from './repository
 // project id. Look-ups answer undefined for ids that are unknown *or* belong to
 // another project, so callers map both to their own "does not exist" code.
 
-export type { Db, PortRow, RouteTableRow, SubnetRow, VpcRow } from './repository.ts';
+export type { Db } from './shared/repository.ts';
+export type { PortRow } from './ports/repository.ts';
+export type { RouteTableRow } from './route-tables/repository.ts';
+export type { SubnetRow } from './subnets/repository.ts';
+export type { VpcRow } from './vpcs/repository.ts';
 export type { AddressProblem } from './rules.ts';
 
 export type Scope = string | Pick<RequestContext, 'projectId'>;
@@ -22,16 +29,16 @@ function projectOf(scope: Scope): string {
 }
 
 export function getVpc(db: Db, scope: Scope, vpcId: string): Promise<VpcRow | undefined> {
-  return repo.findVpc(db, projectOf(scope), vpcId);
+  return findVpc(db, projectOf(scope), vpcId);
 }
 
 /** A subnet by its id (the VPC API's network_id) or its neutron_subnet_id. */
 export function getSubnet(db: Db, scope: Scope, subnetId: string): Promise<SubnetRow | undefined> {
-  return repo.findSubnetByAnyId(db, projectOf(scope), subnetId);
+  return findSubnetByAnyId(db, projectOf(scope), subnetId);
 }
 
 export function getPort(db: Db, scope: Scope, portId: string): Promise<PortRow | undefined> {
-  return repo.findPort(db, projectOf(scope), portId);
+  return findPort(db, projectOf(scope), portId);
 }
 
 /**
@@ -43,13 +50,13 @@ export function getPort(db: Db, scope: Scope, portId: string): Promise<PortRow |
  */
 export async function holdPort(db: Db, scope: Scope, portId: string): Promise<PortRow | undefined> {
   const projectId = projectOf(scope);
-  if (!(await repo.lockPort(db, projectId, portId))) return undefined;
-  return repo.findPort(db, projectId, portId);
+  if (!(await lockPort(db, projectId, portId))) return undefined;
+  return findPort(db, projectId, portId);
 }
 
 /** Subnets of a VPC never overlap, so an address names at most one port per VPC. */
 export function findPortByIp(db: Db, scope: Scope, vpcId: string, ip: string): Promise<PortRow | undefined> {
-  return repo.findPortInVpc(db, projectOf(scope), vpcId, ip);
+  return findPortInVpc(db, projectOf(scope), vpcId, ip);
 }
 
 export async function defaultRouteTable(
@@ -57,7 +64,7 @@ export async function defaultRouteTable(
   scope: Scope,
   vpcId: string,
 ): Promise<RouteTableRow | undefined> {
-  const table = await repo.defaultRouteTableOf(db, vpcId);
+  const table = await defaultRouteTableOf(db, vpcId);
   return table?.project_id === projectOf(scope) ? table : undefined;
 }
 
@@ -66,7 +73,7 @@ export function getRouteTable(
   scope: Scope,
   routeTableId: string,
 ): Promise<RouteTableRow | undefined> {
-  return repo.findRouteTable(db, projectOf(scope), routeTableId);
+  return findRouteTable(db, projectOf(scope), routeTableId);
 }
 
 /** Pure: whether `ip` is an address of the subnet's block (network and broadcast included). */
@@ -78,7 +85,7 @@ export function subnetContains(subnet: Pick<SubnetRow, 'cidr'>, ip: string): boo
 // Why an address cannot be given to a new port ('invalid', 'outside', 'not-host',
 // 'gateway', 'in-use'; undefined when free), and the lowest free host address.
 // Either is a guarantee only inside the transaction that then creates the port.
-export { allocateAddress, checkAddress } from './operations.ts';
+export { allocateAddress, checkAddress } from './ports/operations.ts';
 
 export interface PortRequest {
   id?: string;
@@ -101,7 +108,7 @@ export async function createPort(
   subnetId: string,
   req: PortRequest,
 ): Promise<PortRow> {
-  const subnet = await repo.findSubnetByAnyId(db, projectOf(scope), subnetId);
+  const subnet = await findSubnetByAnyId(db, projectOf(scope), subnetId);
   if (!subnet) throw apiError('VPC.0005', `The subnet ${subnetId} does not exist.`);
   return createPortOf(db, clock, subnet, req);
 }
@@ -111,7 +118,7 @@ export async function createPort(
  * getSubnet, so of its project), saving a second read; the subnet's lock is taken here.
  */
 export function createPortOf(db: Db, clock: Clock, subnet: SubnetRow, req: PortRequest): Promise<PortRow> {
-  return ops.createPortIn(db, clock.now(), subnet, {
+  return createPortIn(db, clock.now(), subnet, {
     id: req.id,
     name: req.name ?? '',
     ipAddress: req.ipAddress,
@@ -122,8 +129,8 @@ export function createPortOf(db: Db, clock: Clock, subnet: SubnetRow, req: PortR
 
 /** Deletes a port of the scope's project; false when there was none. */
 export async function deletePort(db: Db, scope: Scope, portId: string): Promise<boolean> {
-  const port = await repo.findPort(db, projectOf(scope), portId);
+  const port = await findPort(db, projectOf(scope), portId);
   if (!port) return false;
-  await ops.deletePortIn(db, port);
+  await deletePortIn(db, port);
   return true;
 }

@@ -2,10 +2,15 @@ import type { Kysely } from 'kysely';
 import type { VpcConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import type { Database } from '../store/schema.ts';
-import * as ops from './operations.ts';
-import * as repo from './repository.ts';
-import type { Db, SubnetRow, VpcRow } from './repository.ts';
 import type { HostRanges } from './host-ranges.ts';
+import { createPortIn, updatePortIn } from './ports/operations.ts';
+import { findPortAnywhere, findPortInSubnet } from './ports/repository.ts';
+import { ensureDefaultRouteTable } from './route-tables/operations.ts';
+import type { Db } from './shared/repository.ts';
+import { createSubnetIn, updateSubnetIn } from './subnets/operations.ts';
+import { findSubnetAnywhere, subnetsOfVpc, type SubnetRow } from './subnets/repository.ts';
+import { createVpcIn, updateVpcIn } from './vpcs/operations.ts';
+import { findVpcAnywhere, findVpcByName, type VpcRow } from './vpcs/repository.ts';
 
 // Brings the VPCs an account declares in the configuration up to date at every
 // start. A declared resource is found by id when the file gives one, else by its
@@ -37,29 +42,27 @@ async function within<T>(where: string, fn: () => Promise<T>): Promise<T> {
 
 async function seedOneVpc(db: Db, now: number, projectId: string, cfg: VpcConfig): Promise<VpcRow> {
   const existing =
-    cfg.id !== undefined
-      ? await repo.findVpcAnywhere(db, cfg.id)
-      : await repo.findVpcByName(db, projectId, cfg.name);
+    cfg.id !== undefined ? await findVpcAnywhere(db, cfg.id) : await findVpcByName(db, projectId, cfg.name);
   if (!existing)
-    return ops.createVpcIn(db, now, projectId, {
+    return createVpcIn(db, now, projectId, {
       id: cfg.id,
       name: cfg.name,
       description: '',
       cidr: cfg.cidr,
     });
   if (existing.project_id !== projectId) throw new Error(`VPC id ${existing.id} belongs to another project`);
-  const vpc = await ops.updateVpcIn(db, now, existing, { name: cfg.name, cidr: cfg.cidr });
-  await ops.ensureDefaultRouteTable(db, now, vpc);
+  const vpc = await updateVpcIn(db, now, existing, { name: cfg.name, cidr: cfg.cidr });
+  await ensureDefaultRouteTable(db, now, vpc);
   return vpc;
 }
 
 async function findSubnet(db: Db, vpc: VpcRow, cfg: SubnetConfig): Promise<SubnetRow | undefined> {
   if (cfg.id !== undefined) {
-    const byId = await repo.findSubnetAnywhere(db, cfg.id);
+    const byId = await findSubnetAnywhere(db, cfg.id);
     if (byId && byId.vpc_id !== vpc.id) throw new Error(`subnet id ${cfg.id} belongs to another VPC`);
     return byId;
   }
-  const named = (await repo.subnetsOfVpc(db, vpc.id)).filter((s) => s.name === cfg.name);
+  const named = (await subnetsOfVpc(db, vpc.id)).filter((s) => s.name === cfg.name);
   if (named.length > 1)
     throw new Error(`the VPC has ${named.length} subnets named '${cfg.name}'; give the id`);
   return named[0];
@@ -74,7 +77,7 @@ async function seedSubnet(
 ): Promise<SubnetRow> {
   const existing = await findSubnet(db, vpc, cfg);
   if (!existing) {
-    return ops.createSubnetIn(
+    return createSubnetIn(
       db,
       now,
       vpc,
@@ -97,7 +100,7 @@ async function seedSubnet(
     existing.cidr === cfg.cidr &&
     (cfg.gateway_ip === undefined || cfg.gateway_ip === existing.gateway_ip);
   if (unchanged) return existing;
-  return ops.updateSubnetIn(
+  return updateSubnetIn(
     db,
     now,
     existing,
@@ -107,10 +110,10 @@ async function seedSubnet(
 }
 
 async function seedPort(db: Db, now: number, subnet: SubnetRow, cfg: PortConfig): Promise<void> {
-  let port = cfg.id !== undefined ? await repo.findPortAnywhere(db, cfg.id) : undefined;
+  let port = cfg.id !== undefined ? await findPortAnywhere(db, cfg.id) : undefined;
   if (port && port.network_id !== subnet.id) throw new Error(`port id ${port.id} belongs to another subnet`);
   if (!port) {
-    const atAddress = await repo.findPortInSubnet(db, subnet.id, cfg.ip);
+    const atAddress = await findPortInSubnet(db, subnet.id, cfg.ip);
     // With an id in the file, an address held by a different port is a conflict, not that port.
     if (atAddress && cfg.id !== undefined) {
       throw new Error(`address ${cfg.ip} is already used by port ${atAddress.id}`);
@@ -118,7 +121,7 @@ async function seedPort(db: Db, now: number, subnet: SubnetRow, cfg: PortConfig)
     port = atAddress;
   }
   if (!port) {
-    await ops.createPortIn(db, now, subnet, {
+    await createPortIn(db, now, subnet, {
       id: cfg.id,
       name: cfg.name ?? '',
       ipAddress: cfg.ip,
@@ -127,7 +130,7 @@ async function seedPort(db: Db, now: number, subnet: SubnetRow, cfg: PortConfig)
     });
     return;
   }
-  await ops.updatePortIn(db, now, port, subnet, {
+  await updatePortIn(db, now, port, subnet, {
     name: cfg.name,
     ipAddress: cfg.ip,
     deviceOwner: cfg.device_owner,

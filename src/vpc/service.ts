@@ -4,9 +4,9 @@ import type { RequestContext } from '../context/request-context.ts';
 import { apiError } from '../errors/api-error.ts';
 import type { Database } from '../store/schema.ts';
 import type { HostRanges } from './host-ranges.ts';
-import * as ops from './operations.ts';
-import * as repo from './repository.ts';
-import type { Db, Position, SubnetRow } from './repository.ts';
+import { createPortIn, deleteUnusedPortIn } from './ports/operations.ts';
+import { findPort, listPorts } from './ports/repository.ts';
+import { findRouteTable, listRouteTables } from './route-tables/repository.ts';
 import type {
   CreatePortBody,
   CreateSubnetBody,
@@ -23,7 +23,20 @@ import type {
   UpdateVpcBody,
   VpcView,
 } from './schemas.ts';
+import { notFound } from './shared/not-found.ts';
+import type { Db, Position } from './shared/repository.ts';
+import { createSubnetIn, deleteSubnetIn, updateSubnetIn } from './subnets/operations.ts';
+import {
+  findSubnet,
+  findSubnetByAnyId,
+  listSubnets,
+  subnetsByIds,
+  subnetsOfVpc,
+  type SubnetRow,
+} from './subnets/repository.ts';
 import { portView, routeTableListItem, routeTableView, subnetView, vpcView } from './views.ts';
+import { createVpcIn, deleteVpcIn, updateVpcIn } from './vpcs/operations.ts';
+import { findVpc, listVpcs } from './vpcs/repository.ts';
 
 // The VPC API's behaviour: scoping to the caller's project, transactions, paging
 // and the translation between request bodies and the inventory operations. No
@@ -35,8 +48,6 @@ export const PAGE_MAX = 2000;
 function pageSize(limit: number | undefined): number {
   return limit === undefined || limit === 0 ? PAGE_MAX : Math.min(limit, PAGE_MAX);
 }
-
-const notFound = (what: string, id: string) => apiError('VPC.0005', `The ${what} ${id} does not exist.`);
 
 async function markerPosition(
   find: (id: string) => Promise<Position | undefined>,
@@ -85,14 +96,14 @@ export class VpcService {
   }
 
   private async vpcOrThrow(db: Db, ctx: RequestContext, id: string) {
-    const vpc = await repo.findVpc(db, ctx.projectId, id);
+    const vpc = await findVpc(db, ctx.projectId, id);
     if (!vpc) throw notFound('VPC', id);
     return vpc;
   }
 
   /** A subnet addressed through a VPC path must belong to that VPC. */
   private async subnetOrThrow(db: Db, ctx: RequestContext, id: string, vpcId?: string) {
-    const subnet = await repo.findSubnet(db, ctx.projectId, id);
+    const subnet = await findSubnet(db, ctx.projectId, id);
     if (!subnet || (vpcId !== undefined && subnet.vpc_id !== vpcId)) throw notFound('subnet', id);
     return subnet;
   }
@@ -101,14 +112,14 @@ export class VpcService {
 
   async createVpc(ctx: RequestContext, body: CreateVpcBody['vpc']): Promise<VpcView> {
     const input = { name: body.name ?? '', description: body.description ?? '', cidr: body.cidr };
-    const vpc = await this.tx((trx) => ops.createVpcIn(trx, this.clock.now(), ctx.projectId, input));
+    const vpc = await this.tx((trx) => createVpcIn(trx, this.clock.now(), ctx.projectId, input));
     ctx.log.info({ vpcId: vpc.id, cidr: vpc.cidr }, 'vpc created');
     return vpcView(vpc);
   }
 
   async listVpcs(ctx: RequestContext, q: ListVpcsQuery): Promise<VpcView[]> {
-    const after = await markerPosition((id) => repo.findVpc(this.db, ctx.projectId, id), q.marker);
-    const rows = await repo.listVpcs(this.db, ctx.projectId, { id: q.id, limit: pageSize(q.limit), after });
+    const after = await markerPosition((id) => findVpc(this.db, ctx.projectId, id), q.marker);
+    const rows = await listVpcs(this.db, ctx.projectId, { id: q.id, limit: pageSize(q.limit), after });
     return rows.map(vpcView);
   }
 
@@ -119,13 +130,13 @@ export class VpcService {
   async updateVpc(ctx: RequestContext, id: string, body: UpdateVpcBody['vpc']): Promise<VpcView> {
     const vpc = await this.tx(async (trx) => {
       const current = await this.vpcOrThrow(trx, ctx, id);
-      return ops.updateVpcIn(trx, this.clock.now(), current, body);
+      return updateVpcIn(trx, this.clock.now(), current, body);
     });
     return vpcView(vpc);
   }
 
   async deleteVpc(ctx: RequestContext, id: string): Promise<void> {
-    await this.tx(async (trx) => ops.deleteVpcIn(trx, await this.vpcOrThrow(trx, ctx, id)));
+    await this.tx(async (trx) => deleteVpcIn(trx, await this.vpcOrThrow(trx, ctx, id)));
     ctx.log.info({ vpcId: id }, 'vpc deleted');
   }
 
@@ -135,7 +146,7 @@ export class VpcService {
     const dns = dnsOf(body, { primary: null, secondary: null });
     const subnet = await this.tx(async (trx) => {
       const vpc = await this.vpcOrThrow(trx, ctx, body.vpc_id);
-      return ops.createSubnetIn(
+      return createSubnetIn(
         trx,
         this.clock.now(),
         vpc,
@@ -157,8 +168,8 @@ export class VpcService {
   }
 
   async listSubnets(ctx: RequestContext, q: ListSubnetsQuery): Promise<SubnetView[]> {
-    const after = await markerPosition((id) => repo.findSubnet(this.db, ctx.projectId, id), q.marker);
-    const rows = await repo.listSubnets(this.db, ctx.projectId, {
+    const after = await markerPosition((id) => findSubnet(this.db, ctx.projectId, id), q.marker);
+    const rows = await listSubnets(this.db, ctx.projectId, {
       vpcId: q.vpc_id,
       limit: pageSize(q.limit),
       after,
@@ -179,7 +190,7 @@ export class VpcService {
     const subnet = await this.tx(async (trx) => {
       const current = await this.subnetOrThrow(trx, ctx, id, vpcId);
       const dns = dnsOf(body, { primary: current.primary_dns, secondary: current.secondary_dns });
-      return ops.updateSubnetIn(
+      return updateSubnetIn(
         trx,
         this.clock.now(),
         current,
@@ -197,7 +208,7 @@ export class VpcService {
   }
 
   async deleteSubnet(ctx: RequestContext, vpcId: string, id: string): Promise<void> {
-    await this.tx(async (trx) => ops.deleteSubnetIn(trx, await this.subnetOrThrow(trx, ctx, id, vpcId)));
+    await this.tx(async (trx) => deleteSubnetIn(trx, await this.subnetOrThrow(trx, ctx, id, vpcId)));
     ctx.log.info({ subnetId: id }, 'subnet deleted');
   }
 
@@ -206,7 +217,7 @@ export class VpcService {
   async createPort(ctx: RequestContext, body: CreatePortBody['port']): Promise<PortView> {
     const fixed = body.fixed_ips?.[0];
     const { port, subnet } = await this.tx(async (trx) => {
-      const subnet = await repo.findSubnet(trx, ctx.projectId, body.network_id);
+      const subnet = await findSubnet(trx, ctx.projectId, body.network_id);
       if (!subnet) throw notFound('network', body.network_id);
       if (
         fixed?.subnet_id !== undefined &&
@@ -218,7 +229,7 @@ export class VpcService {
           `fixed_ips[0].subnet_id ${fixed.subnet_id} is not the subnet of network ${subnet.id}.`,
         );
       }
-      const port = await ops.createPortIn(trx, this.clock.now(), subnet, {
+      const port = await createPortIn(trx, this.clock.now(), subnet, {
         name: body.name ?? '',
         ipAddress: fixed?.ip_address,
         deviceOwner: body.device_owner ?? '',
@@ -241,7 +252,7 @@ export class VpcService {
       if (eq > 0 && key === 'ip_address') {
         ips.push(value);
       } else if (eq > 0 && key === 'subnet_id') {
-        const subnet = await repo.findSubnetByAnyId(this.db, ctx.projectId, value);
+        const subnet = await findSubnetByAnyId(this.db, ctx.projectId, value);
         const ids = subnet ? [subnet.id] : [];
         networkIds = networkIds === undefined ? ids : networkIds.filter((n) => ids.includes(n));
       } else {
@@ -252,9 +263,9 @@ export class VpcService {
   }
 
   async listPorts(ctx: RequestContext, q: ListPortsQuery): Promise<PortView[]> {
-    const after = await markerPosition((id) => repo.findPort(this.db, ctx.projectId, id), q.marker);
+    const after = await markerPosition((id) => findPort(this.db, ctx.projectId, id), q.marker);
     const { ips, networkIds } = await this.fixedIpFilter(ctx, q);
-    const rows = await repo.listPorts(this.db, ctx.projectId, {
+    const rows = await listPorts(this.db, ctx.projectId, {
       ids: q.id,
       name: q.name,
       networkIds,
@@ -267,22 +278,22 @@ export class VpcService {
       after,
     });
     const subnets = new Map<string, SubnetRow>();
-    for (const s of await repo.subnetsByIds(this.db, [...new Set(rows.map((r) => r.network_id))]))
+    for (const s of await subnetsByIds(this.db, [...new Set(rows.map((r) => r.network_id))]))
       subnets.set(s.id, s);
     return rows.map((p) => portView(p, subnets.get(p.network_id)));
   }
 
   async showPort(ctx: RequestContext, id: string): Promise<PortView> {
-    const port = await repo.findPort(this.db, ctx.projectId, id);
+    const port = await findPort(this.db, ctx.projectId, id);
     if (!port) throw notFound('port', id);
-    return portView(port, await repo.findSubnet(this.db, ctx.projectId, port.network_id));
+    return portView(port, await findSubnet(this.db, ctx.projectId, port.network_id));
   }
 
   async deletePort(ctx: RequestContext, id: string): Promise<void> {
     await this.tx(async (trx) => {
-      const port = await repo.findPort(trx, ctx.projectId, id);
+      const port = await findPort(trx, ctx.projectId, id);
       if (!port) throw notFound('port', id);
-      await ops.deleteUnusedPortIn(trx, port);
+      await deleteUnusedPortIn(trx, port);
     });
     ctx.log.info({ portId: id }, 'port deleted');
   }
@@ -293,12 +304,12 @@ export class VpcService {
     let vpcId = q.vpc_id;
     if (q.subnet_id !== undefined) {
       // A subnet is associated with its VPC's default table, the only kind there is.
-      const subnet = await repo.findSubnet(this.db, ctx.projectId, q.subnet_id);
+      const subnet = await findSubnet(this.db, ctx.projectId, q.subnet_id);
       if (!subnet || (vpcId !== undefined && vpcId !== subnet.vpc_id)) return [];
       vpcId = subnet.vpc_id;
     }
-    const after = await markerPosition((id) => repo.findRouteTable(this.db, ctx.projectId, id), q.marker);
-    const rows = await repo.listRouteTables(this.db, ctx.projectId, {
+    const after = await markerPosition((id) => findRouteTable(this.db, ctx.projectId, id), q.marker);
+    const rows = await listRouteTables(this.db, ctx.projectId, {
       id: q.id,
       vpcId,
       defaultOnly: q.subnet_id !== undefined,
@@ -309,15 +320,15 @@ export class VpcService {
     const out: RouteTableListItem[] = [];
     for (const t of rows) {
       let subnets = byVpc.get(t.vpc_id);
-      if (!subnets) byVpc.set(t.vpc_id, (subnets = await repo.subnetsOfVpc(this.db, t.vpc_id)));
+      if (!subnets) byVpc.set(t.vpc_id, (subnets = await subnetsOfVpc(this.db, t.vpc_id)));
       out.push(routeTableListItem(t, subnets));
     }
     return out;
   }
 
   async showRouteTable(ctx: RequestContext, id: string): Promise<RouteTableView> {
-    const table = await repo.findRouteTable(this.db, ctx.projectId, id);
+    const table = await findRouteTable(this.db, ctx.projectId, id);
     if (!table) throw notFound('route table', id);
-    return routeTableView(table, await repo.subnetsOfVpc(this.db, table.vpc_id));
+    return routeTableView(table, await subnetsOfVpc(this.db, table.vpc_id));
   }
 }

@@ -1,5 +1,6 @@
 import { formatTime } from '../context/clock.ts';
-import type { PortRow, RouteTableRow, SubnetRow, VpcRow } from './repository.ts';
+import type { PortRow } from './ports/repository.ts';
+import type { RouteTableRow } from './route-tables/repository.ts';
 import type {
   PortView,
   RouteTableListItem,
@@ -8,6 +9,8 @@ import type {
   SubnetView,
   VpcView,
 } from './schemas.ts';
+import type { SubnetRow } from './subnets/repository.ts';
+import type { VpcRow } from './vpcs/repository.ts';
 
 // Rows to wire objects. Fields the emulator does not model still appear with the
 // neutral value the cloud shows for them ([] / "" / false), because SDK users

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { findTool } from '../../src/dataplane/netns/kernel.ts';
-import { namespacesKernel } from '../../src/dataplane/netns/network.ts';
+import { namespacesKernel } from '../../src/dataplane/netns/requirements.ts';
 import { missing, sameCidrScenario, skipUnlessNetns } from './netns-e2e.support.ts';
 
 const TSX = import.meta.resolve('tsx');

@@ -13,7 +13,7 @@
  * namespace (by source address) sends each answer back into the right VPC,
  * however much their CIDRs overlap.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
@@ -33,20 +33,15 @@ import {
   transit,
   transitIndex,
 } from './addresses.ts';
-import { findTool, hasNetworkAdmin, Kernel, type IpLink } from './kernel.ts';
-import { BRIDGE, NetnsNames, PORT_LINK, portLink, transitLink, VPC_TRANSIT } from './names.ts';
+import { ETC_NETNS, removeAll, resolverDirs } from './cleanup.ts';
+import type { Kernel } from './kernel.ts';
+import { hasOnly, MTU } from './links.ts';
+import { BRIDGE, NetnsNames, transitLink, VPC_TRANSIT } from './names.ts';
 import { dataplaneRules, vpcRules, type SteeredEndpoint } from './nft-rules.ts';
-import { desiredNetworks, hostOf, type PortNetwork, type VpcNetwork } from './topology.ts';
-
-const ETC_NETNS = '/etc/netns';
-/** Rule priorities of the data-plane namespace: VPC transit sources, then endpoint listeners. */
-const RULE_TRANSIT = 1000;
-const RULE_LISTENER = 1100;
-/**
- * Every link is virtual, as loopback's (MTU 65536) is: the largest veth MTU keeps the
- * packets per byte, and so the kernel's work per byte, near loopback mode's.
- */
-const MTU = 65535;
+import { convergePolicyRules } from './policy-rules.ts';
+import { convergePort, type PortNamespaceContext } from './port-namespace.ts';
+import { namespacesKernel } from './requirements.ts';
+import { desiredNetworks, hostOf, type VpcNetwork } from './topology.ts';
 
 export interface NetworkLog {
   warn(obj: object, msg?: string): void;
@@ -62,37 +57,6 @@ export interface NamespacesNetworkOptions {
   resolver: boolean;
   settings: ForwardingSettings;
   log: NetworkLog;
-}
-
-/** Why namespaces mode cannot run here; `vpcep serve` prints it and exits. */
-export class NamespacesUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NamespacesUnavailable';
-  }
-}
-
-/** The tools and rights namespaces mode needs, or a message saying what is missing. */
-export function namespacesKernel(): Kernel {
-  if (process.platform !== 'linux') {
-    throw new NamespacesUnavailable('dataplane.network: namespaces needs Linux network namespaces');
-  }
-  if (!hasNetworkAdmin()) {
-    throw new NamespacesUnavailable(
-      'dataplane.network: namespaces needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN); run as root or use network: loopback',
-    );
-  }
-  const ip = findTool('ip');
-  if (ip === undefined) {
-    throw new NamespacesUnavailable(
-      "dataplane.network: namespaces needs iproute2's 'ip' (Debian package iproute2)",
-    );
-  }
-  const nft = findTool('nft');
-  if (nft === undefined) {
-    throw new NamespacesUnavailable("dataplane.network: namespaces needs 'nft' (Debian package nftables)");
-  }
-  return new Kernel(ip, nft);
 }
 
 interface Steering extends SteeredEndpoint {
@@ -113,12 +77,14 @@ export class NamespacesNetwork {
   readonly #loaded = new Map<string, string>();
   /** Ports whose namespace was checked, with what it was checked against. */
   readonly #checked = new Map<string, string>();
+  readonly #portContext: PortNamespaceContext;
 
   private constructor(kernel: Kernel, opts: NamespacesNetworkOptions) {
     this.#kernel = kernel;
     this.#opts = opts;
     this.names = new NetnsNames(opts.prefix);
     this.#everywhere = { ...opts.settings, bindable: new BindableRange(['0.0.0.0/0']) };
+    this.#portContext = { kernel, names: this.names, checked: this.#checked, resolver: opts.resolver };
   }
 
   /** Checks the host, creates the data-plane namespace and adopts what an earlier run left. */
@@ -187,7 +153,7 @@ export class NamespacesNetwork {
     }
     await this.#removeStale(nets);
     await this.#build(nets);
-    await this.#route();
+    await convergePolicyRules(this.#kernel, this.names.dataplane, this.#steered.values(), this.#vpcs);
     await this.#filter(nets);
   }
 
@@ -292,76 +258,9 @@ export class NamespacesNetwork {
       for (const a of have) if (!want.has(a)) lines.push(`addr del ${a} dev ${BRIDGE}`);
       for (const a of want) if (!have.has(a)) lines.push(`addr add ${a} dev ${BRIDGE}`);
       await k.batch(ns, lines);
-      for (const port of vpc.ports) await this.#port(ns, links, port);
+      for (const port of vpc.ports) await convergePort(this.#portContext, ns, links, port);
     }
     await k.batch(dp, dpLines);
-  }
-
-  /** A port's namespace, created once and then left alone while it matches: its processes keep running. */
-  async #port(vpcNs: string, vpcLinks: Map<string, IpLink>, port: PortNetwork): Promise<void> {
-    const k = this.#kernel;
-    const ns = this.names.port(port.portId);
-    const link = portLink(port.portId);
-    const expected = `${port.address} via ${port.gateway}`;
-    const present = k.namespaces().includes(ns);
-    if (present && vpcLinks.has(link)) {
-      if (this.#checked.get(port.portId) !== expected) {
-        const eth = (await k.links(ns)).get(PORT_LINK);
-        const lines = hasOnly(eth, [port.address])
-          ? []
-          : [`addr flush dev ${PORT_LINK}`, `addr add ${port.address} dev ${PORT_LINK}`];
-        await k.batch(ns, [
-          ...lines,
-          `link set ${PORT_LINK} up`,
-          `route replace default via ${port.gateway}`,
-        ]);
-      }
-    } else {
-      // No link into this VPC (new, or its subnet moved): start the namespace afresh.
-      if (present) await k.deleteNamespace(ns);
-      await k.addNamespace(ns);
-      await k.batch(vpcNs, [
-        `link add ${link} mtu ${MTU} type veth peer name ${PORT_LINK} mtu ${MTU} netns ${ns}`,
-        `link set ${link} master ${BRIDGE}`,
-        `link set ${link} up`,
-      ]);
-      await k.batch(ns, [
-        'link set lo up',
-        `addr add ${port.address} dev ${PORT_LINK}`,
-        `link set ${PORT_LINK} up`,
-        `route replace default via ${port.gateway}`,
-      ]);
-    }
-    this.#checked.set(port.portId, expected);
-    if (this.#opts.resolver) {
-      // `ip netns exec` mounts /etc/netns/NAME/* over /etc: the instance's resolver is its gateway.
-      const dir = join(ETC_NETNS, ns);
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      writeFileSync(join(dir, 'resolv.conf'), `nameserver ${port.gateway}\n`, { mode: 0o644 });
-    }
-  }
-
-  /** Source-address rules of the data-plane namespace: answers and dials take their VPC's table. */
-  async #route(): Promise<void> {
-    const dp = this.names.dataplane;
-    const want = new Map<string, string>();
-    const add = (priority: number, src: string, table: number) =>
-      want.set(`${priority} ${src} ${table}`, `pref ${priority} from ${src} table ${table}`);
-    for (const s of this.#steered.values()) {
-      const backend = this.#vpcs.get(s.backendVpcId);
-      const consumer = this.#vpcs.get(s.vpcId);
-      if (backend !== undefined) add(RULE_TRANSIT, transit(backend).dp, transit(backend).table);
-      if (consumer !== undefined) add(RULE_LISTENER, s.listener, transit(consumer).table);
-    }
-    const lines: string[] = [];
-    for (const r of await this.#kernel.rules(dp)) {
-      if (r.priority !== RULE_TRANSIT && r.priority !== RULE_LISTENER) continue;
-      const key = `${r.priority} ${r.src} ${r.table}`;
-      if (want.has(key)) want.delete(key);
-      else lines.push(`rule del pref ${r.priority} from ${r.src} table ${r.table}`);
-    }
-    for (const rule of want.values()) lines.push(`rule add ${rule}`);
-    await this.#kernel.batch(dp, lines);
   }
 
   async #filter(nets: Map<string, VpcNetwork>): Promise<void> {
@@ -390,27 +289,4 @@ export class NamespacesNetwork {
     await this.#kernel.loadRules(ns, text);
     this.#loaded.set(ns, text);
   }
-}
-
-function hasOnly(link: IpLink | undefined, addresses: readonly string[]): boolean {
-  if (link === undefined) return false;
-  const have = link.addresses.map((a) => `${a.local}/${a.prefixlen}`).sort();
-  return have.join() === [...addresses].sort().join();
-}
-
-function resolverDirs(names: NetnsNames): string[] {
-  try {
-    return readdirSync(ETC_NETNS).filter((d) => names.owns(d));
-  } catch {
-    return [];
-  }
-}
-
-/** Deletes every namespace and resolver directory of `names`' prefix (a clean stop, or a test's clean-up). */
-export async function removeAll(kernel: Kernel, names: NetnsNames): Promise<void> {
-  // Ports first: a VPC's namespace then goes with no link still pointing into it.
-  const owned = kernel.namespaces().filter((ns) => names.owns(ns));
-  const order = (ns: string) => (ns.startsWith(`${names.prefix}-p-`) ? 0 : ns === names.dataplane ? 2 : 1);
-  for (const ns of owned.sort((a, b) => order(a) - order(b))) await kernel.deleteNamespace(ns);
-  for (const dir of resolverDirs(names)) rmSync(join(ETC_NETNS, dir), { recursive: true, force: true });
 }

@@ -17,11 +17,11 @@
  * first, binding new sockets; the others then get those sockets and commit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { TRAFFIC_FIELDS, type TrafficDelta } from '../forwarder/counters.ts';
 import type { ListeningHandle } from '../forwarder/listener.ts';
 import type { ApplyResult, ListenerSpec } from '../forwarder/types.ts';
+import { applyOutcome } from './apply-outcome.ts';
 import { entryPoint } from './launch.ts';
-import { diffShare, planListeners, udpOwner, workerShare, type Plan } from './listener-plan.ts';
+import { planListeners, type Plan } from './listener-plan.ts';
 import {
   plainLogObject,
   WORKER_ENV,
@@ -30,87 +30,38 @@ import {
   type PlaneSettings,
   type SpecDiff,
   type ToSupervisor,
-  type ToWorker,
-  type WorkerState,
 } from './protocol.ts';
+import { ShareDistribution } from './share-distribution.ts';
 import { SlotBroker } from './slot-broker.ts';
+import { closeHandle, countFlows, dropFlows, newSlot, workerStates, type Slot } from './supervised-worker.ts';
+import { WorkerChannel } from './worker-channel.ts';
 
-/** A worker that has not answered a request by then is killed (and restarted). */
-const REQUEST_TIMEOUT_MS = 60_000;
 const RESTART_FIRST_MS = 100;
 const RESTART_MAX_MS = 5000;
 /** A worker that lived this long restarts after the first delay again. */
 const STABLE_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5000;
 const SYNC_RETRY_FIRST_MS = 1000;
-const ACTIVE_CONNECTIONS = TRAFFIC_FIELDS.indexOf('activeConnections');
-const ACTIVE_SESSIONS = TRAFFIC_FIELDS.indexOf('activeSessions');
-
-interface Slot {
-  index: number;
-  proc: ChildProcess | undefined;
-  /** The process runs and answers. */
-  up: boolean;
-  /** It also holds its share of the current listeners. */
-  ready: boolean;
-  restarts: number;
-  backoffMs: number;
-  startedAt: number;
-  timer: NodeJS.Timeout | undefined;
-  /** What it was last sent: its share, by key. */
-  sent: Map<string, ListenerSpec>;
-  /** Keys it runs (listening, or for TCP with a socket it can lend). */
-  running: Set<string>;
-  /** Answers awaited from it, by request id (undefined: it exited first). */
-  pending: Map<number, (answer: FromWorker | undefined) => void>;
-  /** Sockets it sent for a `lend` request, by request id. */
-  lent: Map<number, Map<string, ListeningHandle>>;
-  /** Its open flows per endpoint ([connections, sessions]), given back when it exits. */
-  active: Map<string, [number, number]>;
-}
-
-interface Work {
-  slot: Slot;
-  share: Map<string, ListenerSpec>;
-  diff: SpecDiff & { replaces: boolean };
-}
-
-type WorkerRequest =
-  ({ t: 'apply'; phase: 'detach' | 'commit' } & SpecDiff) | { t: 'lend'; keys: string[] } | { t: 'flush' };
-
-function closeHandle(handle: ListeningHandle): void {
-  (handle as { close?: () => void }).close?.();
-}
 
 export class Supervisor {
   readonly #send: (msg: FromSupervisor) => void;
   readonly #slots: Slot[];
   readonly #broker: SlotBroker;
+  readonly #channel = new WorkerChannel((level, obj, msg) => this.#log(level, obj, msg));
+  readonly #shares: ShareDistribution;
   readonly #entry = entryPoint('worker-main');
   readonly #desired = new Map<string, ListenerSpec>();
   #plan: Plan = { runnable: new Map(), conflicts: [] };
   #queue: Promise<unknown> = Promise.resolve();
-  #nextId = 0;
   #closing = false;
 
   constructor(settings: PlaneSettings, send: (msg: FromSupervisor) => void) {
     this.#send = send;
-    this.#slots = Array.from({ length: settings.workers }, (_, index) => ({
-      index,
-      proc: undefined,
-      up: false,
-      ready: false,
-      restarts: 0,
-      backoffMs: RESTART_FIRST_MS,
-      startedAt: 0,
-      timer: undefined,
-      sent: new Map(),
-      running: new Set(),
-      pending: new Map(),
-      lent: new Map(),
-      active: new Map(),
-    }));
-    this.#broker = new SlotBroker(settings.workers, (worker, msg) => this.#post(this.#slots[worker], msg));
+    this.#slots = Array.from({ length: settings.workers }, (_, index) => newSlot(index, RESTART_FIRST_MS));
+    this.#shares = new ShareDistribution(this.#slots, this.#channel);
+    this.#broker = new SlotBroker(settings.workers, (worker, msg) =>
+      this.#channel.post(this.#slots[worker], msg),
+    );
   }
 
   /**
@@ -130,7 +81,7 @@ export class Supervisor {
         });
       }
     });
-    this.#send({ t: 'ready', workers: this.#states() });
+    this.#send({ t: 'ready', workers: workerStates(this.#slots) });
   }
 
   handle(msg: ToSupervisor): void {
@@ -174,7 +125,7 @@ export class Supervisor {
         const proc = slot.proc;
         if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        if (!this.#post(slot, { t: 'close' })) proc.kill('SIGKILL');
+        if (!this.#channel.post(slot, { t: 'close' })) proc.kill('SIGKILL');
         const timer = setTimeout(() => proc.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
         await exited;
         clearTimeout(timer);
@@ -198,162 +149,15 @@ export class Supervisor {
     for (const key of change.removals) this.#desired.delete(key);
     for (const spec of change.upserts) this.#desired.set(spec.key, spec);
     this.#plan = planListeners(this.#desired);
-    const failed = new Map<string, ApplyResult['failed'][number]>();
-    for (const c of this.#plan.conflicts) failed.set(c.key, c);
-    const results = await this.#distribute(this.#slots.filter((s) => s.ready));
-    const started = new Set<string>();
-    const stopped = new Set<string>();
-    const updated = new Set<string>();
-    for (const r of results) {
-      r.started.forEach((k) => started.add(k));
-      r.stopped.forEach((k) => stopped.add(k));
-      r.updated.forEach((k) => updated.add(k));
-      for (const f of r.failed) if (!failed.has(f.key)) failed.set(f.key, f);
-    }
-    // What no running worker holds: UDP listeners of a worker that is restarting, or
-    // everything while none runs.
-    const anyReady = this.#slots.some((s) => s.ready);
-    for (const [key, spec] of this.#plan.runnable) {
-      if (failed.has(key)) continue;
-      const owner = udpOwner(spec, this.#slots.length);
-      if (!anyReady) failed.set(key, { key, error: 'no data-plane worker is running' });
-      else if (owner !== undefined && this.#slots[owner]?.ready !== true) {
-        failed.set(key, { key, error: `data-plane worker ${owner} is restarting` });
-      }
-    }
-    const sorted = (set: Set<string>) => [...set].sort();
-    const result: ApplyResult = {
-      started: sorted(started),
-      stopped: sorted(stopped),
-      updated: sorted(updated),
-      failed: [...failed.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-    };
-    let listeners = 0;
-    for (const key of this.#plan.runnable.keys()) if (!failed.has(key)) listeners++;
-    return { result, listeners };
-  }
-
-  /** Brings `slots` to their share of the plan (see the module comment). */
-  async #distribute(slots: readonly Slot[]): Promise<ApplyResult[]> {
-    const work: Work[] = slots.map((slot) => {
-      const share = workerShare(this.#plan.runnable, slot.index, this.#slots.length);
-      return { slot, share, diff: diffShare(slot.sent, share) };
-    });
-    const detach = work.some((w) => w.diff.replaces);
-    if (detach) {
-      await Promise.all(
-        work.map(({ slot, share, diff }) => {
-          slot.sent = share;
-          for (const key of diff.removals) slot.running.delete(key);
-          for (const spec of diff.upserts) slot.running.delete(spec.key);
-          return this.#request(slot, {
-            t: 'apply',
-            phase: 'detach',
-            upserts: diff.upserts,
-            removals: diff.removals,
-          });
-        }),
-      );
-    }
-    // A TCP socket no worker holds yet is bound by the first worker alone; the others get it
-    // from there. Without such sockets every worker commits at once.
-    const unbound = work.some(({ share }) =>
-      [...share.values()].some(
-        (spec) => spec.protocol === 'TCP' && !this.#slots.some((s) => s.ready && s.running.has(spec.key)),
-      ),
+    const results = await this.#shares.distribute(
+      this.#slots.filter((s) => s.ready),
+      this.#plan.runnable,
     );
-    const [first, ...rest] = unbound ? work : [];
-    const results = first === undefined ? [] : [await this.#commit(first, detach)];
-    results.push(...(await Promise.all((unbound ? rest : work).map((w) => this.#commit(w, detach)))));
-    return results.filter((r): r is ApplyResult => r !== undefined);
-  }
-
-  async #commit({ slot, share, diff }: Work, detached: boolean): Promise<ApplyResult | undefined> {
-    slot.sent = share;
-    await this.#lendTo(slot, share);
-    const body: SpecDiff = detached
-      ? { upserts: [], removals: [] }
-      : { upserts: diff.upserts, removals: diff.removals };
-    const answer = await this.#request(slot, { t: 'apply', phase: 'commit', ...body });
-    if (answer?.t !== 'done' || answer.result === undefined) return undefined;
-    const failed = new Set(answer.result.failed.map((f) => f.key));
-    slot.running = new Set([...share.keys()].filter((key) => !failed.has(key)));
-    return answer.result;
-  }
-
-  /** Passes `slot` the listening sockets of the TCP listeners it lacks that another worker runs. */
-  async #lendTo(slot: Slot, share: ReadonlyMap<string, ListenerSpec>): Promise<void> {
-    const byHolder = new Map<Slot, string[]>();
-    for (const [key, spec] of share) {
-      if (spec.protocol !== 'TCP' || slot.running.has(key)) continue;
-      const holder = this.#slots.find((s) => s !== slot && s.ready && s.running.has(key));
-      if (holder === undefined) continue;
-      byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
-    }
-    await Promise.all(
-      [...byHolder].map(async ([holder, keys]) => {
-        const handles = await this.#borrow(holder, keys);
-        for (const [key, handle] of handles) {
-          // This process keeps no copy once the worker has it.
-          if (!this.#post(slot, { t: 'share', key }, handle, () => closeHandle(handle))) closeHandle(handle);
-        }
-      }),
-    );
-  }
-
-  async #borrow(holder: Slot, keys: string[]): Promise<Map<string, ListeningHandle>> {
-    let id = 0;
-    const answered = this.#request(holder, { t: 'lend', keys }, (requestId) => {
-      id = requestId;
-      holder.lent.set(id, new Map());
-    });
-    await answered;
-    const handles = holder.lent.get(id) ?? new Map<string, ListeningHandle>();
-    holder.lent.delete(id);
-    return handles;
+    return applyOutcome(this.#plan, results, this.#slots);
   }
 
   async #flush(): Promise<void> {
-    await Promise.all(this.#slots.filter((s) => s.up).map((s) => this.#request(s, { t: 'flush' })));
-  }
-
-  #request(slot: Slot, msg: WorkerRequest, before?: (id: number) => void): Promise<FromWorker | undefined> {
-    const id = ++this.#nextId;
-    before?.(id);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#log(
-          'warn',
-          { worker: slot.index, request: msg.t },
-          'data-plane worker does not answer; killing it',
-        );
-        slot.proc?.kill('SIGKILL');
-      }, REQUEST_TIMEOUT_MS);
-      slot.pending.set(id, (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      });
-      if (!this.#post(slot, { ...msg, id })) this.#answer(slot, id, undefined);
-    });
-  }
-
-  #answer(slot: Slot, id: number, answer: FromWorker | undefined): void {
-    const done = slot.pending.get(id);
-    slot.pending.delete(id);
-    done?.(answer);
-  }
-
-  #post(slot: Slot | undefined, msg: ToWorker, handle?: ListeningHandle, sent?: () => void): boolean {
-    const proc = slot?.proc;
-    if (proc === undefined || !proc.connected) return false;
-    const done = (err: Error | null): void => {
-      if (err) this.#log('warn', { worker: slot?.index, err }, 'could not reach a data-plane worker');
-      sent?.();
-    };
-    // The handle is a listening socket, which node's IPC passes as its own kind of handle.
-    if (handle !== undefined) proc.send(msg, handle as Parameters<ChildProcess['send']>[1], done);
-    else proc.send(msg, done);
-    return true;
+    await Promise.all(this.#slots.filter((s) => s.up).map((s) => this.#channel.request(s, { t: 'flush' })));
   }
 
   #fork(slot: Slot): Promise<void> {
@@ -403,9 +207,9 @@ export class Supervisor {
   #sync(slot: Slot, proc: ChildProcess, retryMs: number): Promise<void> {
     return this.#serialize(async () => {
       if (slot.proc !== proc || this.#closing) return;
-      const results = await this.#distribute([slot]);
+      const results = await this.#shares.distribute([slot], this.#plan.runnable);
       slot.ready = slot.proc === proc && slot.up;
-      this.#send({ t: 'workers', workers: this.#states() });
+      this.#send({ t: 'workers', workers: workerStates(this.#slots) });
       const failed = results.flatMap((r) => r.failed);
       if (failed.length === 0 || !slot.ready) return;
       this.#log(
@@ -425,7 +229,7 @@ export class Supervisor {
       case 'done':
       case 'flushed':
       case 'lent':
-        this.#answer(slot, msg.id, msg);
+        this.#channel.answer(slot, msg.id, msg);
         return;
       case 'handle': {
         if (handle === undefined) return;
@@ -435,7 +239,7 @@ export class Supervisor {
         return;
       }
       case 'traffic':
-        this.#count(slot, msg.deltas);
+        countFlows(slot, msg.deltas);
         this.#send({ t: 'traffic', worker: slot.index, deltas: msg.deltas });
         return;
       case 'slots':
@@ -455,20 +259,6 @@ export class Supervisor {
     }
   }
 
-  /** Keeps each worker's open flows, to take them off the totals if it dies. */
-  #count(slot: Slot, deltas: readonly TrafficDelta[]): void {
-    for (const [ep, values] of deltas) {
-      const connections = values[ACTIVE_CONNECTIONS] ?? 0;
-      const sessions = values[ACTIVE_SESSIONS] ?? 0;
-      if (connections === 0 && sessions === 0) continue;
-      const now = slot.active.get(ep) ?? [0, 0];
-      now[0] += connections;
-      now[1] += sessions;
-      if (now[0] === 0 && now[1] === 0) slot.active.delete(ep);
-      else slot.active.set(ep, now);
-    }
-  }
-
   #exited(slot: Slot, proc: ChildProcess, code: number | null, signal: string | null): void {
     if (slot.proc !== proc) return;
     slot.proc = undefined;
@@ -476,18 +266,12 @@ export class Supervisor {
     slot.ready = false;
     slot.sent = new Map();
     slot.running = new Set();
-    for (const id of [...slot.pending.keys()]) this.#answer(slot, id, undefined);
+    for (const id of [...slot.pending.keys()]) this.#channel.answer(slot, id, undefined);
     for (const handles of slot.lent.values()) for (const h of handles.values()) closeHandle(h);
     slot.lent.clear();
     this.#broker.workerGone(slot.index);
     // Its connections died with it.
-    const gone: TrafficDelta[] = [...slot.active].map(([ep, [c, s]]) => {
-      const values = TRAFFIC_FIELDS.map(() => 0);
-      values[ACTIVE_CONNECTIONS] = -c;
-      values[ACTIVE_SESSIONS] = -s;
-      return [ep, values];
-    });
-    slot.active.clear();
+    const gone = dropFlows(slot);
     if (gone.length > 0) this.#send({ t: 'traffic', worker: slot.index, deltas: gone });
     if (this.#closing) return;
     slot.restarts += 1;
@@ -499,17 +283,8 @@ export class Supervisor {
       { worker: slot.index, code, signal, restartInMs: delay },
       'data-plane worker exited; restarting it',
     );
-    this.#send({ t: 'workers', workers: this.#states() });
+    this.#send({ t: 'workers', workers: workerStates(this.#slots) });
     slot.timer = setTimeout(() => void this.#fork(slot), delay);
-  }
-
-  #states(): WorkerState[] {
-    return this.#slots.map((s) => ({
-      index: s.index,
-      pid: s.proc?.pid,
-      ready: s.ready,
-      restarts: s.restarts,
-    }));
   }
 
   #log(level: 'warn' | 'info', obj: Record<string, unknown>, msg: string): void {
