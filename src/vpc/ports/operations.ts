@@ -12,7 +12,7 @@ import { broadcastOf, formatIpv4, mustParseCidr, parseIpv4 } from '../cidr.ts';
 import { addressError, addressProblem, type AddressProblem } from '../rules.ts';
 import { notFound } from '../shared/not-found.ts';
 import type { Db } from '../shared/repository.ts';
-import { findSubnet, lockSubnet, type SubnetRow } from '../subnets/repository.ts';
+import { lockAndReadSubnet, lockSubnet, type SubnetRow } from '../subnets/repository.ts';
 import {
   deletePort,
   findPortByAddress,
@@ -78,10 +78,9 @@ export interface NewPort {
 }
 
 export async function createPortIn(db: Db, now: number, given: SubnetRow, input: NewPort): Promise<PortRow> {
-  if (!(await lockSubnet(db, given.project_id, given.id))) throw notFound('subnet', given.id);
   // Read again under the lock: the caller's copy may predate an update that moved the block or
   // its gateway, and an address must come from the subnet as it now is.
-  const subnet = await findSubnet(db, given.project_id, given.id);
+  const subnet = await lockAndReadSubnet(db, given.project_id, given.id);
   if (subnet === undefined) throw notFound('subnet', given.id);
   let ip: string;
   if (input.ipAddress !== undefined) {

@@ -126,3 +126,18 @@ export async function countSubnets(db: Db, vpcId: string): Promise<number> {
 export function lockSubnet(db: Db, projectId: string, id: string): Promise<boolean> {
   return touch(db, 'subnets', projectId, id);
 }
+
+/**
+ * lockSubnet() and the subnet as it is under that lock, in one statement: an
+ * address is allocated from the row as it now is, and a create saves the
+ * round trip of reading it again.
+ */
+export function lockAndReadSubnet(db: Db, projectId: string, id: string): Promise<SubnetRow | undefined> {
+  return db
+    .updateTable('subnets')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .returningAll()
+    .executeTakeFirst();
+}
