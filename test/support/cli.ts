@@ -2,7 +2,7 @@
 // environment cleared of VPCEP_* settings (and the SDK's credential variables)
 // that could leak in from the caller. `built` runs bin/vpcep.js over dist/,
 // rebuilt first when a source is newer than the build.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -51,6 +51,36 @@ export function ensureBuilt(): void {
   built = true;
 }
 
+/**
+ * Commands started here that have not exited. A test file that ends early (a
+ * failed test that never stopped its server, the runner's timeout, Ctrl-C)
+ * must not leave them running with their ports, sockets and files.
+ */
+const unfinished = new Set<ChildProcess>();
+let reaping = false;
+
+function killUnfinished(): void {
+  for (const child of unfinished) child.kill('SIGKILL');
+}
+
+function track(child: ChildProcess): void {
+  if (!reaping) {
+    reaping = true;
+    process.on('exit', killUnfinished);
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
+      process.once(signal, () => {
+        killUnfinished();
+        process.exit(code);
+      });
+    }
+  }
+  unfinished.add(child);
+  child.once('exit', () => unfinished.delete(child));
+}
+
 export function runCli(args: string[], cwd?: string, env: NodeJS.ProcessEnv = {}, opts: CliOptions = {}) {
   if (opts.built) ensureBuilt();
   const entry = opts.built ? [BIN] : ['--import', TSX, CLI];
@@ -76,6 +106,7 @@ export function runCli(args: string[], cwd?: string, env: NodeJS.ProcessEnv = {}
     },
     stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  track(child);
   if (opts.input !== undefined) child.stdin?.end(opts.input);
   let out = '';
   let err = '';
