@@ -1,6 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { statementCache } from './statement-cache.ts';
 
 // The reads that run on every request (one endpoint by id, its tags) are a
 // handful of indexed rows on SQLite, cheaper to run than to route through
@@ -25,17 +26,12 @@ const readers = new WeakMap<object, DirectReader>();
 export function openDirectReader(file: string, maxStatements = 200): DirectReader {
   const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
   raw.pragma('busy_timeout = 5000');
-  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = statementCache(raw, maxStatements);
   return {
     all(sqlText, parameters) {
-      let stmt = cache.get(sqlText);
-      if (!stmt) {
-        stmt = raw.prepare(sqlText);
-        // The connection is read-only anyway; this says so before SQLite does.
-        if (!stmt.reader) throw new Error('a direct read must be a query that returns rows');
-        if (cache.size >= maxStatements) cache.clear();
-        cache.set(sqlText, stmt);
-      }
+      const stmt = prepare(sqlText);
+      // The connection is read-only anyway; this says so before SQLite does.
+      if (!stmt.reader) throw new Error('a direct read must be a query that returns rows');
       return stmt.all(parameters);
     },
     close: () => raw.close(),

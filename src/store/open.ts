@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { openDirectReader, registerDirectReader, type DirectReader } from './direct-reads.ts';
 import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
+import { statementCache } from './statement-cache.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { redactError, redactUrls } from './redact.ts';
 import type { Database } from './schema.ts';
@@ -49,29 +50,16 @@ const pgTypes = {
   },
 };
 
-/**
- * Kysely prepares every query anew; with better-sqlite3 preparing costs more
- * than running a small indexed query. The SQL text Kysely generates for a
- * given query shape is stable, so prepared statements are reused by text.
- */
+/** The write connection as Kysely's SQLite dialect drives it, its statements reused by text. */
 function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+  const cached = statementCache(raw, max);
   return {
     close: () => raw.close(),
-    prepare(text: string) {
-      // Kysely opens every transaction with a plain (deferred) BEGIN, which takes the
-      // write lock only at the first write: if another process wrote in between, that
-      // upgrade fails with SQLITE_BUSY at once, mid-transaction, without waiting out
-      // busy_timeout. IMMEDIATE takes the write lock at BEGIN, where busy_timeout waits.
-      const sqlText = text === 'begin' ? 'begin immediate' : text;
-      let stmt = cache.get(sqlText);
-      if (!stmt) {
-        stmt = raw.prepare(sqlText);
-        if (cache.size >= max) cache.clear();
-        cache.set(sqlText, stmt);
-      }
-      return stmt;
-    },
+    // Kysely opens every transaction with a plain (deferred) BEGIN, which takes the
+    // write lock only at the first write: if another process wrote in between, that
+    // upgrade fails with SQLITE_BUSY at once, mid-transaction, without waiting out
+    // busy_timeout. IMMEDIATE takes the write lock at BEGIN, where busy_timeout waits.
+    prepare: (text: string) => cached(text === 'begin' ? 'begin immediate' : text),
   };
 }
 
