@@ -57,6 +57,11 @@ export function transient(status: string): boolean {
   return status === 'creating' || status === 'deleting';
 }
 
+/** An endpoint not settled yet: in a transition, or waiting for its provider to decide. */
+export function unsettled(status: string): boolean {
+  return transient(status) || status === 'pendingAcceptance';
+}
+
 /** The same loading state over a part of the data (a page's items). */
 export function mapAsync<T, U>(source: Async<T>, pick: (t: T) => U): Async<U> {
   return { ...source, data: source.data === undefined ? undefined : pick(source.data) };

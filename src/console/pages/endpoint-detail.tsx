@@ -1,7 +1,7 @@
 import type { EndpointTraffic } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { DetailPage, Pending } from '../detail-view.tsx';
-import { transient, useAsync, usePoll, type Async } from '../hooks.ts';
+import { unsettled, useAsync, usePoll, type Async } from '../hooks.ts';
 import { href } from '../router.ts';
 import { bytes, Facts, Problem, when } from '../ui.tsx';
 import { TagsEditor } from './service-detail.tsx';
@@ -56,7 +56,7 @@ export function EndpointDetailPage(props: { id: string }) {
   const endpoint = useAsync(() => client.endpoints.get(props.id), [client, props.id]);
   const traffic = useAsync(() => client.endpoints.traffic(props.id), [client, props.id]);
   const e = endpoint.data;
-  const settling = e !== undefined && (transient(e.status) || e.status === 'pendingAcceptance');
+  const settling = e !== undefined && unsettled(e.status);
   // The provider decides elsewhere: a pending endpoint is re-read until it is accepted or rejected.
   usePoll(endpoint.reload, settling);
   usePoll(traffic.reload, e !== undefined && e.status !== 'deleting');
