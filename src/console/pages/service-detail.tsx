@@ -1,11 +1,11 @@
-import { useState } from 'preact/hooks';
-import type { EndpointService } from '../../client/types.ts';
+import { useEffect, useState } from 'preact/hooks';
+import type { Connection, EndpointService } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { DetailPage, Pending } from '../detail-view.tsx';
 import { transient, useAsync, usePoll } from '../hooks.ts';
 import { AddForm, ListTable, usePagedList } from '../list-view.tsx';
 import { href, navigate } from '../router.ts';
-import { Facts, Problem, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
+import { Facts, Problem, Status, Tabs, TextField, useAction, useFieldId, when } from '../ui.tsx';
 
 type Tab = 'connections' | 'whitelist' | 'tags';
 const TABS: readonly { key: Tab; label: string }[] = [
@@ -13,6 +13,68 @@ const TABS: readonly { key: Tab; label: string }[] = [
   { key: 'whitelist', label: 'Whitelist' },
   { key: 'tags', label: 'Tags' },
 ];
+
+/** The API's limit of a connection's description (longer than other descriptions). */
+const NOTE_MAX = 512;
+
+/**
+ * The provider's description of one connection (PUT …/connections/description),
+ * edited in place. What was typed and not saved survives the list's refreshes;
+ * a change saved elsewhere replaces the field only while it holds no edit.
+ */
+function ConnectionNote(props: { serviceId: string; connection: Connection; onSaved: () => void }) {
+  const { client } = useConsole();
+  const { connection } = props;
+  const [draft, setDraft] = useState(connection.description);
+  const [base, setBase] = useState(connection.description);
+  const [saved, setSaved] = useState(false);
+  const act = useAction();
+  useEffect(() => {
+    setDraft((d) => (d === base ? connection.description : d));
+    setBase(connection.description);
+  }, [connection.description]);
+  const id = useFieldId('note');
+  return (
+    <form
+      class="note"
+      method="post"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setSaved(false);
+        act.run(
+          () => client.connections.describe(props.serviceId, [{ id: connection.id, description: draft }]),
+          () => {
+            setSaved(true);
+            props.onSaved();
+          },
+        );
+      }}
+    >
+      <label class="sr-only" for={id}>
+        Description of endpoint {connection.id}
+      </label>
+      <input
+        id={id}
+        type="text"
+        maxLength={NOTE_MAX}
+        value={draft}
+        onInput={(e) => {
+          setSaved(false);
+          setDraft(e.currentTarget.value);
+        }}
+      />
+      <button type="submit" disabled={act.busy}>
+        Save
+      </button>
+      {saved && (
+        <span role="status" class="muted small">
+          Saved
+        </span>
+      )}
+      {act.error !== undefined && <Problem error={act.error} />}
+    </form>
+  );
+}
 
 function Connections({ service }: { service: EndpointService }) {
   const { client } = useConsole();
@@ -34,6 +96,10 @@ function Connections({ service }: { service: EndpointService }) {
   return (
     <>
       {act.error !== undefined && <Problem error={act.error} />}
+      <p class="muted small">
+        Description: your own note on each connection, kept with this service (the API does not show the
+        consumer's description of its endpoint here).
+      </p>
       <ListTable
         caption="Endpoints connected to this service"
         columns={['Endpoint', 'Status', 'Account', 'Description', 'Created', 'Decision']}
@@ -49,7 +115,9 @@ function Connections({ service }: { service: EndpointService }) {
               <Status status={c.status} />
             </td>
             <td class="id">{c.domain_id}</td>
-            <td>{c.description}</td>
+            <td>
+              <ConnectionNote serviceId={service.id} connection={c} onSaved={rows.reload} />
+            </td>
             <td>{when(c.created_at)}</td>
             <td class="buttons">
               {(c.status === 'pendingAcceptance' || c.status === 'rejected') && (
