@@ -66,3 +66,25 @@ export function unsettled(status: string): boolean {
 export function mapAsync<T, U>(source: Async<T>, pick: (t: T) => U): Async<U> {
   return { ...source, data: source.data === undefined ? undefined : pick(source.data) };
 }
+
+/**
+ * Deleting the resource a page shows: `removing` holds from the request on
+ * (and after it succeeded, until the page goes), so the page's polls stop
+ * instead of asking for what is gone; a failed delete lets them run again.
+ */
+export function useRemoval(remove: () => Promise<unknown>): {
+  removing: boolean;
+  run: () => Promise<unknown>;
+} {
+  const [removing, setRemoving] = useState(false);
+  return {
+    removing,
+    run: () => {
+      setRemoving(true);
+      return remove().catch((err: unknown) => {
+        setRemoving(false);
+        throw err;
+      });
+    },
+  };
+}

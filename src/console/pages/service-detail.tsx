@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Connection, EndpointService } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { DetailPage, Pending } from '../detail-view.tsx';
-import { transient, useAsync, usePoll } from '../hooks.ts';
+import { transient, useAsync, usePoll, useRemoval } from '../hooks.ts';
 import { AddForm, ListTable, usePagedList } from '../list-view.tsx';
 import { href, navigate } from '../router.ts';
 import { Facts, Problem, Status, Tabs, TextField, useAction, useFieldId, when } from '../ui.tsx';
@@ -76,7 +76,7 @@ function ConnectionNote(props: { serviceId: string; connection: Connection; onSa
   );
 }
 
-function Connections({ service }: { service: EndpointService }) {
+function Connections({ service, paused }: { service: EndpointService; paused: boolean }) {
   const { client } = useConsole();
   const { rows, pager } = usePagedList(
     (window) => client.connections.list(service.id, window),
@@ -84,7 +84,7 @@ function Connections({ service }: { service: EndpointService }) {
   );
   const act = useAction();
   // New connections arrive from other accounts: the list refreshes while it is open.
-  usePoll(rows.reload, true, 2000);
+  usePoll(rows.reload, !paused, 2000);
   const decide = (endpointId: string, accept: boolean) =>
     act.run(
       () =>
@@ -255,8 +255,9 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
   const { client } = useConsole();
   const service = useAsync(() => client.services.get(props.id), [client, props.id]);
   const tab: Tab = TABS.some((t) => t.key === props.tab) ? (props.tab as Tab) : 'connections';
+  const removal = useRemoval(() => client.services.delete(props.id));
   const s = service.data;
-  usePoll(service.reload, s !== undefined && transient(s.status));
+  usePoll(service.reload, s !== undefined && transient(s.status) && !removal.removing);
 
   if (!s) return <Pending data={service} />;
   return (
@@ -274,7 +275,7 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
       remove={{
         title: 'Delete endpoint service',
         action: 'Delete service',
-        run: () => client.services.delete(s.id),
+        run: removal.run,
         question: (
           <p>
             Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
@@ -304,7 +305,7 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
         onSelect={(k) => navigate(href('services', s.id, k))}
       />
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
-        {tab === 'connections' && <Connections service={s} />}
+        {tab === 'connections' && <Connections service={s} paused={removal.removing} />}
         {tab === 'whitelist' && <Whitelist service={s} />}
         {tab === 'tags' && (
           <TagsEditor type="endpoint_service" id={s.id} tags={s.tags} onChanged={service.reload} />
