@@ -35,25 +35,20 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const ODD_DESCRIPTION = `Tom & Jerry's "API" &lt;b&gt; {{x}} \${x}`;
 const BULK = 11;
 
+/** NETWORKS, with a second backend port in the provider's subnet and a second project. */
 const EXTRAS: NonNullable<TestServerOptions['accountExtras']> = {
   provider: {
     projects: [{ ...ACCOUNTS.provider.project }, SUB_PROJECT],
-    vpcs: [
-      {
-        name: 'vpc-p',
-        cidr: '127.20.0.0/16',
-        subnets: [
-          {
-            name: 'sn-p',
-            cidr: '127.20.0.0/24',
-            ports: [
-              { ip: '127.20.0.10', device_owner: 'compute:az1' },
-              { ip: '127.20.0.11', device_owner: 'compute:az1', name: 'backend-2' },
-            ],
-          },
+    vpcs: NETWORKS.provider?.vpcs?.map((vpc) => ({
+      ...vpc,
+      subnets: vpc.subnets?.map((subnet) => ({
+        ...subnet,
+        ports: [
+          ...(subnet.ports ?? []),
+          { ip: '127.20.0.11', device_owner: 'compute:az1', name: 'backend-2' },
         ],
-      },
-    ],
+      })),
+    })),
   },
   consumer: NETWORKS.consumer,
 };
