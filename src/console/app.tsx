@@ -102,10 +102,7 @@ export function App() {
           <span title="Account">
             <b>{session.domainName}</b> / {session.userName}
           </span>
-          <ProjectPicker onSwitched={signedIn} />
-          <span class="region" title="Region">
-            {session.region || region}
-          </span>
+          <ProjectPicker region={session.region || region} onSwitched={signedIn} />
           <button type="button" onClick={() => signOut()}>
             Sign out
           </button>

@@ -57,7 +57,34 @@ export function transient(status: string): boolean {
   return status === 'creating' || status === 'deleting';
 }
 
+/** An endpoint not settled yet: in a transition, or waiting for its provider to decide. */
+export function unsettled(status: string): boolean {
+  return transient(status) || status === 'pendingAcceptance';
+}
+
 /** The same loading state over a part of the data (a page's items). */
 export function mapAsync<T, U>(source: Async<T>, pick: (t: T) => U): Async<U> {
   return { ...source, data: source.data === undefined ? undefined : pick(source.data) };
+}
+
+/**
+ * Deleting the resource a page shows: `removing` holds from the request on
+ * (and after it succeeded, until the page goes), so the page's polls stop
+ * instead of asking for what is gone; a failed delete lets them run again.
+ */
+export function useRemoval(remove: () => Promise<unknown>): {
+  removing: boolean;
+  run: () => Promise<unknown>;
+} {
+  const [removing, setRemoving] = useState(false);
+  return {
+    removing,
+    run: () => {
+      setRemoving(true);
+      return remove().catch((err: unknown) => {
+        setRemoving(false);
+        throw err;
+      });
+    },
+  };
 }

@@ -212,10 +212,17 @@ export function usePagedList<T>(
   };
 }
 
-/** Keeps a list fresh while one of its items is in a transition the API finishes by itself. */
-export function usePollWhileTransient(list: Async<readonly { status: string }[]>): void {
+/**
+ * Keeps a list fresh while one of its items is in a state that changes without
+ * this tab doing anything: a transition the API finishes by itself (the default),
+ * or what `moving` names (an endpoint waiting for its provider).
+ */
+export function usePollWhileTransient(
+  list: Async<readonly { status: string }[]>,
+  moving: (status: string) => boolean = transient,
+): void {
   usePoll(
     list.reload,
-    (list.data ?? []).some((item) => transient(item.status)),
+    (list.data ?? []).some((item) => moving(item.status)),
   );
 }

@@ -5,11 +5,15 @@ import { signIn, type Session } from './session.ts';
 import { Dialog, PasswordField, Problem, useFieldId } from './ui.tsx';
 
 /**
- * The account's projects (GET /v3/auth/projects). A token is scoped to one
- * project, so switching signs in again to the chosen one: the console asks for
- * the password once more rather than keep it.
+ * The account's projects (GET /v3/auth/projects), each shown with its region as
+ * the cloud's console has it: a project belongs to one region (named after it,
+ * or `region_sub` for a sub-project). A vpcep server serves one region, so every
+ * project it lists is in that region (the token catalog's). A token is scoped to
+ * one project, so switching signs in again to the chosen one, which brings that
+ * project's region with it: the console asks for the password once more rather
+ * than keep it.
  */
-export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
+export function ProjectPicker(props: { region: string; onSwitched: (s: Session) => void }) {
   const { client, session } = useConsole();
   const projects = useAsync(() => client.identity.authProjects(), [client]);
   const [target, setTarget] = useState<{ id: string; name: string } | undefined>(undefined);
@@ -17,6 +21,7 @@ export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const id = useFieldId('project');
+  const place = (name: string) => `${props.region} / ${name}`;
   const list = projects.data ?? [
     { id: session.projectId, name: session.projectName, domain_id: '', enabled: true },
   ];
@@ -27,7 +32,7 @@ export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
   };
   return (
     <span class="picker">
-      <label for={id}>Project</label>
+      <label for={id}>Region / project</label>
       <select
         id={id}
         value={session.projectId}
@@ -39,12 +44,12 @@ export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
       >
         {list.map((p) => (
           <option key={p.id} value={p.id}>
-            {p.name}
+            {place(p.name)}
           </option>
         ))}
       </select>
       {target && (
-        <Dialog title={`Switch to project ${target.name}`} onClose={close}>
+        <Dialog title={`Switch to ${place(target.name)}`} onClose={close}>
           <form
             method="post"
             onSubmit={(e) => {
@@ -73,7 +78,10 @@ export function ProjectPicker(props: { onSwitched: (s: Session) => void }) {
               );
             }}
           >
-            <p>A token is scoped to one project: enter your password to sign in to {target.name}.</p>
+            <p>
+              A token is scoped to one project: enter your password to sign in to project {target.name} in
+              region {props.region}.
+            </p>
             <PasswordField value={password} onValue={setPassword} />
             {error !== undefined && <Problem error={error} />}
             <div class="actions">

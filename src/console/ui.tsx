@@ -55,6 +55,15 @@ export function useFieldId(prefix: string): string {
   return id.current;
 }
 
+/** A field's hint below it, named by the field's `aria-describedby` (`ID-hint`). */
+function Hint(props: { id: string; text: string | undefined }) {
+  return props.text ? (
+    <small id={`${props.id}-hint`} class="muted">
+      {props.text}
+    </small>
+  ) : null;
+}
+
 /** The input attributes the console's fields use. */
 interface InputProps {
   type?: 'text' | 'password';
@@ -83,11 +92,7 @@ export function TextField(
       <label for={id}>{label}</label>
       {/* Two literal types: Preact's input typing is a union discriminated by `type`. */}
       {type === 'password' ? <input type="password" {...common} /> : <input type="text" {...common} />}
-      {hint && (
-        <small id={`${id}-hint`} class="muted">
-          {hint}
-        </small>
-      )}
+      <Hint id={id} text={hint} />
     </div>
   );
 }
@@ -113,6 +118,9 @@ export function SelectField(props: {
   options: readonly { value: string; label: string }[];
   required?: boolean;
   placeholder?: string;
+  /** Shown, not changeable (a field fixed once the resource exists). */
+  disabled?: boolean;
+  hint?: string;
 }) {
   const id = useFieldId('s');
   return (
@@ -122,6 +130,8 @@ export function SelectField(props: {
         id={id}
         value={props.value}
         required={props.required}
+        disabled={props.disabled}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
         onChange={(e) => props.onValue(e.currentTarget.value)}
       >
         {props.placeholder !== undefined && <option value="">{props.placeholder}</option>}
@@ -131,6 +141,7 @@ export function SelectField(props: {
           </option>
         ))}
       </select>
+      <Hint id={id} text={props.hint} />
     </div>
   );
 }

@@ -53,10 +53,12 @@ export function isLoopbackUrl(url: string): boolean {
 
 export interface Browser {
   context: BrowserContext;
-  /** Console errors, page errors, failed loads and requests refused for leaving the machine. */
+  /** Console errors (the browser logs each failed load as one), page errors, and requests refused for leaving the machine. */
   problems: string[];
   /** Every URL the pages requested, in order. */
   requests: string[];
+  /** `STATUS METHOD URL` of every answer of 400 or more: which load a logged failure was. */
+  failedLoads: string[];
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function launchBrowser(opts: BrowserOptions = {}): Promise<Browser>
   const profile = mkdtempSync(join(tmpdir(), 'vpcep-chromium-'));
   const problems: string[] = [];
   const requests: string[] = [];
+  const failedLoads: string[] = [];
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
@@ -96,12 +99,18 @@ export async function launchBrowser(opts: BrowserOptions = {}): Promise<Browser>
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   };
+  context.on('response', (response) => {
+    if (response.status() >= 400) {
+      failedLoads.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    }
+  });
   context.on('page', watch);
   for (const page of context.pages()) watch(page);
   return {
     context,
     problems,
     requests,
+    failedLoads,
     async newPage() {
       const existing = context.pages().find((p) => p.url() === 'about:blank');
       return existing ?? context.newPage();

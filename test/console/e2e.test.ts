@@ -15,7 +15,7 @@ import { waitUntil } from '../support/wait.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { NETWORKS } from '../vpcep/endpoints.support.ts';
 import { chromiumMissing, launchBrowser, type Browser } from './browser.ts';
-import { ensureConsoleBuilt, signIn } from './support.ts';
+import { ensureConsoleBuilt, overflowAt, signIn, withoutExpected } from './support.ts';
 
 const BACKEND_IP = '127.20.0.10';
 const ENDPOINT_IP = '127.30.0.70';
@@ -24,17 +24,6 @@ const CLIENT_IP = '127.30.0.7';
 const STEP = { timeout: 15_000 };
 
 const skip = chromiumMissing();
-
-/** The browser's own log line for an answer the test expects to be an error (a 401 of a wrong password). */
-function withoutExpected(problems: string[], expected: RegExp[]): string[] {
-  const left = [...expected];
-  return problems.filter((p) => {
-    const i = left.findIndex((re) => re.test(p));
-    if (i < 0) return true;
-    left.splice(i, 1);
-    return false;
-  });
-}
 
 for (const dialect of testDialects()) {
   describe(`web console end to end (headless Chromium, ${dialect})`, { skip }, () => {
@@ -198,12 +187,7 @@ for (const dialect of testDialects()) {
         for (const section of ['services', 'endpoints', 'network', 'public', 'quotas']) {
           await consumer.goto(`${server.url}/console#/${section}`);
           await consumer.locator('h1').first().waitFor(STEP);
-          const width = Number(await consumer.evaluate('document.documentElement.scrollWidth'));
-          const wide = await consumer.evaluate(
-            `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 400)` +
-              `.slice(0, 5).map((e) => e.tagName + '.' + e.className).join(' ')`,
-          );
-          assert.ok(width <= 400, `#/${section} is ${width} px wide in a 400 px window: ${String(wide)}`);
+          assert.equal(await overflowAt(consumer, 400), undefined, `#/${section}`);
         }
       } finally {
         await consumer.setViewportSize({ width: 1280, height: 800 });
@@ -230,7 +214,11 @@ for (const dialect of testDialects()) {
     });
 
     test('no console error, page error, or request off the machine', () => {
-      assert.deepEqual(withoutExpected(browser.problems, expected), []);
+      assert.deepEqual(
+        withoutExpected(browser.problems, expected),
+        [],
+        `failed loads:\n${browser.failedLoads.join('\n')}`,
+      );
       assert.ok(browser.requests.length > 10);
     });
   });

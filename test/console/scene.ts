@@ -1,6 +1,7 @@
 // A populated console for the screenshots and the benchmark: the provider's
 // service (approval required, tagged, the consumer whitelisted) with one
-// accepted endpoint that has carried traffic and one waiting for acceptance.
+// accepted endpoint that has carried traffic (and the provider's note on it)
+// and one waiting for acceptance.
 import { connectTcp, roundTrip, startTcpBackend, type TcpBackend } from '../support/loopback.ts';
 import { reachable } from '../support/reachable.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -65,6 +66,12 @@ export async function startScene(): Promise<Scene> {
       method: 'POST',
       url: `/v1/{project_id}/vpc-endpoint-services/${serviceId}/connections/action`,
       data: { action: 'receive', endpoints: [acceptedId] },
+    });
+    // The provider's own note on the accepted connection (the Connections tab's field).
+    await server.provider.sdk({
+      method: 'PUT',
+      url: `/v1/{project_id}/vpc-endpoint-services/${serviceId}/connections/description`,
+      data: { connections: [{ id: acceptedId, description: 'checkout team' }] },
     });
     await reachable('127.30.0.80', 8080, CLIENT_IP);
     const socket = await connectTcp('127.30.0.80', 8080, CLIENT_IP);

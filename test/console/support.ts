@@ -49,3 +49,32 @@ export async function settle(page: Page): Promise<void> {
     'every list to load',
   );
 }
+
+/**
+ * How a page overflows a window `width` px wide: undefined when it fits, else
+ * its scroll width and the first elements that reach past the edge.
+ * (Code run in the page is a string: the project's types hold no DOM.)
+ */
+export async function overflowAt(page: Page, width: number): Promise<string | undefined> {
+  const scroll = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  if (scroll <= width) return undefined;
+  const wide = await page.evaluate(
+    `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > ${width})` +
+      `.slice(0, 5).map((e) => e.tagName + '.' + e.className).join(' ')`,
+  );
+  return `${scroll} px wide in a ${width} px window: ${String(wide)}`;
+}
+
+/**
+ * The browser's problems without the lines a test provoked on purpose (the
+ * browser logs every 4xx answer itself): each expected pattern forgives one line.
+ */
+export function withoutExpected(problems: readonly string[], expected: readonly RegExp[]): string[] {
+  const left = [...expected];
+  return problems.filter((p) => {
+    const i = left.findIndex((re) => re.test(p));
+    if (i < 0) return true;
+    left.splice(i, 1);
+    return false;
+  });
+}

@@ -33,7 +33,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-const ACCOUNTS = {
+export const ACCOUNTS = {
   provider: {
     name: 'provider',
     id: '5fc973eea581490997e82ea11a1d0101',

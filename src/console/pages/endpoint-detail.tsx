@@ -1,7 +1,7 @@
 import type { EndpointTraffic } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { DetailPage, Pending } from '../detail-view.tsx';
-import { transient, useAsync, usePoll, type Async } from '../hooks.ts';
+import { unsettled, useAsync, usePoll, useRemoval, type Async } from '../hooks.ts';
 import { href } from '../router.ts';
 import { bytes, Facts, Problem, when } from '../ui.tsx';
 import { TagsEditor } from './service-detail.tsx';
@@ -55,11 +55,12 @@ export function EndpointDetailPage(props: { id: string }) {
   const { client } = useConsole();
   const endpoint = useAsync(() => client.endpoints.get(props.id), [client, props.id]);
   const traffic = useAsync(() => client.endpoints.traffic(props.id), [client, props.id]);
+  const removal = useRemoval(() => client.endpoints.delete(props.id));
   const e = endpoint.data;
-  const settling = e !== undefined && (transient(e.status) || e.status === 'pendingAcceptance');
+  const settling = e !== undefined && unsettled(e.status);
   // The provider decides elsewhere: a pending endpoint is re-read until it is accepted or rejected.
-  usePoll(endpoint.reload, settling);
-  usePoll(traffic.reload, e !== undefined && e.status !== 'deleting');
+  usePoll(endpoint.reload, settling && !removal.removing);
+  usePoll(traffic.reload, e !== undefined && e.status !== 'deleting' && !removal.removing);
 
   if (!e) return <Pending data={endpoint} />;
   return (
@@ -72,7 +73,7 @@ export function EndpointDetailPage(props: { id: string }) {
       remove={{
         title: 'Delete endpoint',
         action: 'Delete endpoint',
-        run: () => client.endpoints.delete(e.id),
+        run: removal.run,
         question: <p>Delete endpoint {e.id}? Its connections are reset and its address is released.</p>,
       }}
     >

@@ -1,13 +1,15 @@
 import { useConsole } from '../context.ts';
+import { unsettled } from '../hooks.ts';
 import { ListPage, ListTable, usePagedList, usePollWhileTransient } from '../list-view.tsx';
 import { href } from '../router.ts';
 import { Status, when } from '../ui.tsx';
 
-/** The consumer's endpoints; refreshed while one is creating or deleting. */
+/** The consumer's endpoints; refreshed while one is creating, deleting or waiting for acceptance. */
 export function EndpointsPage() {
   const { client } = useConsole();
   const { rows, pager } = usePagedList((window) => client.endpoints.list(window), [client]);
-  usePollWhileTransient(rows);
+  // The provider accepts or rejects from its own console: a pending row is re-read until it does.
+  usePollWhileTransient(rows, unsettled);
   return (
     <ListPage
       titleId="endpoints-title"

@@ -1,11 +1,11 @@
-import { useState } from 'preact/hooks';
-import type { EndpointService } from '../../client/types.ts';
+import { useEffect, useState } from 'preact/hooks';
+import type { Connection, EndpointService } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
 import { DetailPage, Pending } from '../detail-view.tsx';
-import { transient, useAsync, usePoll } from '../hooks.ts';
+import { transient, useAsync, usePoll, useRemoval } from '../hooks.ts';
 import { AddForm, ListTable, usePagedList } from '../list-view.tsx';
 import { href, navigate } from '../router.ts';
-import { Facts, Problem, Status, Tabs, TextField, useAction, when } from '../ui.tsx';
+import { Facts, Problem, Status, Tabs, TextField, useAction, useFieldId, when } from '../ui.tsx';
 
 type Tab = 'connections' | 'whitelist' | 'tags';
 const TABS: readonly { key: Tab; label: string }[] = [
@@ -14,7 +14,69 @@ const TABS: readonly { key: Tab; label: string }[] = [
   { key: 'tags', label: 'Tags' },
 ];
 
-function Connections({ service }: { service: EndpointService }) {
+/** The API's limit of a connection's description (longer than other descriptions). */
+const NOTE_MAX = 512;
+
+/**
+ * The provider's description of one connection (PUT …/connections/description),
+ * edited in place. What was typed and not saved survives the list's refreshes;
+ * a change saved elsewhere replaces the field only while it holds no edit.
+ */
+function ConnectionNote(props: { serviceId: string; connection: Connection; onSaved: () => void }) {
+  const { client } = useConsole();
+  const { connection } = props;
+  const [draft, setDraft] = useState(connection.description);
+  const [base, setBase] = useState(connection.description);
+  const [saved, setSaved] = useState(false);
+  const act = useAction();
+  useEffect(() => {
+    setDraft((d) => (d === base ? connection.description : d));
+    setBase(connection.description);
+  }, [connection.description]);
+  const id = useFieldId('note');
+  return (
+    <form
+      class="note"
+      method="post"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setSaved(false);
+        act.run(
+          () => client.connections.describe(props.serviceId, [{ id: connection.id, description: draft }]),
+          () => {
+            setSaved(true);
+            props.onSaved();
+          },
+        );
+      }}
+    >
+      <label class="sr-only" for={id}>
+        Description of endpoint {connection.id}
+      </label>
+      <input
+        id={id}
+        type="text"
+        maxLength={NOTE_MAX}
+        value={draft}
+        onInput={(e) => {
+          setSaved(false);
+          setDraft(e.currentTarget.value);
+        }}
+      />
+      <button type="submit" disabled={act.busy}>
+        Save
+      </button>
+      {saved && (
+        <span role="status" class="muted small">
+          Saved
+        </span>
+      )}
+      {act.error !== undefined && <Problem error={act.error} />}
+    </form>
+  );
+}
+
+function Connections({ service, paused }: { service: EndpointService; paused: boolean }) {
   const { client } = useConsole();
   const { rows, pager } = usePagedList(
     (window) => client.connections.list(service.id, window),
@@ -22,7 +84,7 @@ function Connections({ service }: { service: EndpointService }) {
   );
   const act = useAction();
   // New connections arrive from other accounts: the list refreshes while it is open.
-  usePoll(rows.reload, true, 2000);
+  usePoll(rows.reload, !paused, 2000);
   const decide = (endpointId: string, accept: boolean) =>
     act.run(
       () =>
@@ -34,6 +96,10 @@ function Connections({ service }: { service: EndpointService }) {
   return (
     <>
       {act.error !== undefined && <Problem error={act.error} />}
+      <p class="muted small">
+        Description: your own note on each connection, kept with this service (the API does not show the
+        consumer's description of its endpoint here).
+      </p>
       <ListTable
         caption="Endpoints connected to this service"
         columns={['Endpoint', 'Status', 'Account', 'Description', 'Created', 'Decision']}
@@ -49,7 +115,9 @@ function Connections({ service }: { service: EndpointService }) {
               <Status status={c.status} />
             </td>
             <td class="id">{c.domain_id}</td>
-            <td>{c.description}</td>
+            <td>
+              <ConnectionNote serviceId={service.id} connection={c} onSaved={rows.reload} />
+            </td>
             <td>{when(c.created_at)}</td>
             <td class="buttons">
               {(c.status === 'pendingAcceptance' || c.status === 'rejected') && (
@@ -187,8 +255,9 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
   const { client } = useConsole();
   const service = useAsync(() => client.services.get(props.id), [client, props.id]);
   const tab: Tab = TABS.some((t) => t.key === props.tab) ? (props.tab as Tab) : 'connections';
+  const removal = useRemoval(() => client.services.delete(props.id));
   const s = service.data;
-  usePoll(service.reload, s !== undefined && transient(s.status));
+  usePoll(service.reload, s !== undefined && transient(s.status) && !removal.removing);
 
   if (!s) return <Pending data={service} />;
   return (
@@ -206,7 +275,7 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
       remove={{
         title: 'Delete endpoint service',
         action: 'Delete service',
-        run: () => client.services.delete(s.id),
+        run: removal.run,
         question: (
           <p>
             Delete <b>{s.service_name}</b>? Endpoints connected to it stop carrying traffic. This cannot be
@@ -236,7 +305,7 @@ export function ServiceDetailPage(props: { id: string; tab: string | undefined }
         onSelect={(k) => navigate(href('services', s.id, k))}
       />
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
-        {tab === 'connections' && <Connections service={s} />}
+        {tab === 'connections' && <Connections service={s} paused={removal.removing} />}
         {tab === 'whitelist' && <Whitelist service={s} />}
         {tab === 'tags' && (
           <TagsEditor type="endpoint_service" id={s.id} tags={s.tags} onChanged={service.reload} />

@@ -166,12 +166,15 @@ export function ServiceFormPage(props: { id?: string }) {
     }));
     if (editing && props.id !== undefined) {
       const id = props.id;
+      // What PUT may change: the VPC never can, so it is not sent; the backend
+      // port only when another one of the same VPC was chosen.
       const body: ServiceUpdate = {
         approval_enabled: approval,
         ports: portsBody,
         tcp_proxy: tcpProxy as ServiceUpdate['tcp_proxy'],
         description,
         ...(name.trim() ? { service_name: name.trim() } : {}),
+        ...(portId !== existing.data?.port_id ? { port_id: portId } : {}),
       };
       action.run(
         () => client.services.update(id, body),
@@ -217,6 +220,8 @@ export function ServiceFormPage(props: { id?: string }) {
             setPortId('');
           }}
           required
+          disabled={editing}
+          hint={editing ? 'A service stays in the VPC it was created in.' : undefined}
           placeholder={inventory.state === 'loading' ? 'Loading…' : 'Choose a VPC'}
           options={(inv?.vpcs ?? []).map((v) => ({ value: v.id, label: `${v.name} (${v.cidr})` }))}
         />
@@ -225,6 +230,7 @@ export function ServiceFormPage(props: { id?: string }) {
           value={portId}
           onValue={setPortId}
           required
+          hint={editing ? 'Another port of the same VPC may take over.' : undefined}
           placeholder={
             vpcId
               ? ports.length
