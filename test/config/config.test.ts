@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError, loadConfig, parseListen } from '../../src/config/load.ts';
 
+// One folder for every file of this suite, removed when it ends however it ends.
+const dir = mkdtempSync(join(tmpdir(), 'vpcep-cfg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 function yamlFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'vpcep-cfg-')), 'vpcep.yaml');
+  const file = join(dir, `vpcep-${++files}.yaml`);
   writeFileSync(file, text);
   return file;
 }
