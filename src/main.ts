@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { dirname } from 'node:path';
 import { buildApp } from './api/app.ts';
 import { buildOpsApp } from './api/ops-app.ts';
 import type { App } from './api/types.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { TokenCodec } from './auth/tokens.ts';
+import { dataDirOf } from './config/data-dir.ts';
 import { parseListen } from './config/load.ts';
 import type { Config, Role } from './config/schema.ts';
 import { readTlsFiles, type TlsFiles } from './config/tls-files.ts';
@@ -12,7 +14,7 @@ import { systemClock, type Clock } from './context/clock.ts';
 import { IamChangeWatch } from './identity/change-watch.ts';
 import { loadPermissions } from './identity/permissions.ts';
 import { IdentityRepository } from './identity/repository.ts';
-import { ensureDemoAccount, seedAccounts, writeCredentialsFile, type DemoAccount } from './identity/seed.ts';
+import { ensureDemoAccount, saveDemoAccount, seedAccounts, type DemoAccount } from './identity/seed.ts';
 import { renderDataplaneMetrics } from './dataplane/metrics.ts';
 import { hasDataplaneRole, startDataplane, type Dataplane } from './dataplane/runtime.ts';
 import { nodeChecks } from './health/checks.ts';
@@ -132,6 +134,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       dataplane: () => dataplane,
     };
     let demo: DemoAccount | undefined;
+    // Logged once the logger exists, with the store's own.
+    const fileWarnings = [...store.warnings];
     let app: App | FastifyInstance;
     if (roles.includes('api')) {
       // All of it under one lock, so nodes starting together on one database neither
@@ -144,12 +148,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await seedAccounts(trx, config.accounts, config.region, clock, hostRangesOf(config.dataplane));
         const demo =
           config.demo_account && config.accounts.length === 0
-            ? await ensureDemoAccount(trx, config.region, clock, store.dataDir)
+            ? await ensureDemoAccount(trx, config.region, clock, dataDirOf(config))
             : undefined;
         return { tokenSecret, demo, publicServices: await syncPublicServices(vpcep, trx) };
       });
       demo = seeded.demo;
-      if (demo) writeCredentialsFile(demo);
+      if (demo) {
+        const saved = saveDemoAccount(demo, store.dataDir);
+        if (!saved.written) demo = { ...demo, credentialsFile: undefined };
+        fileWarnings.push(...saved.warnings);
+      }
       for (const id of seeded.publicServices) vpcep.notifyChange({ kind: 'service', id });
       const identity = new IdentityRepository(store.db);
       const tokens = new TokenCodec(seeded.tokenSecret);
@@ -193,7 +201,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closers.push(() => app.close());
     }
     logTo.current = app.log;
-    for (const w of store.warnings) app.log.warn({ path: w.path }, w.message);
+    for (const w of fileWarnings) app.log.warn({ path: w.path }, w.message);
 
     // The data plane starts before the API listens, so what the store already
     // says carries traffic by the time the first request can change it.
@@ -319,7 +327,9 @@ function describeDemo(demo: DemoAccount, url: string, region: string): string {
     `  project          : ${demo.projectName} (id ${demo.projectId})`,
     `  access key (AK)  : ${demo.ak}`,
     `  secret key (SK)  : ${demo.sk}`,
-    demo.credentialsFile ? `  keys also written to ${demo.credentialsFile}` : '',
+    demo.credentialsFile
+      ? `  also kept in     : ${dirname(demo.credentialsFile)} (vpcep credentials prints it again)`
+      : '',
     `  endpoint         : ${url}   region: ${region}`,
     '',
   ].join('\n');

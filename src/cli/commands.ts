@@ -3,6 +3,7 @@ import { registerAccountCommands } from './account-commands.ts';
 import { registerAccessCommands } from './access-commands.ts';
 import { registerApiCommand } from './api-command.ts';
 import { registerCompletionCommand } from './completion.ts';
+import { globalOptions } from './context.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerEndpointCommands } from './endpoint-commands.ts';
 import { registerServiceCommands } from './service-commands.ts';
@@ -11,6 +12,7 @@ import { registerVpcCommands } from './vpc-commands.ts';
 
 /** The client side of the `vpcep` command (everything but `serve`); docs/cli.md describes each. */
 export function registerClientCommands(program: Command): void {
+  globalOptions(program);
   registerVpcCommands(program);
   registerServiceCommands(program);
   registerEndpointCommands(program);

@@ -19,7 +19,8 @@ function walk(cmd: Command, path: string, out: Node[]): void {
   const children = cmd.commands.filter((c) => c.name() !== 'help');
   out.push({
     path,
-    words: children.length > 0 ? [...children.map((c) => c.name()), '--help'] : optionsOf(cmd),
+    // A command with subcommands offers them, and its own options (the root's come before a command).
+    words: children.length > 0 ? [...children.map((c) => c.name()), ...optionsOf(cmd)] : optionsOf(cmd),
   });
   for (const child of children) walk(child, path === '' ? child.name() : `${path} ${child.name()}`, out);
 }
@@ -41,6 +42,7 @@ export function bashCompletion(program: Command): string {
     '  case "$prev" in',
     '    -o|--output) COMPREPLY=($(compgen -W \'table json yaml id\' -- "$cur")); return ;;',
     '    --until) COMPREPLY=($(compgen -W \'available settled accepted deleted\' -- "$cur")); return ;;',
+    '    --profile|--endpoint) COMPREPLY=(); return ;;',
     '  esac',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    w="${COMP_WORDS[i]}"',

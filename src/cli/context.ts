@@ -5,7 +5,7 @@ import { signedTransport } from '../client/signed-transport.ts';
 import { WaitError, type WaitOptions } from '../client/waiter.ts';
 import { parseFormat, Printer, safeText } from './output.ts';
 import { resolveCredentials, type ResolvedCredentials } from './profiles.ts';
-import { EXIT, UsageError } from './usage.ts';
+import { EXIT, exitOnUsageError, UsageError } from './usage.ts';
 
 // What every client command shares: the options that choose credentials and
 // output, the signed client built from them, `--wait` with its progress line,
@@ -24,24 +24,74 @@ export type Action = (ctx: Context, args: unknown[], opts: Options) => Promise<v
 
 /** A command of the client side: a bad command line exits 2 (help exits 0). */
 export function command(parent: Command, spec: string, description: string): Command {
-  return parent
-    .command(spec)
-    .description(description)
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage));
+  return parent.command(spec).description(description).exitOverride(exitOnUsageError);
 }
 
 /** A command holding subcommands (`vpcep services …`). */
 export const group = command;
 
-/** A command calling the API: credentials and output options, then `action` in a context. */
-export function clientCommand(parent: Command, spec: string, description: string): Command {
-  return command(parent, spec, description)
+/** Credentials and output: on every API command, and before the command name (globalOptions). */
+function clientOptions(cmd: Command): Command {
+  return cmd
     .option('--profile <name>', 'credentials of a profile written by `vpcep configure`')
     .option(
       '--endpoint <url>',
       "API endpoint (default: the profile's, else $VPCEP_ENDPOINT, else http://127.0.0.1:8080)",
     )
     .option('-o, --output <format>', 'table, json, yaml or id (default: table on a terminal, else json)');
+}
+
+/** A command calling the API: credentials and output options, then `action` in a context. */
+export function clientCommand(parent: Command, spec: string, description: string): Command {
+  return clientOptions(command(parent, spec, description));
+}
+
+/**
+ * `vpcep --profile ci vpcs list`: the client options may also come before the
+ * command name, as in most cloud CLIs. They are the root's own options, read
+ * there only (positional options, so that `configure --profile` and
+ * `credentials -o` after the name stay the command's), and handed to a command
+ * that has an option of that name; given to one that has none (`vpcep -o json
+ * serve`), they are a mistake on the command line, not something to ignore.
+ */
+export function globalOptions(program: Command): void {
+  clientOptions(program).enablePositionalOptions();
+  program.hook('preAction', (root, action) => {
+    if (action === root) return;
+    for (const option of root.options) {
+      const key = option.attributeName();
+      if (root.getOptionValue(key) === undefined) continue;
+      if (!action.options.some((o) => o.attributeName() === key)) {
+        process.stderr.write(
+          `vpcep: option '${option.long ?? key}' does not apply to '${commandPath(action)}'\n`,
+        );
+        process.exit(EXIT.usage);
+      }
+    }
+  });
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * A command's options with those given before its name (globalOptions): the
+ * command's own win, except its defaults, which give way to a value given there.
+ */
+export function optionsOf(cmd: Command): Options {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  const out: Options = {};
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      if (value === undefined || (key in out && c.getOptionValueSource(key) === 'default')) continue;
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 export function withWaitTimeout(cmd: Command): Command {
@@ -175,7 +225,7 @@ function finish(): void {
 export function act(cmd: Command, action: Action, source: CredentialSource = configuredCredentials): Command {
   return cmd.action(async (...received: unknown[]) => {
     const self = received.at(-1) as Command;
-    const opts = self.opts();
+    const opts = optionsOf(self);
     try {
       await action(await contextOf(opts, source), self.processedArgs as unknown[], opts);
     } catch (err) {
@@ -190,7 +240,7 @@ export function actLocal(cmd: Command, action: (args: unknown[], opts: Options) 
   return cmd.action(async (...received: unknown[]) => {
     const self = received.at(-1) as Command;
     try {
-      await action(self.processedArgs as unknown[], self.opts());
+      await action(self.processedArgs as unknown[], optionsOf(self));
     } catch (err) {
       report(err);
     }

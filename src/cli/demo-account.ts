@@ -1,12 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { dataDirOf } from '../config/data-dir.ts';
 import { ConfigError, loadConfig, parseListen } from '../config/load.ts';
 import { DEMO_ACCOUNT_FILE } from '../store/file-modes.ts';
 import { checkCredentials } from './profiles.ts';
 import { UsageError } from './usage.ts';
 
 // The demo account a server created on its first start, read back from the
-// files it wrote beside its SQLite database. Loaded on demand (it reads the
+// files it wrote into its data folder (config/data-dir.ts). Loaded on demand (it reads the
 // server's configuration code), so other commands start without it. Which server: the one `vpcep
 // serve` would run here (same --config, $VPCEP_CONFIG, $VPCEP_DATABASE_URL),
 // or the data folder given.
@@ -22,7 +23,7 @@ export interface DemoAccountFile {
 }
 
 export interface DemoLocation {
-  /** The folder of the database, where the server writes the account files. */
+  /** The server's data folder, where it writes the account files. */
   dataDir: string;
   file: string;
   /** The API as the configuration says it listens, when that names a port. */
@@ -58,16 +59,10 @@ export function locateDemoAccount(opts: {
     return { dataDir, file: join(dataDir, DEMO_ACCOUNT_FILE), endpoint: undefined };
   }
   const config = configOf(opts.config);
-  if (!config.database.startsWith('sqlite:')) {
-    throw new UsageError(
-      'the demo account files are written beside a SQLite database only; with PostgreSQL, ' +
-        'the start banner is the only copy (or declare accounts in the configuration)',
-    );
+  const dataDir = dataDirOf(config);
+  if (dataDir === undefined) {
+    throw new UsageError('an in-memory database leaves no demo account file (set data_dir to keep one)');
   }
-  const location = config.database.slice('sqlite:'.length);
-  if (location === '' || location === ':memory:')
-    throw new UsageError('an in-memory database leaves no demo account file');
-  const dataDir = dirname(resolve(location));
   return {
     dataDir,
     file: join(dataDir, DEMO_ACCOUNT_FILE),

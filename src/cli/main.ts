@@ -1,13 +1,15 @@
 import { Command } from 'commander';
 import { registerClientCommands } from './commands.ts';
 import type { ServeOptions } from './serve.ts';
+import { exitOnUsageError } from './usage.ts';
 
 // The `vpcep` command: `serve` runs the server (by default every role in one
 // process); the client commands (commands.ts) call its API. The server's code
 // is loaded only by `serve`, so a client command starts without it.
 
 const program = new Command();
-program.name('vpcep').description('Self-hostable VPC Endpoint service');
+// Before any subcommand is added: each inherits it, so a mistake anywhere exits 2.
+program.name('vpcep').description('Self-hostable VPC Endpoint service').exitOverride(exitOnUsageError);
 
 program
   .command('serve')

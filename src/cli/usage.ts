@@ -1,3 +1,5 @@
+import type { CommanderError } from 'commander';
+
 // Exit statuses of the client commands, and the error for a bad command line.
 
 export const EXIT = {
@@ -17,4 +19,9 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** For commander's exitOverride: help exits 0, any mistake on the command line exits 2. */
+export function exitOnUsageError(err: CommanderError): never {
+  process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
 }

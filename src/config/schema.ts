@@ -202,6 +202,13 @@ export const ConfigSchema = Type.Object(
     ),
     /** Create the demo account on first start when the store has no account yet. */
     demo_account: Type.Boolean(),
+    /**
+     * Where vpcep writes its own files (the demo account's login). Default: the SQLite
+     * database's folder; with PostgreSQL `.vpcep`. No control characters: it becomes a path.
+     */
+    data_dir: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]+$' }),
+    ),
     lifecycle: Type.Object(
       {
         endpoint_service_create: Delay,

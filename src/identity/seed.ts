@@ -1,10 +1,15 @@
-import { closeSync, fchmodSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { AccountConfig } from '../config/schema.ts';
 import type { Clock } from '../context/clock.ts';
 import { hexId } from '../context/ids.ts';
-import { CREDENTIALS_FILE, DEMO_ACCOUNT_FILE } from '../store/file-modes.ts';
+import {
+  CREDENTIALS_FILE,
+  DEMO_ACCOUNT_FILE,
+  secureDataFolder,
+  writePrivateFile,
+  type ModeWarning,
+} from '../store/file-modes.ts';
 import type { Database } from '../store/schema.ts';
 import { inTransaction } from '../store/seeding.ts';
 import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
@@ -116,8 +121,8 @@ export interface DemoAccount {
 
 /**
  * The first start of an empty store gets one ready-to-use account, handed out
- * the way the console does: the keys in a credentials.csv beside the database,
- * which writeCredentialsFile() writes once the account is committed. Run it
+ * the way the console does: the keys in a credentials.csv in the data folder,
+ * which saveDemoAccount() writes once the account is committed. Run it
  * under the seeding lock, or two nodes starting together may both find the
  * store empty.
  */
@@ -157,27 +162,23 @@ export async function ensureDemoAccount(
   return demo;
 }
 
+export interface SavedDemoAccount {
+  /** False when the files could not be written: the start banner is then the only copy. */
+  written: boolean;
+  warnings: ModeWarning[];
+}
+
 /**
  * Hands the demo keys out in credentials.csv, as the console does, and the whole login
  * (password and project too, for `vpcep env` and `vpcep credentials`) in
- * demo-account.json beside it; both readable by the owner only.
+ * demo-account.json beside it; both readable by the owner only, in the data folder
+ * (`sqliteDir`, the SQLite database's folder, is already made private by the store).
+ * Never throws: the account is committed by now, and a failed start would lose its
+ * login for good; a failure comes back as a warning.
  */
-export function writeCredentialsFile(demo: DemoAccount): void {
-  if (!demo.credentialsFile) return;
-  writeDemoAccountFile(demo, dirname(demo.credentialsFile));
-  const text = `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`;
-  const fd = openSync(demo.credentialsFile, 'w', 0o600);
-  try {
-    // The mode of open() applies only to a new file; one left from an earlier store is
-    // made private before the keys go in.
-    fchmodSync(fd, 0o600);
-    writeFileSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeDemoAccountFile(demo: DemoAccount, dataDir: string): void {
+export function saveDemoAccount(demo: DemoAccount, sqliteDir: string | undefined): SavedDemoAccount {
+  if (!demo.credentialsFile) return { written: false, warnings: [] };
+  const dir = dirname(demo.credentialsFile);
   const account = {
     domain: demo.domainName,
     user: demo.userName,
@@ -187,8 +188,16 @@ function writeDemoAccountFile(demo: DemoAccount, dataDir: string): void {
     ak: demo.ak,
     sk: demo.sk,
   };
-  // Created anew (O_EXCL) so the secret never lands in an older file with a looser mode.
-  const file = join(dataDir, DEMO_ACCOUNT_FILE);
-  rmSync(file, { force: true });
-  writeFileSync(file, JSON.stringify(account, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  try {
+    const warnings = dir === sqliteDir ? [] : secureDataFolder(dir);
+    writePrivateFile(join(dir, DEMO_ACCOUNT_FILE), JSON.stringify(account, null, 2) + '\n');
+    writePrivateFile(
+      demo.credentialsFile,
+      `User Name,Access Key Id,Secret Access Key\n${demo.userName},${demo.ak},${demo.sk}\n`,
+    );
+    return { written: true, warnings };
+  } catch (err) {
+    const message = `cannot write the demo account to ${dir}: ${(err as Error).message}; the start banner is its only copy`;
+    return { written: false, warnings: [{ path: dir, message }] };
+  }
 }

@@ -20,7 +20,7 @@ export interface Store {
    */
   readonly jobsDb: Kysely<Database>;
   readonly dialect: DialectName;
-  /** Directory of the SQLite file (where credentials.csv goes); undefined for PostgreSQL. */
+  /** Directory of the SQLite file, made private here; undefined in memory and for PostgreSQL. */
   readonly dataDir: string | undefined;
   /** File modes fixed while opening (SQLite): for the caller's log, once it has one. */
   readonly warnings: readonly ModeWarning[];

@@ -42,8 +42,10 @@ test('dist/ holds JavaScript only, whose relative imports name .js files', () =>
   assert.ok(files.some((f) => f.endsWith(join('store', 'migrations', 'sqlite', '0001_identity_jobs.js'))));
 });
 
-test('bin/vpcep.js serve runs the build and answers a signed request', async () => {
+test('bin/vpcep.js serve runs the build and answers a signed request', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'vpcep-built-'));
+  // Also when the build itself fails (runCli builds first).
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
   const p = runCli(['serve', '--listen', '127.0.0.1:0'], cwd, {}, { built: true });
   try {
     const match = await waitUntil(
@@ -64,8 +66,10 @@ test('bin/vpcep.js serve runs the build and answers a signed request', async () 
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);
   } finally {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    rmSync(cwd, { recursive: true, force: true });
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
   }
 });
 

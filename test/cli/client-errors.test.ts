@@ -65,6 +65,14 @@ describe('vpcep client commands: errors and exit statuses', () => {
       [['vpcs', 'list', '-o', 'xml'], /invalid output format/],
       [['services', 'create', '--port-id', 'p', '--vpc-id', 'v', '--port', '1:2:3'], /invalid --port/],
       [['api', 'GET', '//evil.example/x'], /invalid path/],
+      // At the top level too, before any command is known.
+      [[], /Usage: vpcep/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['--bogus', 'vpcs', 'list'], /unknown option '--bogus'/],
+      [['--profile'], /argument missing/],
+      [['-o', 'json', 'serve'], /option '--output' does not apply to 'vpcep serve'/],
+      [['--endpoint', 'http://127.0.0.1:9', 'completion', 'bash'], /'--endpoint' does not apply/],
+      [['serve', '--bogus'], /unknown option '--bogus'/],
     ];
     // Every case runs against a port nothing listens on: a request sent by mistake would fail differently.
     for (const [args, message] of cases) {
@@ -197,6 +205,37 @@ describe('vpcep client commands: errors and exit statuses', () => {
     // The environment loses to an explicit profile.
     const both = await as(server.consumer, ['api', 'GET', '/v3/auth/domains', '--profile', 'prov']);
     assert.match(both.stdout, /"name": "provider"/);
+    // The client options may come before the command; given after it too, the command's win.
+    const before = await as(server.consumer, [
+      '--profile',
+      'prov',
+      '-o',
+      'yaml',
+      'api',
+      'GET',
+      '/v3/auth/domains',
+      '-o',
+      'json',
+    ]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal((JSON.parse(before.stdout) as { domains: { name: string }[] }).domains[0]?.name, 'provider');
+    // A default of the command (configure's profile `default`) gives way to a value given before it.
+    const second = await cli(
+      [
+        '--profile',
+        'second',
+        'configure',
+        '--endpoint',
+        server.url,
+        '--ak',
+        p.ak,
+        '--project-id',
+        p.projectId,
+      ],
+      { built: true, env: { VPCEP_HOME: home }, input: `${p.sk}\n` },
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(statSync(join(home, 'profiles', 'second.json')).mode & 0o777, 0o600);
 
     chmodSync(file, 0o644);
     const loose = await cli(['vpcs', 'list', '--profile', 'prov'], {

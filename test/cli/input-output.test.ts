@@ -213,6 +213,9 @@ describe('shell completion', () => {
       'vpcep services create --po',
       'vpcep vpcs list -o ',
       'vpcep --profile x vpcs g',
+      'vpcep --pro',
+      'vpcep -o j',
+      'vpcep --profile ',
     ];
     const script = lines
       .map((line) => {
@@ -228,6 +231,9 @@ describe('shell completion', () => {
       '--port-id --port',
       'table json yaml id',
       'get',
+      '--profile',
+      'json',
+      '',
     ]);
   });
 });

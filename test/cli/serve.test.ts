@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { runCli } from '../support/cli.ts';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient } from '../support/sdk.ts';
@@ -13,12 +13,23 @@ function waitFor(check: () => boolean, ms: number, what: string): Promise<boolea
   return waitUntil(check, (ok) => ok, what, ms, 50);
 }
 
-function stop(child: ChildProcess) {
-  if (child.exitCode === null) child.kill('SIGKILL');
+/** Kills the server if it still runs and waits until it is gone, so its files can be removed. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await gone;
 }
 
-test('serve with embedded defaults creates the demo account and answers signed requests', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+/** A working folder for the test, removed when it ends, also when it fails. */
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('serve with embedded defaults creates the demo account and answers signed requests', async (t) => {
+  const cwd = tempDir(t);
   // Port 0 keeps parallel runs apart; everything else is the embedded default.
   const p = runCli(['serve', '--listen', '127.0.0.1:0'], cwd);
   try {
@@ -46,15 +57,15 @@ test('serve with embedded defaults creates the demo account and answers signed r
       again.child.kill('SIGINT');
       assert.equal(await again.exited, 0, 'SIGINT shuts down cleanly');
     } finally {
-      stop(again.child);
+      await stop(again.child);
     }
   } finally {
-    stop(p.child);
+    await stop(p.child);
   }
 });
 
-test('a bad configuration exits non-zero and names the key', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+test('a bad configuration exits non-zero and names the key', async (t) => {
+  const cwd = tempDir(t);
   writeFileSync(join(cwd, 'bad.yaml'), 'quotas:\n  endpoint: lots\n');
   const p = runCli(['serve', '--config', 'bad.yaml'], cwd);
   const code = await p.exited;
@@ -65,8 +76,8 @@ test('a bad configuration exits non-zero and names the key', async () => {
   assert.match(q.errors(), /'listen'/);
 });
 
-test('VPCEP_CONFIG and the config file are honoured', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+test('VPCEP_CONFIG and the config file are honoured', async (t) => {
+  const cwd = tempDir(t);
   writeFileSync(
     join(cwd, 'vpcep.yaml'),
     [
@@ -99,8 +110,8 @@ test('VPCEP_CONFIG and the config file are honoured', async () => {
   }
 });
 
-test('--roles runs a subset: a data-plane node serves metrics and DNS but no API; unknown roles exit 2', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'vpcep-cli-'));
+test('--roles runs a subset: a data-plane node serves metrics and DNS but no API; unknown roles exit 2', async (t) => {
+  const cwd = tempDir(t);
   const p = runCli(['serve', '--listen', '127.0.0.1:0', '--roles', 'dataplane,dns'], cwd);
   try {
     await waitFor(() => /listening on (http:\/\/\S+)/.test(p.output()), 20_000, 'the server to listen');

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { dataDirOf } from '../../src/config/data-dir.ts';
 import { ConfigError, loadConfig, parseListen } from '../../src/config/load.ts';
 
+// One folder for every file of this suite, removed when it ends however it ends.
+const dir = mkdtempSync(join(tmpdir(), 'vpcep-cfg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 function yamlFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'vpcep-cfg-')), 'vpcep.yaml');
+  const file = join(dir, `vpcep-${++files}.yaml`);
   writeFileSync(file, text);
   return file;
 }
@@ -248,4 +254,23 @@ test('log settings come from the file, the environment or overrides, in that ord
   assert.equal(fromEnv.log_format, 'pretty');
   assert.equal(loadConfig({ env, file, overrides: { log_level: 'error' } }).log_level, 'error');
   assert.equal(loadConfig({ env: {} }).log_format, 'auto');
+});
+
+test('the data folder: data_dir, else the SQLite folder, else .vpcep; a control character is refused', () => {
+  const sqlite = loadConfig({ env: { VPCEP_DATABASE_URL: 'sqlite:/srv/vpcep/db/vpcep.db' } });
+  assert.equal(dataDirOf(sqlite), '/srv/vpcep/db');
+  const pg = loadConfig({ env: { VPCEP_DATABASE_URL: 'postgres://u:p@db.internal/vpcep' } });
+  assert.equal(dataDirOf(pg), resolve('.vpcep'));
+  assert.equal(dataDirOf(loadConfig({ env: { VPCEP_DATABASE_URL: 'sqlite::memory:' } })), undefined);
+  const set = loadConfig({
+    env: { VPCEP_DATABASE_URL: 'postgres://u:p@db.internal/vpcep' },
+    file: yamlFile('data_dir: state/vpcep\n'),
+  });
+  assert.equal(dataDirOf(set), resolve('state/vpcep'));
+  for (const bad of ['"a\\u0000b"', '"line\\nbreak"', '""']) {
+    assert.match(
+      errorOf(() => loadConfig({ env: {}, file: yamlFile(`data_dir: ${bad}\n`) })),
+      /config key 'data_dir'/,
+    );
+  }
 });

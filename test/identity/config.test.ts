@@ -50,8 +50,8 @@ function configFile(dir: string, text: string): string {
 for (const dialect of testDialects()) {
   describe(`IAM users, groups, policies and grants declared in the configuration (${dialect})`, () => {
     test('the read-only CI user of the file reads and is refused writes, also after a restart', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'vpcep-iam-config-'));
       const db = await freshDatabase(dialect);
+      const dir = mkdtempSync(join(tmpdir(), 'vpcep-iam-config-'));
       try {
         const config = loadConfig({
           file: configFile(dir, READ_ONLY_CI_YAML),

@@ -4,17 +4,22 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { saveDemoAccount, type DemoAccount } from '../../src/identity/seed.ts';
 import { startLoggedServer, type LoggedServer } from './support.ts';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -127,4 +132,77 @@ describe('file modes of the SQLite store', () => {
       await server.close();
     }
   });
+});
+
+describe('the data folder apart from a SQLite file (PostgreSQL, data_dir)', () => {
+  let root: string;
+  let savedUmask: number;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'vpcep-modes-data-'));
+    savedUmask = process.umask(0o022);
+  });
+  after(() => {
+    process.umask(savedUmask);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const demoIn = (dir: string): DemoAccount => ({
+    domainName: 'demo',
+    userName: 'admin',
+    password: 'pw-of-the-demo',
+    projectId: 'a'.repeat(32),
+    projectName: 'tr-west-1',
+    ak: 'DEMOAK0123456789ABCD',
+    sk: 'DEMOSK0123456789abcdefghijklmnopqrstuvwx',
+    credentialsFile: join(dir, 'credentials.csv'),
+  });
+
+  test('a missing folder is created 0700; links planted at the file names are replaced, their targets untouched', () => {
+    const dir = join(root, 'state', 'vpcep');
+    const saved = saveDemoAccount(demoIn(dir), undefined);
+    assert.deepEqual(saved, { written: true, warnings: [] });
+    assert.equal(mode(dir).toString(8), '700');
+    assert.equal(mode(join(dir, 'demo-account.json')).toString(8), '600');
+
+    // Someone with a way into the folder points the names at a file of theirs (or of a victim).
+    const victim = join(root, 'victim.txt');
+    writeFileSync(victim, 'unchanged');
+    for (const name of ['credentials.csv', 'demo-account.json']) {
+      rmSync(join(dir, name));
+      symlinkSync(victim, join(dir, name));
+    }
+    assert.equal(saveDemoAccount(demoIn(dir), undefined).written, true);
+    assert.equal(readFileSync(victim, 'utf8'), 'unchanged');
+    for (const name of ['credentials.csv', 'demo-account.json']) {
+      assert.ok(!lstatSync(join(dir, name)).isSymbolicLink(), name);
+      assert.equal(mode(join(dir, name)).toString(8), '600');
+    }
+    assert.match(readFileSync(join(dir, 'demo-account.json'), 'utf8'), /"password": "pw-of-the-demo"/);
+  });
+
+  test('a shared folder keeps its mode, with a warning', () => {
+    const shared = join(root, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o755);
+    writeFileSync(join(shared, 'notes.txt'), 'not ours');
+    const saved = saveDemoAccount(demoIn(shared), undefined);
+    assert.equal(saved.written, true);
+    assert.equal(mode(shared).toString(8), '755');
+    assert.match(saved.warnings[0]?.message ?? '', /holds other files/);
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  test(
+    'a folder of another user is not written into',
+    { skip: !asRoot && 'only root can hand a folder to another user' },
+    () => {
+      const foreign = join(root, 'foreign');
+      mkdirSync(foreign, { mode: 0o700 });
+      chownSync(foreign, 4242, 4242);
+      const refused = saveDemoAccount(demoIn(foreign), undefined);
+      assert.equal(refused.written, false, 'never throws: the banner is then the only copy');
+      assert.match(refused.warnings[0]?.message ?? '', /belongs to another user \(uid 4242\).*only copy/);
+      assert.deepEqual(readdirSync(foreign), []);
+    },
+  );
 });
