@@ -33,15 +33,17 @@ const ROUNDS = 200;
 for (const dialect of testDialects()) {
   test(`a blocked API event loop does not stop forwarding (${dialect})`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vpcep-stall-'));
+    // Everything started is stopped and the folder removed however far the set-up got.
     const prober = spawn(process.execPath, ['--import', 'tsx', PROBER, '127.20.0.10', dir], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    const server = await startTestServer({
-      dialect,
-      accountExtras: NETWORKS,
-      overrides: { dataplane: { ...defaultConfig().dataplane, workers: 2 } },
-    });
+    let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
     try {
+      server = await startTestServer({
+        dialect,
+        accountExtras: NETWORKS,
+        overrides: { dataplane: { ...defaultConfig().dataplane, workers: 2 } },
+      });
       const [line] = (await once(createInterface({ input: prober.stdout }), 'line')) as [string];
       const backendPort = (JSON.parse(line) as { port: number }).port;
       const provider = await networkOf(server.provider, 'vpc-p');
@@ -76,7 +78,7 @@ for (const dialect of testDialects()) {
       assert.deepEqual(JSON.parse(readFileSync(doneFile, 'utf8')), { rounds: ROUNDS });
     } finally {
       prober.stdin.end();
-      await server.close();
+      await server?.close();
       if (prober.exitCode === null) await once(prober, 'exit');
       rmSync(dir, { recursive: true, force: true });
     }

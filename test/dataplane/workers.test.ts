@@ -289,11 +289,14 @@ describe('forwarding processes and the main process', () => {
     const configFile = join(dir, 'vpcep.json.yaml');
     const config = testConfig(db.url, { accountExtras: NETWORKS });
     writeFileSync(configFile, JSON.stringify({ ...config, dataplane: { ...config.dataplane, workers: 2 } }));
-    const backend = await startTcpBackend('127.20.0.10');
-    const run = runCli(['serve', '--config', configFile]);
+    // Stopped and removed however far the set-up got (a taken backend address fails it).
+    let backend: Awaited<ReturnType<typeof startTcpBackend>> | undefined;
+    let run: ReturnType<typeof runCli> | undefined;
     try {
+      backend = await startTcpBackend('127.20.0.10');
+      const started = (run = runCli(['serve', '--config', configFile]));
       const out = await waitUntil(
-        async () => run.output(),
+        async () => started.output(),
         (text) => /listening on (http:\/\/\S+)/.test(text),
         'the server to start',
         30_000,
@@ -338,9 +341,9 @@ describe('forwarding processes and the main process', () => {
       }
       assert.equal((await attempt('127.30.0.96', 8080, CLIENT)).code, 'ECONNREFUSED');
     } finally {
-      run.child.kill('SIGKILL');
-      await run.exited;
-      await backend.close();
+      run?.child.kill('SIGKILL');
+      await run?.exited;
+      await backend?.close();
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     }
