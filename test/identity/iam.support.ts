@@ -32,7 +32,7 @@ import { sdkClient, type SdkCall, type SdkError, type SdkResult } from '../suppo
 import { passwordLogin, type TestAccount } from '../support/server.ts';
 
 /** What the SDK hands back: the raw JSON body plus the status. */
-type Wire = Record<string, unknown> & { httpStatusCode?: number };
+export type Wire = Record<string, unknown> & { httpStatusCode?: number };
 const wire = (v: unknown): Wire => v as Wire;
 const obj = (v: unknown): Record<string, unknown> => v as Record<string, unknown>;
 
@@ -151,6 +151,34 @@ export async function createKey(iam: IamClient, userId: string): Promise<Keys> {
   return { ak: String(cred.access), sk: String(cred.secret) };
 }
 
+export interface Member {
+  id: string;
+  keys: Keys;
+  group: string;
+  policy: string;
+}
+
+/**
+ * Built by the account's own user of `account` through the client: a user
+ * `name` (password `password`) alone in group `${name}s`, whose custom policy
+ * `${name}-policy` allows `actions` on the account's project, with an access key.
+ */
+export async function memberWithPolicy(
+  url: string,
+  account: Pick<TestAccount, 'ak' | 'sk' | 'domainId' | 'projectId'>,
+  name: string,
+  password: string,
+  actions: string[],
+): Promise<Member> {
+  const owner = iamClient(url, account, account.domainId);
+  const id = await createUser(owner, account.domainId, name, password);
+  const group = await createGroup(owner, `${name}s`);
+  await addToGroup(owner, group, id);
+  const policy = await createPolicy(owner, `${name}-policy`, [{ Effect: 'Allow', Action: actions }]);
+  await grantOnProject(iamProjectClient(url, account, account.projectId), group, policy);
+  return { id, keys: await createKey(owner, id), group, policy };
+}
+
 /** A system role's id, looked up by display name as the Terraform providers do. */
 export async function systemRoleId(iam: IamClient, displayName: string): Promise<string> {
   const res = wire(
@@ -168,6 +196,18 @@ export function signedCaller(
   projectId: string,
 ): (call: SdkCall) => Promise<SdkResult> {
   return sdkClient(url, { ...keys, projectId });
+}
+
+/** The answer of an SDK call that must succeed with `status`: the body's fields as the client hands them over. */
+export async function answer(call: Promise<unknown>, status: number): Promise<Wire> {
+  const res = wire(await call);
+  assert.equal(res.httpStatusCode, status);
+  return res;
+}
+
+/** The fields `keys` of an answer's object, for comparing a chosen part of it. */
+export function pick(v: unknown, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, obj(v)[k]]));
 }
 
 /** The status (and code) an SDK call ends with, success or not. */
