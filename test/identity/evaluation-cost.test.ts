@@ -4,20 +4,7 @@ import type { Clock } from '../../src/context/clock.ts';
 import { testDialects } from '../support/db.ts';
 import { rawRequest } from '../support/http.ts';
 import { passwordToken, startTestServer, type TestServer } from '../support/server.ts';
-import {
-  addToGroup,
-  createGroup,
-  createKey,
-  createPolicy,
-  createUser,
-  grantOnProject,
-  iamClient,
-  iamProjectClient,
-  outcome,
-  signedCaller,
-  userToken,
-  withToken,
-} from './iam.support.ts';
+import { memberWithPolicy, outcome, signedCaller, userToken, withToken } from './iam.support.ts';
 
 // "Evaluation is cached and costs no database query per request", measured
 // from outside with the operator's counter of store statements
@@ -71,15 +58,11 @@ for (const dialect of testDialects()) {
         },
       });
       const p = server.provider;
-      const iam = iamClient(server.url, p, p.domainId);
-      const user = await createUser(iam, p.domainId, 'ci-reader', 'Ci-reader-1');
-      const group = await createGroup(iam, 'ci-readers');
-      await addToGroup(iam, group, user);
-      const policy = await createPolicy(iam, 'endpoints-read', [
-        { Effect: 'Allow', Action: ['vpcep:endpoints:list', 'vpcep:endpoints:get'] },
+      const member = await memberWithPolicy(server.url, p, 'ci-reader', 'Ci-reader-1', [
+        'vpcep:endpoints:list',
+        'vpcep:endpoints:get',
       ]);
-      await grantOnProject(iamProjectClient(server.url, p, p.projectId), group, policy);
-      reader = signedCaller(server.url, await createKey(iam, user), p.projectId);
+      reader = signedCaller(server.url, member.keys, p.projectId);
       owner = signedCaller(server.url, p, p.projectId);
       readerToken = (await userToken(server.url, p, 'ci-reader', 'Ci-reader-1')).token!;
       ownerToken = await passwordToken(server.url, p);

@@ -14,17 +14,16 @@ import {
   type IamClient,
 } from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   answer,
   createKey,
   createPolicy,
   iamClient,
-  memberWithPolicy,
+  devBed,
   outcome,
   pick,
-  signedCaller,
-  type Keys,
+  type DevBed,
   type Member,
 } from './iam.support.ts';
 
@@ -32,22 +31,15 @@ import {
 // changed and deleted, each answer's fields checked as the client hands them
 // over, and each change where it matters: in what the key's user may then do.
 
-const ENDPOINTS = '/v1/{project_id}/vpc-endpoints';
-
 for (const dialect of testDialects()) {
   describe(`IAM custom policies and access keys through the official IAM client (${dialect})`, () => {
     let server: TestServer;
     let owner: IamClient;
     let dev: Member;
-    const lists = async (keys: Keys) =>
-      outcome(signedCaller(server.url, keys, server.provider.projectId)({ method: 'GET', url: ENDPOINTS }));
+    let lists: DevBed['lists'];
 
     before(async () => {
-      server = await startTestServer({ dialect });
-      const p = server.provider;
-      owner = iamClient(server.url, p, p.domainId);
-      dev = await memberWithPolicy(server.url, p, 'dev', 'Dev-user-pass1', ['vpcep:endpoints:list']);
-      assert.deepEqual(await lists(dev.keys), { status: 200 });
+      ({ server, owner, dev, lists } = await devBed(dialect));
     });
     after(async () => server?.close());
 

@@ -30,17 +30,16 @@ import {
   type IamClient,
 } from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js';
 import { testDialects } from '../support/db.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import type { TestServer } from '../support/server.ts';
 import {
   answer,
   createGroup,
   iamClient,
-  memberWithPolicy,
+  devBed,
   outcome,
   pick,
-  signedCaller,
   userToken,
-  type Keys,
+  type DevBed,
   type Member,
 } from './iam.support.ts';
 
@@ -51,22 +50,15 @@ import {
 // each change where it matters: in what the user may then do. Policies and
 // keys: iam-sdk-policies-keys.test.ts; grants: iam-sdk-grants.test.ts.
 
-const ENDPOINTS = '/v1/{project_id}/vpc-endpoints';
-
 for (const dialect of testDialects()) {
   describe(`IAM users, groups and memberships through the official IAM client (${dialect})`, () => {
     let server: TestServer;
     let owner: IamClient;
     let dev: Member;
-    const lists = async (keys: Keys) =>
-      outcome(signedCaller(server.url, keys, server.provider.projectId)({ method: 'GET', url: ENDPOINTS }));
+    let lists: DevBed['lists'];
 
     before(async () => {
-      server = await startTestServer({ dialect });
-      const p = server.provider;
-      owner = iamClient(server.url, p, p.domainId);
-      dev = await memberWithPolicy(server.url, p, 'dev', 'Dev-user-pass1', ['vpcep:endpoints:list']);
-      assert.deepEqual(await lists(dev.keys), { status: 200 });
+      ({ server, owner, dev, lists } = await devBed(dialect));
     });
     after(async () => server?.close());
 

@@ -29,7 +29,8 @@ import {
 } from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient, type SdkCall, type SdkError, type SdkResult } from '../support/sdk.ts';
-import { passwordLogin, type TestAccount } from '../support/server.ts';
+import type { TestDialect } from '../support/db.ts';
+import { passwordLogin, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 
 /** What the SDK hands back: the raw JSON body plus the status. */
 export type Wire = Record<string, unknown> & { httpStatusCode?: number };
@@ -179,6 +180,34 @@ export async function memberWithPolicy(
   return { id, keys: await createKey(owner, id), group, policy };
 }
 
+export interface DevBed {
+  server: TestServer;
+  /** The IAM client of the provider account's own user. */
+  owner: IamClient;
+  /** `dev` (password `Dev-user-pass1`), allowed `vpcep:endpoints:list` on the project. */
+  dev: Member;
+  /** How listing endpoints with `keys` ends. */
+  lists: (keys: Keys) => Promise<Outcome>;
+}
+
+/** A test server whose provider account has the member `dev`, who can list endpoints. */
+export async function devBed(dialect: TestDialect): Promise<DevBed> {
+  const server = await startTestServer({ dialect });
+  const p = server.provider;
+  const lists = (keys: Keys) =>
+    outcome(
+      signedCaller(server.url, keys, p.projectId)({ method: 'GET', url: '/v1/{project_id}/vpc-endpoints' }),
+    );
+  try {
+    const dev = await memberWithPolicy(server.url, p, 'dev', 'Dev-user-pass1', ['vpcep:endpoints:list']);
+    assert.deepEqual(await lists(dev.keys), { status: 200 });
+    return { server, owner: iamClient(server.url, p, p.domainId), dev, lists };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
 /** A system role's id, looked up by display name as the Terraform providers do. */
 export async function systemRoleId(iam: IamClient, displayName: string): Promise<string> {
   const res = wire(
@@ -210,10 +239,13 @@ export function pick(v: unknown, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, obj(v)[k]]));
 }
 
+export interface Outcome {
+  status: number | undefined;
+  code?: string | undefined;
+}
+
 /** The status (and code) an SDK call ends with, success or not. */
-export async function outcome(
-  call: Promise<unknown>,
-): Promise<{ status: number | undefined; code?: string | undefined }> {
+export async function outcome(call: Promise<unknown>): Promise<Outcome> {
   try {
     const res = wire(await call);
     return { status: res.httpStatusCode };
