@@ -21,6 +21,7 @@ import { nodeChecks } from './health/checks.ts';
 import { Readiness } from './health/readiness.ts';
 import { JobWorker } from './jobs/index.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { renderStoreMetrics } from './metrics/store-metrics.ts';
 import { PgChangeFeed } from './store/change-feed.ts';
 import { openStore, type Store } from './store/open.ts';
 import { withSeedingLock } from './store/seeding.ts';
@@ -85,6 +86,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   try {
     const metrics = new Metrics({ ownListener: config.metrics.listen !== undefined });
+    metrics.addSource(() => renderStoreMetrics(store.statementsRun()));
     const changes = new ChangeBus();
     // Nodes sharing PostgreSQL tell each other about changes; SQLite is one node's.
     let dataplane: Dataplane | undefined;

@@ -2,6 +2,7 @@ import SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
+import type { StatementCount } from './statement-count.ts';
 
 // The reads that run on every request (one endpoint by id, its tags) are a
 // handful of indexed rows on SQLite, cheaper to run than to route through
@@ -23,10 +24,10 @@ export interface DirectReader {
 const readers = new WeakMap<object, DirectReader>();
 
 /** Opens the read-only connection to a SQLite file another connection has opened (and migrated). */
-export function openDirectReader(file: string, maxStatements = 200): DirectReader {
+export function openDirectReader(file: string, count: StatementCount, maxStatements = 200): DirectReader {
   const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
   raw.pragma('busy_timeout = 5000');
-  const prepare = statementCache(raw, maxStatements);
+  const prepare = statementCache(raw, maxStatements, count);
   return {
     all(sqlText, parameters) {
       const stmt = prepare(sqlText);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { openDirectReader, registerDirectReader, type DirectReader } from './direct-reads.ts';
 import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { statementCache } from './statement-cache.ts';
+import { countStatementsOf, StatementCount } from './statement-count.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { redactError, redactUrls } from './redact.ts';
 import type { Database } from './schema.ts';
@@ -24,6 +25,8 @@ export interface Store {
   readonly dataDir: string | undefined;
   /** File modes fixed while opening (SQLite): for the caller's log, once it has one. */
   readonly warnings: readonly ModeWarning[];
+  /** Statements run on the store's connections since it opened (statement-count.ts). */
+  statementsRun(): number;
   close(): Promise<void>;
 }
 
@@ -51,8 +54,8 @@ const pgTypes = {
 };
 
 /** The write connection as Kysely's SQLite dialect drives it, its statements reused by text. */
-function withStatementCache(raw: SqliteDatabase.Database, max = 500) {
-  const cached = statementCache(raw, max);
+function withStatementCache(raw: SqliteDatabase.Database, count: StatementCount, max = 500) {
+  const cached = statementCache(raw, max, count);
   return {
     close: () => raw.close(),
     // Kysely opens every transaction with a plain (deferred) BEGIN, which takes the
@@ -73,7 +76,7 @@ interface Opened {
   destroy(): Promise<void>;
 }
 
-function openSqlite(location: string): Opened {
+function openSqlite(location: string, count: StatementCount): Opened {
   const memory = location === ':memory:' || location === '';
   const file = memory ? ':memory:' : resolve(location);
   const warnings = memory ? [] : secureSqliteFiles(file);
@@ -85,7 +88,9 @@ function openSqlite(location: string): Opened {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(raw, count) }),
+  });
   return {
     db,
     jobsDb: db,
@@ -96,7 +101,7 @@ function openSqlite(location: string): Opened {
   };
 }
 
-function postgresPool(url: string, max: number, opts: OpenOptions): Kysely<Database> {
+function postgresPool(url: string, max: number, opts: OpenOptions, count: StatementCount): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -111,12 +116,17 @@ function postgresPool(url: string, max: number, opts: OpenOptions): Kysely<Datab
   // A checked-out client losing its connection (the server terminated it) emits
   // 'error' besides failing its query; unheard, that event would end the process.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => countStatementsOf(connection, count),
+    }),
+  });
 }
 
-function openPostgres(url: string, opts: OpenOptions): Opened {
-  const db = postgresPool(url, opts.poolSize ?? 10, opts);
-  const jobsDb = postgresPool(url, opts.jobsPoolSize ?? 2, opts);
+function openPostgres(url: string, opts: OpenOptions, count: StatementCount): Opened {
+  const db = postgresPool(url, opts.poolSize ?? 10, opts, count);
+  const jobsDb = postgresPool(url, opts.jobsPoolSize ?? 2, opts, count);
   return {
     db,
     jobsDb,
@@ -133,7 +143,8 @@ function openPostgres(url: string, opts: OpenOptions): Opened {
  * migration that rewrites a large table must not be cut off halfway through.
  */
 async function migratePostgres(url: string): Promise<void> {
-  const db = postgresPool(url, 1, {});
+  // Its statements are start-up work, not the store's: they count nowhere.
+  const db = postgresPool(url, 1, {}, new StatementCount());
   try {
     await migrate(db, 'postgres');
   } finally {
@@ -173,13 +184,15 @@ export async function openStore(url: string, opts: OpenOptions = {}): Promise<St
 async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
   const dialect = dialectOf(url);
   if (dialect === 'postgres' && opts.migrate !== false) await migratePostgres(url);
-  const opened = dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, opts);
+  const count = new StatementCount();
+  const opened =
+    dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length), count) : openPostgres(url, opts, count);
   let reader: DirectReader | undefined;
   try {
     if (dialect === 'sqlite' && opts.migrate !== false) await migrate(opened.db, dialect);
     // Opened once the schema is in place; a second connection to ':memory:' would be another database.
     if (opened.sqliteFile !== undefined) {
-      reader = openDirectReader(opened.sqliteFile);
+      reader = openDirectReader(opened.sqliteFile, count);
       registerDirectReader(opened.db, reader);
     }
   } catch (err) {
@@ -193,6 +206,7 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
     dialect,
     dataDir: opened.dataDir,
     warnings: opened.warnings,
+    statementsRun: () => count.value,
     async close() {
       if (closed) return;
       closed = true;

@@ -29,10 +29,11 @@ import {
 } from '@huaweicloud/huaweicloud-sdk-iam/v3/public-api.js';
 import { rawRequest } from '../support/http.ts';
 import { sdkClient, type SdkCall, type SdkError, type SdkResult } from '../support/sdk.ts';
-import { passwordLogin, type TestAccount } from '../support/server.ts';
+import type { TestDialect } from '../support/db.ts';
+import { passwordLogin, startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 
 /** What the SDK hands back: the raw JSON body plus the status. */
-type Wire = Record<string, unknown> & { httpStatusCode?: number };
+export type Wire = Record<string, unknown> & { httpStatusCode?: number };
 const wire = (v: unknown): Wire => v as Wire;
 const obj = (v: unknown): Record<string, unknown> => v as Record<string, unknown>;
 
@@ -151,6 +152,62 @@ export async function createKey(iam: IamClient, userId: string): Promise<Keys> {
   return { ak: String(cred.access), sk: String(cred.secret) };
 }
 
+export interface Member {
+  id: string;
+  keys: Keys;
+  group: string;
+  policy: string;
+}
+
+/**
+ * Built by the account's own user of `account` through the client: a user
+ * `name` (password `password`) alone in group `${name}s`, whose custom policy
+ * `${name}-policy` allows `actions` on the account's project, with an access key.
+ */
+export async function memberWithPolicy(
+  url: string,
+  account: Pick<TestAccount, 'ak' | 'sk' | 'domainId' | 'projectId'>,
+  name: string,
+  password: string,
+  actions: string[],
+): Promise<Member> {
+  const owner = iamClient(url, account, account.domainId);
+  const id = await createUser(owner, account.domainId, name, password);
+  const group = await createGroup(owner, `${name}s`);
+  await addToGroup(owner, group, id);
+  const policy = await createPolicy(owner, `${name}-policy`, [{ Effect: 'Allow', Action: actions }]);
+  await grantOnProject(iamProjectClient(url, account, account.projectId), group, policy);
+  return { id, keys: await createKey(owner, id), group, policy };
+}
+
+export interface DevBed {
+  server: TestServer;
+  /** The IAM client of the provider account's own user. */
+  owner: IamClient;
+  /** `dev` (password `Dev-user-pass1`), allowed `vpcep:endpoints:list` on the project. */
+  dev: Member;
+  /** How listing endpoints with `keys` ends. */
+  lists: (keys: Keys) => Promise<Outcome>;
+}
+
+/** A test server whose provider account has the member `dev`, who can list endpoints. */
+export async function devBed(dialect: TestDialect): Promise<DevBed> {
+  const server = await startTestServer({ dialect });
+  const p = server.provider;
+  const lists = (keys: Keys) =>
+    outcome(
+      signedCaller(server.url, keys, p.projectId)({ method: 'GET', url: '/v1/{project_id}/vpc-endpoints' }),
+    );
+  try {
+    const dev = await memberWithPolicy(server.url, p, 'dev', 'Dev-user-pass1', ['vpcep:endpoints:list']);
+    assert.deepEqual(await lists(dev.keys), { status: 200 });
+    return { server, owner: iamClient(server.url, p, p.domainId), dev, lists };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
 /** A system role's id, looked up by display name as the Terraform providers do. */
 export async function systemRoleId(iam: IamClient, displayName: string): Promise<string> {
   const res = wire(
@@ -170,10 +227,25 @@ export function signedCaller(
   return sdkClient(url, { ...keys, projectId });
 }
 
+/** The answer of an SDK call that must succeed with `status`: the body's fields as the client hands them over. */
+export async function answer(call: Promise<unknown>, status: number): Promise<Wire> {
+  const res = wire(await call);
+  assert.equal(res.httpStatusCode, status);
+  return res;
+}
+
+/** The fields `keys` of an answer's object, for comparing a chosen part of it. */
+export function pick(v: unknown, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, obj(v)[k]]));
+}
+
+export interface Outcome {
+  status: number | undefined;
+  code?: string | undefined;
+}
+
 /** The status (and code) an SDK call ends with, success or not. */
-export async function outcome(
-  call: Promise<unknown>,
-): Promise<{ status: number | undefined; code?: string | undefined }> {
+export async function outcome(call: Promise<unknown>): Promise<Outcome> {
   try {
     const res = wire(await call);
     return { status: res.httpStatusCode };
