@@ -23,9 +23,9 @@ export interface DirectReader {
 const readers = new WeakMap<object, DirectReader>();
 
 /** Opens the read-only connection to a SQLite file another connection has opened (and migrated). */
-export function openDirectReader(file: string, maxStatements = 200): DirectReader {
+export function openDirectReader(file: string, busyTimeoutMs: number, maxStatements = 200): DirectReader {
   const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   const prepare = statementCache(raw, maxStatements);
   return {
     all(sqlText, parameters) {
