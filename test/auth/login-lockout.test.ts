@@ -216,16 +216,8 @@ for (const dialect of testDialects()) {
 
     const consumer = () => ({ name: server.consumer.user, domain: { name: server.consumer.domainName } });
 
-    /** A token of the consumer's own user, and that user's id. */
-    async function session(password: string): Promise<{ token: string; userId: string }> {
-      const res = await login(server, consumer(), password);
-      assert.equal(res.status, 201, res.text);
-      const userId = (res.json as { token: { user: { id: string } } }).token.user.id;
-      return { token: String(res.headers['x-subject-token']), userId };
-    }
-
     test('wrong original passwords lock the user: the right one is then refused like a locked login, until the lock ends', async () => {
-      const { token, userId } = await session(server.consumer.password);
+      const { token, userId } = await consumerSession(server, server.consumer.password);
       for (let i = 0; i < 5; i++) {
         const res = await changePassword(server, token, userId, `wrong-${i}`, 'Next-pass-1');
         assert.equal(res.status, 400, res.text);
@@ -241,7 +233,7 @@ for (const dialect of testDialects()) {
 
       clock.advance(901_000);
       // Nothing changed while locked: the old password still signs in.
-      const later = await session(server.consumer.password);
+      const later = await consumerSession(server, server.consumer.password);
       const changed = await changePassword(
         server,
         later.token,
@@ -263,7 +255,7 @@ for (const dialect of testDialects()) {
     });
 
     test('failed logins lock password changes too: one count per user', async () => {
-      const { token, userId } = await session(server.consumer.password);
+      const { token, userId } = await consumerSession(server, server.consumer.password);
       for (let i = 0; i < 5; i++) assertRefused(await login(server, consumer(), `wrong-${i}`));
       assertRefused(
         await changePassword(server, token, userId, server.consumer.password, 'Next-pass-2'),
@@ -283,14 +275,7 @@ for (const dialect of testDialects()) {
     after(async () => server.close());
 
     test('wrong original passwords lock the client address, not other addresses', async () => {
-      const res = await login(
-        server,
-        { name: server.consumer.user, domain: { name: server.consumer.domainName } },
-        server.consumer.password,
-      );
-      assert.equal(res.status, 201, res.text);
-      const token = String(res.headers['x-subject-token']);
-      const userId = (res.json as { token: { user: { id: string } } }).token.user.id;
+      const { token, userId } = await consumerSession(server, server.consumer.password);
       for (let i = 0; i < 3; i++) {
         const wrong = await changePassword(server, token, userId, `wrong-${i}`, 'Next-pass-3');
         assert.equal(wrong.status, 400, wrong.text);
@@ -328,4 +313,19 @@ function changePassword(
     body: JSON.stringify({ user: { original_password: original, password: next } }),
     ...(localAddress ? { localAddress } : {}),
   });
+}
+
+/** A token of the consumer account's own user, from a password login, and that user's id. */
+async function consumerSession(
+  server: TestServer,
+  password: string,
+): Promise<{ token: string; userId: string }> {
+  const res = await login(
+    server,
+    { name: server.consumer.user, domain: { name: server.consumer.domainName } },
+    password,
+  );
+  assert.equal(res.status, 201, res.text);
+  const userId = (res.json as { token: { user: { id: string } } }).token.user.id;
+  return { token: String(res.headers['x-subject-token']), userId };
 }
