@@ -19,7 +19,7 @@ import { renderDataplaneMetrics } from './dataplane/metrics.ts';
 import { hasDataplaneRole, startDataplane, type Dataplane } from './dataplane/runtime.ts';
 import { nodeChecks } from './health/checks.ts';
 import { Readiness } from './health/readiness.ts';
-import { JobWorker } from './jobs/index.ts';
+import { DEFAULT_HANDLER_TIMEOUT_MS, JobWorker } from './jobs/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { renderStoreMetrics } from './metrics/store-metrics.ts';
 import { PgChangeFeed } from './store/change-feed.ts';
@@ -64,6 +64,15 @@ export interface Running {
 type Logger = FastifyServerOptions['logger'];
 
 /**
+ * Processes sharing a SQLite file: another process's transaction holds the write
+ * lock at most as long as a job handler runs (cut off at jobs.handler_timeout_ms,
+ * then rolled back). A write here waits that long plus this margin (the claim
+ * before the handler, the rollback after it) before SQLITE_BUSY, so nodes with
+ * the same configuration never fail on each other's jobs (docs/operations.md).
+ */
+const SQLITE_LOCK_WAIT_MARGIN_MS = 2000;
+
+/**
  * The composition root: opens the store, brings accounts up to date, builds and
  * starts the components of the configured roles in dependency order, and closes
  * them in reverse.
@@ -79,6 +88,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     jobsPoolSize: config.postgres.jobs_pool_size,
     statementTimeoutMs: config.postgres.statement_timeout_ms,
     lockTimeoutMs: config.postgres.lock_timeout_ms,
+    sqliteBusyTimeoutMs:
+      (config.jobs.handler_timeout_ms ?? DEFAULT_HANDLER_TIMEOUT_MS) + SQLITE_LOCK_WAIT_MARGIN_MS,
   });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {

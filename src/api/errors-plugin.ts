@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, errorBody } from '../errors/api-error.ts';
 import type { ErrorCode } from '../errors/catalog.ts';
 import { describeAjvError } from '../schema/ajv.ts';
+import { isStoreBusy } from '../store/open.ts';
 
 // Query parameters whose bad values have their own code in the reference;
 // everything else that fails validation is EndPoint.0002.
@@ -48,6 +49,12 @@ export function toApiError(err: unknown, log: FastifyRequest['log']): ApiError {
   }
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new ApiError('EndPoint.0002', 'Parameter error.');
+  }
+  if (isStoreBusy(err)) {
+    // Another process held SQLite's write lock past the wait: nothing was written,
+    // and a retry will do. The driver's text stays in the log.
+    log.warn({ err }, 'store busy: another process holds the SQLite write lock');
+    return new ApiError('VPCEP.0503', 'The database is busy (another process is writing). Please retry.');
   }
   log.error({ err }, 'internal error');
   return new ApiError('EndPoint.0001');

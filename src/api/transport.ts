@@ -46,8 +46,12 @@ export function clientErrorKey(nodeCode: string | undefined): ErrorCode {
   }
 }
 
-/** A whole HTTP/1.1 response carrying `err` in the catalog's shape; the connection closes after it. */
-export function rawErrorResponse(err: ApiError, id: string): string {
+/**
+ * A whole HTTP/1.1 response carrying `err` in the catalog's shape; the connection
+ * closes after it. The answer to a HEAD has the headers only: a client reads
+ * anything after them as the start of another answer.
+ */
+export function rawErrorResponse(err: ApiError, id: string, head = false): string {
   const body = JSON.stringify(errorBody(err, id));
   return (
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
@@ -55,17 +59,31 @@ export function rawErrorResponse(err: ApiError, id: string): string {
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-Request-Id: ${id}\r\n` +
     'Connection: close\r\n\r\n' +
-    body
+    (head ? '' : body)
   );
 }
 
 /** Writes `err` straight to a socket no fastify reply owns, then closes it. */
-function answerOnSocket(socket: Duplex, err: ApiError): void {
+function answerOnSocket(socket: Duplex, err: ApiError, head = false): void {
   // Node's own rule: never write into a response that has already started.
   // `_httpMessage` is the in-flight ServerResponse, if any (not in Node's types).
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && inFlight?.headersSent !== true) socket.write(rawErrorResponse(err, requestId()));
+  if (socket.writable && inFlight?.headersSent !== true)
+    socket.write(rawErrorResponse(err, requestId(), head));
   socket.destroy();
+}
+
+const HEAD_LINE = Buffer.from('HEAD ');
+
+/**
+ * Whether the refused request is a HEAD, from the bytes the parser was given
+ * (its request line, when they hold it: a request sent at once, or a timeout's
+ * none, which then gets the body).
+ */
+function isHeadRequest(err: ConnectionError): boolean {
+  // Typed as the JSON form of a Buffer; Node hands the Buffer itself.
+  const packet: unknown = err.rawPacket;
+  return Buffer.isBuffer(packet) && packet.subarray(0, HEAD_LINE.length).equals(HEAD_LINE);
 }
 
 /** Node's 'clientError': a request the parser refused, or one that took too long to arrive. */
@@ -73,7 +91,7 @@ function onClientError(this: FastifyInstance, err: ConnectionError, socket: Sock
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   // Only the code: the error's rawPacket holds the request's bytes, credentials included.
   this.log.debug({ code: err.code }, 'malformed request refused');
-  answerOnSocket(socket, new ApiError(clientErrorKey(err.code)));
+  answerOnSocket(socket, new ApiError(clientErrorKey(err.code)), isHeadRequest(err));
 }
 
 /** Errors of fastify's router, raised before any route or hook runs. */

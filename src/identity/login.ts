@@ -67,26 +67,20 @@ export async function loginWithPassword(
       domain && input.userName !== undefined ? await repo.findUser(domain.id, input.userName) : undefined;
   }
 
-  const attempt = deps.throttle.begin(lockoutKey(input, domain, user), clientAddress);
-  if (attempt === 'user-locked') throw apiError('EndPoint.0003', LOCKED_MESSAGE);
-  if (attempt === 'address-locked') throw apiError('EndPoint.0003', ADDRESS_LOCKED_MESSAGE);
-  let good: boolean;
-  try {
-    const hash = user?.password_hash ?? (await dummyPasswordHash());
-    good = (await verifyPassword(input.password, hash)) && !!user && !!domain && user.password_hash !== null;
-    // A disabled user cannot sign in; the answer is the same as for a wrong password.
-    if (user?.enabled !== 1) good = false;
-  } catch (err) {
-    attempt.abandoned();
-    throw err;
-  }
-  if (!good || !user || !domain) {
-    attempt.failed();
-    throw fail();
-  }
-  // The password was right: a scope the user cannot have is an error, not a guess.
-  attempt.succeeded();
+  const good = await throttledPasswordCheck(
+    deps.throttle,
+    lockoutKey(input, domain, user),
+    clientAddress,
+    async () => {
+      const hash = user?.password_hash ?? (await dummyPasswordHash());
+      const right = await verifyPassword(input.password, hash);
+      // A disabled user cannot sign in; the answer is the same as for a wrong password.
+      return right && !!user && !!domain && user.password_hash !== null && user.enabled === 1;
+    },
+  );
+  if (!good || !user || !domain) throw fail();
 
+  // The password was right: a scope the user cannot have is an error, not a guess.
   let project: ProjectRow | null = null;
   const scope = input.scope;
   if (scope?.kind === 'project') {
@@ -109,14 +103,46 @@ export async function loginWithPassword(
 }
 
 /**
+ * Runs one password check (`check`, the scrypt comparison) as an attempt that
+ * `throttle` counts against the user `key` and the client `address`. A locked
+ * user or address is refused with IAM's 401 before `check` runs, so a locked-out
+ * guesser costs no scrypt; a check that throws counts as neither outcome.
+ */
+export async function throttledPasswordCheck(
+  throttle: LoginThrottle,
+  key: string,
+  address: string,
+  check: () => Promise<boolean>,
+): Promise<boolean> {
+  const attempt = throttle.begin(key, address);
+  if (attempt === 'user-locked') throw apiError('EndPoint.0003', LOCKED_MESSAGE);
+  if (attempt === 'address-locked') throw apiError('EndPoint.0003', ADDRESS_LOCKED_MESSAGE);
+  let good: boolean;
+  try {
+    good = await check();
+  } catch (err) {
+    attempt.abandoned();
+    throw err;
+  }
+  if (good) attempt.succeeded();
+  else attempt.failed();
+  return good;
+}
+
+/** The key an existing user's failures are counted under, wherever its password is checked. */
+export function userLockoutKey(domainId: string, userName: string): string {
+  return JSON.stringify(['user', domainId, userName]);
+}
+
+/**
  * The name failures are counted under: the account and user name, whichever way
  * the request spelled them. A user or account that does not exist gets a key of
  * the same kind, so a lockout says nothing about who exists; an existing user
  * named by id shares its name's key, so changing spelling buys no extra guesses.
  */
 function lockoutKey(input: PasswordLogin, domain: DomainRow | undefined, user: UserRow | undefined): string {
-  if (user && domain) return JSON.stringify(['user', domain.id, user.name]);
+  if (user && domain) return userLockoutKey(domain.id, user.name);
   if (input.userId !== undefined) return JSON.stringify(['user-id', input.userId]);
-  if (domain) return JSON.stringify(['user', domain.id, input.userName ?? '']);
+  if (domain) return userLockoutKey(domain.id, input.userName ?? '');
   return JSON.stringify(['account', input.domainId ?? '', input.domainName ?? '', input.userName ?? '']);
 }

@@ -30,6 +30,10 @@ export class IdentityRepository {
     return this.db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  async insertDomain(row: DomainRow): Promise<void> {
+    await this.db.insertInto('domains').values(row).execute();
+  }
+
   async countDomains(): Promise<number> {
     const row = await this.db
       .selectFrom('domains')
@@ -79,6 +83,23 @@ export class IdentityRepository {
 
   findProject(id: string): Promise<ProjectRow | undefined> {
     return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findProjectByName(domainId: string, name: string): Promise<ProjectRow | undefined> {
+    return this.db
+      .selectFrom('projects')
+      .selectAll()
+      .where('domain_id', '=', domainId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async insertProject(row: ProjectRow): Promise<void> {
+    await this.db.insertInto('projects').values(row).execute();
+  }
+
+  async renameProject(id: string, name: string): Promise<void> {
+    await this.db.updateTable('projects').set({ name }).where('id', '=', id).execute();
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import type { App } from '../api/types.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import { LoginThrottle } from '../auth/login-throttle.ts';
 import { registerCatalogRoutes } from './catalog/routes.ts';
 import { registerCredentialRoutes } from './credentials/routes.ts';
 import { registerGrantRoutes } from './grants/routes.ts';
@@ -15,10 +16,14 @@ import { registerUserRoutes } from './users/routes.ts';
  * policies, grants and access keys (docs/iam.md).
  */
 export function registerIdentityRoutes(app: App, deps: TokenDeps, authenticator: Authenticator): void {
-  registerTokenRoutes(app, deps);
+  // One per API process, shared by every check of a password (a login, a password
+  // change), so failures anywhere count toward one lockout; counted in this
+  // node's memory (docs/authentication.md).
+  const throttle = new LoginThrottle(deps.config.login_lockout, deps.clock);
+  registerTokenRoutes(app, deps, throttle);
   registerCatalogRoutes(app, deps.config, authenticator);
   registerProjectRoutes(app, deps.identity);
-  registerUserRoutes(app, deps);
+  registerUserRoutes(app, deps, throttle);
   registerGroupRoutes(app, deps);
   registerRoleRoutes(app, deps);
   registerGrantRoutes(app, deps);

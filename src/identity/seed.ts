@@ -15,6 +15,7 @@ import { inTransaction } from '../store/seeding.ts';
 import { DEFAULT_HOST_RANGES, type HostRanges } from '../vpc/host-ranges.ts';
 import { seedVpc } from '../vpc/seed.ts';
 import { newKeyPair, randomString } from './credentials/secrets.ts';
+import { IdentityRepository } from './repository.ts';
 import { seedIdentity } from './seed-iam.ts';
 
 // Accounts declared in the configuration are created or brought up to date at
@@ -22,12 +23,8 @@ import { seedIdentity } from './seed-iam.ts';
 // resources of these accounts, are left as they are. Users, groups, policies
 // and grants are seed-iam.ts's.
 
-async function upsertDomain(db: Kysely<Database>, account: AccountConfig, now: number): Promise<string> {
-  const byName = await db
-    .selectFrom('domains')
-    .selectAll()
-    .where('name', '=', account.name)
-    .executeTakeFirst();
+async function upsertDomain(repo: IdentityRepository, account: AccountConfig, now: number): Promise<string> {
+  const byName = await repo.findDomainByName(account.name);
   if (byName) {
     if (account.id !== undefined && account.id !== byName.id) {
       throw new Error(
@@ -37,12 +34,12 @@ async function upsertDomain(db: Kysely<Database>, account: AccountConfig, now: n
     return byName.id;
   }
   const id = account.id ?? hexId();
-  await db.insertInto('domains').values({ id, name: account.name, created_at: now }).execute();
+  await repo.insertDomain({ id, name: account.name, created_at: now });
   return id;
 }
 
 async function upsertProjects(
-  db: Kysely<Database>,
+  repo: IdentityRepository,
   domainId: string,
   account: AccountConfig,
   region: string,
@@ -52,22 +49,15 @@ async function upsertProjects(
   const byKey = new Map<string, string>();
   for (const p of wanted) {
     let row =
-      p.id !== undefined
-        ? await db.selectFrom('projects').selectAll().where('id', '=', p.id).executeTakeFirst()
-        : await db
-            .selectFrom('projects')
-            .selectAll()
-            .where('domain_id', '=', domainId)
-            .where('name', '=', p.name)
-            .executeTakeFirst();
+      p.id !== undefined ? await repo.findProject(p.id) : await repo.findProjectByName(domainId, p.name);
     if (row && row.domain_id !== domainId) {
       throw new Error(`project ${row.id} belongs to another account than '${account.name}'`);
     }
     if (!row) {
       row = { id: p.id ?? hexId(), domain_id: domainId, name: p.name, created_at: now };
-      await db.insertInto('projects').values(row).execute();
+      await repo.insertProject(row);
     } else if (row.name !== p.name) {
-      await db.updateTable('projects').set({ name: p.name }).where('id', '=', row.id).execute();
+      await repo.renameProject(row.id, p.name);
     }
     byKey.set(row.id, row.id);
     byKey.set(p.name, row.id);
@@ -91,8 +81,9 @@ export async function seedAccounts(
   for (const account of accounts) {
     await inTransaction(db, async (trx) => {
       const now = clock.now();
-      const domainId = await upsertDomain(trx, account, now);
-      const projects = await upsertProjects(trx, domainId, account, region, now);
+      const repo = new IdentityRepository(trx);
+      const domainId = await upsertDomain(repo, account, now);
+      const projects = await upsertProjects(repo, domainId, account, region, now);
       await seedIdentity(trx, domainId, account, projects, now);
       const firstProject = [...projects.values()][0];
       for (const vpc of account.vpcs ?? []) {
@@ -132,8 +123,7 @@ export async function ensureDemoAccount(
   clock: Clock,
   dataDir: string | undefined,
 ): Promise<DemoAccount | undefined> {
-  const any = await db.selectFrom('domains').select('id').limit(1).executeTakeFirst();
-  if (any) return undefined;
+  if ((await new IdentityRepository(db).countDomains()) > 0) return undefined;
   const keys = newKeyPair();
   const demo: DemoAccount = {
     domainName: 'demo',

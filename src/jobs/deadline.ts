@@ -1,4 +1,5 @@
-import { sql, type KyselyPlugin, type Transaction } from 'kysely';
+import type { KyselyPlugin, Transaction } from 'kysely';
+import { drainQueued } from '../store/drain.ts';
 import type { Database } from '../store/schema.ts';
 
 // A job handler runs inside a transaction, and on SQLite that transaction holds
@@ -58,9 +59,8 @@ export async function withDeadline(
   try {
     await Promise.race([fn(trx.withPlugin(guard)), deadline]);
   } catch (err) {
-    // A statement on this connection waits for the ones queued before it, so once
-    // this one has run, nothing the handler sent can follow the ROLLBACK.
-    if (abandoned) await sql`SELECT 1`.execute(trx).catch(() => undefined);
+    // Once the statements already queued have run, nothing the handler sent can follow the ROLLBACK.
+    if (abandoned) await drainQueued(trx).catch(() => undefined);
     throw err;
   } finally {
     clearTimeout(timer);

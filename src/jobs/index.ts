@@ -1,5 +1,10 @@
 // Durable background jobs: producers write rows with enqueueJob() in the same
 // transaction as the state change that needs them; a JobWorker runs them.
 export { enqueueJob, cancelJobs, hasPendingJob, type NewJob } from './queue.ts';
-export { JobWorker, UNKNOWN_KIND_DELAY_MS, type JobWorkerOptions } from './worker.ts';
+export {
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  JobWorker,
+  UNKNOWN_KIND_DELAY_MS,
+  type JobWorkerOptions,
+} from './worker.ts';
 export type { ClaimedJob, GiveUpHandler, JobHandler, JobLogger } from './types.ts';

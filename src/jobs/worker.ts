@@ -11,7 +11,7 @@ import type { ClaimedJob, GiveUpHandler, JobHandler, JobLogger } from './types.t
 
 const DEFAULT_BATCH_SIZE = 10;
 const DEFAULT_BACKOFF_BASE_MS = 1000;
-const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
 /**
  * How long a job of a kind this process has no handler for is parked. During a
  * rolling upgrade an old process may claim a new kind; parking (with the

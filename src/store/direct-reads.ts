@@ -24,9 +24,14 @@ export interface DirectReader {
 const readers = new WeakMap<object, DirectReader>();
 
 /** Opens the read-only connection to a SQLite file another connection has opened (and migrated). */
-export function openDirectReader(file: string, count: StatementCount, maxStatements = 200): DirectReader {
+export function openDirectReader(
+  file: string,
+  count: StatementCount,
+  busyTimeoutMs: number,
+  maxStatements = 200,
+): DirectReader {
   const raw = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   const prepare = statementCache(raw, maxStatements, count);
   return {
     all(sqlText, parameters) {

@@ -41,7 +41,15 @@ export interface OpenOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL lock_timeout of every pooled connection, ms; 0 or absent: none. */
   lockTimeoutMs?: number;
+  /**
+   * SQLite: how long a statement waits for another process's lock before it fails
+   * with SQLITE_BUSY (default 5 s). The wait blocks this process (the driver is
+   * synchronous), so it is a bound, not a queue.
+   */
+  sqliteBusyTimeoutMs?: number;
 }
+
+const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 // int8 (BIGINT, COUNT(*)) arrives from pg as text to protect values beyond 2^53.
 // Every bigint in this schema is a millisecond time, an id or a count, far below
@@ -76,7 +84,7 @@ interface Opened {
   destroy(): Promise<void>;
 }
 
-function openSqlite(location: string, count: StatementCount): Opened {
+function openSqlite(location: string, count: StatementCount, busyTimeoutMs: number): Opened {
   const memory = location === ':memory:' || location === '';
   const file = memory ? ':memory:' : resolve(location);
   const warnings = memory ? [] : secureSqliteFiles(file);
@@ -87,7 +95,7 @@ function openSqlite(location: string, count: StatementCount): Opened {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(raw, count) }),
   });
@@ -185,14 +193,17 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
   const dialect = dialectOf(url);
   if (dialect === 'postgres' && opts.migrate !== false) await migratePostgres(url);
   const count = new StatementCount();
+  const busyTimeoutMs = opts.sqliteBusyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS;
   const opened =
-    dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length), count) : openPostgres(url, opts, count);
+    dialect === 'sqlite'
+      ? openSqlite(url.slice('sqlite:'.length), count, busyTimeoutMs)
+      : openPostgres(url, opts, count);
   let reader: DirectReader | undefined;
   try {
     if (dialect === 'sqlite' && opts.migrate !== false) await migrate(opened.db, dialect);
     // Opened once the schema is in place; a second connection to ':memory:' would be another database.
     if (opened.sqliteFile !== undefined) {
-      reader = openDirectReader(opened.sqliteFile, count);
+      reader = openDirectReader(opened.sqliteFile, count, busyTimeoutMs);
       registerDirectReader(opened.db, reader);
     }
   } catch (err) {
@@ -214,6 +225,15 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
       await opened.destroy();
     },
   };
+}
+
+/**
+ * True when a SQLite statement gave up waiting for another process's lock
+ * (SQLITE_BUSY and its extended codes): the store is busy, not broken.
+ */
+export function isStoreBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
 }
 
 /** True when a driver error is a unique-constraint violation, on either dialect. */

@@ -62,6 +62,25 @@ for (const dialect of testDialects()) {
       );
     });
 
+    test('a HEAD the parser refuses gets its status and X-Request-Id without a body', async () => {
+      // A body after a HEAD answer is read as the start of the next answer: clients fail on it.
+      for (const request of [
+        `HEAD /v1/x/vpcs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        `HEAD /v1/x/vpcs?q=${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      ]) {
+        const res = await exchange(bed.server.url, request);
+        assert.equal(res.status, 431);
+        assert.match(String(res.headers['x-request-id']), /^[0-9a-f]{32}$/);
+        assert.equal(res.body, '');
+      }
+      const broken = await exchange(bed.server.url, 'HEAD /a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal(broken.status, 400);
+      assert.equal(broken.body, '');
+      // Through Node's own client, which reads a HEAD answer as having no body.
+      const viaClient = await rawRequest({ method: 'HEAD', url: `${bed.vpcs()}?q=${'a'.repeat(100_000)}` });
+      assert.equal(viaClient.status, 431);
+    });
+
     test('requests the HTTP parser refuses are 400 APIG.0201', async () => {
       const broken = [
         'GARBAGE\r\n\r\n',

@@ -201,3 +201,131 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+// POST /v3/users/{user_id}/password checks the original password with scrypt as a
+// login does: a token holder (a stolen token is valid for a day) must not get
+// unlimited guesses of the account's password there.
+for (const dialect of testDialects()) {
+  describe(`password changes share the login lockout (${dialect})`, () => {
+    let server: TestServer;
+    const clock = movableClock();
+    before(async () => {
+      server = await lockoutServer(dialect, clock, 1000);
+    });
+    after(async () => server.close());
+
+    const consumer = () => ({ name: server.consumer.user, domain: { name: server.consumer.domainName } });
+
+    test('wrong original passwords lock the user: the right one is then refused like a locked login, until the lock ends', async () => {
+      const { token, userId } = await consumerSession(server, server.consumer.password);
+      for (let i = 0; i < 5; i++) {
+        const res = await changePassword(server, token, userId, `wrong-${i}`, 'Next-pass-1');
+        assert.equal(res.status, 400, res.text);
+        assert.equal((res.json as Record<string, string>).error_code, '1103');
+      }
+      // Locked: the right original is refused as the token route refuses a locked user,
+      assertRefused(
+        await changePassword(server, token, userId, server.consumer.password, 'Next-pass-1'),
+        LOCKED,
+      );
+      // and so is a login of that user with the right password.
+      assertRefused(await login(server, consumer(), server.consumer.password), LOCKED);
+
+      clock.advance(901_000);
+      // Nothing changed while locked: the old password still signs in.
+      const later = await consumerSession(server, server.consumer.password);
+      const changed = await changePassword(
+        server,
+        later.token,
+        later.userId,
+        server.consumer.password,
+        'Next-pass-1',
+      );
+      assert.equal(changed.status, 204, changed.text);
+      assert.equal((await login(server, consumer(), 'Next-pass-1')).status, 201);
+      // Back to the old password, for the next test.
+      const back = await changePassword(
+        server,
+        later.token,
+        later.userId,
+        'Next-pass-1',
+        server.consumer.password,
+      );
+      assert.equal(back.status, 204, back.text);
+    });
+
+    test('failed logins lock password changes too: one count per user', async () => {
+      const { token, userId } = await consumerSession(server, server.consumer.password);
+      for (let i = 0; i < 5; i++) assertRefused(await login(server, consumer(), `wrong-${i}`));
+      assertRefused(
+        await changePassword(server, token, userId, server.consumer.password, 'Next-pass-2'),
+        LOCKED,
+      );
+      clock.advance(901_000);
+      assert.equal((await login(server, consumer(), server.consumer.password)).status, 201);
+    });
+  });
+
+  describe(`password changes count per client address (${dialect})`, () => {
+    let server: TestServer;
+    const clock = movableClock();
+    before(async () => {
+      server = await lockoutServer(dialect, clock, 3);
+    });
+    after(async () => server.close());
+
+    test('wrong original passwords lock the client address, not other addresses', async () => {
+      const { token, userId } = await consumerSession(server, server.consumer.password);
+      for (let i = 0; i < 3; i++) {
+        const wrong = await changePassword(server, token, userId, `wrong-${i}`, 'Next-pass-3');
+        assert.equal(wrong.status, 400, wrong.text);
+      }
+      // Three failures: under the user's limit (5), at the address's (3).
+      assertRefused(
+        await changePassword(server, token, userId, server.consumer.password, 'Next-pass-3'),
+        ADDRESS_LOCKED,
+      );
+      const elsewhere = await changePassword(
+        server,
+        token,
+        userId,
+        server.consumer.password,
+        'Next-pass-3',
+        '127.0.0.2',
+      );
+      assert.equal(elsewhere.status, 204, elsewhere.text);
+    });
+  });
+}
+
+function changePassword(
+  server: TestServer,
+  token: string,
+  userId: string,
+  original: string,
+  next: string,
+  localAddress?: string,
+) {
+  return rawRequest({
+    method: 'POST',
+    url: `${server.url}/v3/users/${userId}/password`,
+    headers: { 'content-type': 'application/json', 'x-auth-token': token },
+    body: JSON.stringify({ user: { original_password: original, password: next } }),
+    ...(localAddress ? { localAddress } : {}),
+  });
+}
+
+/** A token of the consumer account's own user, from a password login, and that user's id. */
+async function consumerSession(
+  server: TestServer,
+  password: string,
+): Promise<{ token: string; userId: string }> {
+  const res = await login(
+    server,
+    { name: server.consumer.user, domain: { name: server.consumer.domainName } },
+    password,
+  );
+  assert.equal(res.status, 201, res.text);
+  const userId = (res.json as { token: { user: { id: string } } }).token.user.id;
+  return { token: String(res.headers['x-subject-token']), userId };
+}

@@ -4,7 +4,8 @@
 // none, and it keeps this test to a second or two instead of loading the
 // whole TypeScript project).
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { ESLint } from 'eslint';
@@ -26,6 +27,21 @@ async function refused(path: string, code: string): Promise<string[]> {
   return result.messages
     .filter((m) => m.ruleId === 'no-restricted-imports')
     .map((m) => /'([^']+)'/.exec(m.message)?.[1] ?? m.message);
+}
+
+/**
+ * A Kysely query builder's entry points and the `sql` tag: what a module that
+ * builds a query contains. (Opening a transaction is not SQL of its own.)
+ */
+const BUILDS_SQL =
+  /\.(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)\(|\bsql(<[^>]*>)?`|\bsql\.(raw|ref|table|id|lit|join|val)\(/;
+
+/** The TypeScript modules under `dir` (relative to the repository, '/'-separated). */
+function modulesUnder(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => relative(root, join(e.parentPath, e.name)).split('\\').join('/'))
+    .sort();
 }
 
 describe('layer rules (eslint.config.js no-restricted-imports)', () => {
@@ -139,5 +155,38 @@ describe('layer rules (eslint.config.js no-restricted-imports)', () => {
     ]) {
       assert.deepEqual(await refused(path, code), ['../../test/support/db.ts'], path);
     }
+  });
+
+  test('every module that builds SQL is a query module or part of the store: none can throw HTTP errors', async () => {
+    const withSql = modulesUnder('src').filter((path) =>
+      BUILDS_SQL.test(readFileSync(join(root, path), 'utf8')),
+    );
+    // The detector finds what it must: modules known to hold SQL, of each kind.
+    for (const known of [
+      'src/identity/repository.ts',
+      'src/vpcep/shared/locks.ts',
+      'src/jobs/claim.ts',
+      'src/store/seeding.ts',
+    ]) {
+      assert.ok(withSql.includes(known), `${known} is found to hold SQL`);
+    }
+    const importOf = (path: string) => {
+      const spec = relative(dirname(join(root, path)), join(root, 'src/errors/api-error.ts'));
+      return spec.startsWith('.') ? spec : `./${spec}`;
+    };
+    // The check discriminates: a domain module may throw the catalog's errors.
+    const domain = 'src/vpcep/services/service.ts';
+    assert.deepEqual(await refused(domain, `import { apiError } from '${importOf(domain)}';`), []);
+    const uncovered: string[] = [];
+    for (const path of withSql) {
+      const spec = importOf(path);
+      const got = await refused(path, `import { ApiError, apiError } from '${spec}';`);
+      if (!got.includes(spec)) uncovered.push(path);
+    }
+    assert.deepEqual(
+      uncovered,
+      [],
+      'modules with SQL that may import errors/api-error.ts (not in QUERY or STORE)',
+    );
   });
 });

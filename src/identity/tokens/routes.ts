@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { App } from '../../api/types.ts';
-import { LoginThrottle } from '../../auth/login-throttle.ts';
+import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { formatKeystoneTime } from '../../context/clock.ts';
 import { serviceCatalog } from '../catalog/catalog.ts';
 import { loginWithPassword } from '../login.ts';
@@ -19,17 +19,10 @@ export interface TokenDeps extends IdentityDeps {
   tokens: TokenCodec;
 }
 
-export function registerTokenRoutes(app: App, deps: TokenDeps): void {
+export function registerTokenRoutes(app: App, deps: TokenDeps, throttle: LoginThrottle): void {
   const { identity, tokens, clock, config } = deps;
   const baseUrl = requestBaseUrl;
-  // One per API process: failed logins are counted in this node's memory (docs/authentication.md).
-  const login = {
-    repo: identity,
-    tokens,
-    clock,
-    ttlSeconds: config.token_ttl_seconds,
-    throttle: new LoginThrottle(config.login_lockout, clock),
-  };
+  const login = { repo: identity, tokens, clock, ttlSeconds: config.token_ttl_seconds, throttle };
 
   app.post(
     '/v3/auth/tokens',

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../api/types.ts';
+import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { ctxOf } from '../../api/types.ts';
 import type { Principal } from '../../context/request-context.ts';
 import { groupView } from '../groups/views.ts';
@@ -30,7 +31,7 @@ export function isSelf(request: FastifyRequest, principal: Principal): boolean {
   return (request.params as { user_id?: unknown }).user_id === principal.userId;
 }
 
-export function registerUserRoutes(app: App, deps: IdentityDeps): void {
+export function registerUserRoutes(app: App, deps: IdentityDeps, throttle: LoginThrottle): void {
   app.post(
     '/v3.0/OS-USER/users',
     {
@@ -161,7 +162,11 @@ export function registerUserRoutes(app: App, deps: IdentityDeps): void {
     async (request, reply) => {
       const { original_password, password } = request.body.user;
       const { principal } = ctxOf(request);
-      await users.changeOwnPassword(deps, principal, request.params.user_id, original_password, password);
+      // The socket's peer, as for logins: X-Forwarded-For is the client's to write.
+      await users.changeOwnPassword(deps, principal, request.params.user_id, original_password, password, {
+        throttle,
+        clientAddress: request.socket.remoteAddress ?? '',
+      });
       return reply.code(204).send();
     },
   );

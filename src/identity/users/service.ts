@@ -1,7 +1,9 @@
 import { hashPassword, verifyPassword } from '../../auth/password.ts';
 import type { Principal } from '../../context/request-context.ts';
 import { hexId } from '../../context/ids.ts';
+import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { apiError } from '../../errors/api-error.ts';
+import { throttledPasswordCheck, userLockoutKey } from '../login.ts';
 import { isUniqueViolation } from '../../store/open.ts';
 import type { UserRow } from '../repository.ts';
 import type { IdentityDeps } from '../shared/deps.ts';
@@ -135,19 +137,35 @@ export async function updateOwnInfo(
   await updateUser(deps, caller, id, { email });
 }
 
-/** The caller's own password, which it must know (self-service). */
+/** Where a password check comes from: the login throttle counts it like a failed login. */
+export interface PasswordCheckSource {
+  throttle: LoginThrottle;
+  clientAddress: string;
+}
+
+/**
+ * The caller's own password, which it must know (self-service). The original
+ * password is a guess like a login's, so it goes through the same lockout (per
+ * user and per client address): a stolen token buys no unlimited guessing here.
+ */
 export async function changeOwnPassword(
   deps: IdentityDeps,
   caller: Principal,
   id: string,
   original: string,
   next: string,
+  source: PasswordCheckSource,
 ): Promise<void> {
   if (id !== caller.userId) throw apiError('IAM.0002', 'Users can only change their own password.');
   const user = await getUser(deps, caller, id);
-  if (user.password_hash === null || !(await verifyPassword(original, user.password_hash))) {
-    throw apiError('1103');
-  }
+  const hash = user.password_hash;
+  const right = await throttledPasswordCheck(
+    source.throttle,
+    userLockoutKey(user.domain_id, user.name),
+    source.clientAddress,
+    async () => hash !== null && (await verifyPassword(original, hash)),
+  );
+  if (!right) throw apiError('1103');
   if (original === next) throw apiError('1108');
   await updateUser(deps, caller, id, { password: next });
 }

@@ -165,18 +165,24 @@ const json = (text: string, contentType = 'application/json') => ({
   contentType,
 });
 
+// The big bodies are the same for every operation: built once, their bytes shared
+// by every case that sends them (nothing writes to a case's body).
+const NESTED_ARRAYS = json('['.repeat(100_000) + ']'.repeat(100_000));
+const NESTED_OBJECTS = json('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000));
+const TWO_MIB = json(`{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`);
+
 /** Whole-body attacks; `base` is the operation's plausible body text. */
 function rawBodies(base: string): { label: string; body: NonNullable<FuzzCase['body']> }[] {
   const inner = base.startsWith('{') && base.length > 2 ? base.slice(1) : '}';
   const sep = inner === '}' ? '' : ',';
   return [
-    { label: 'nested arrays 100k deep', body: json('['.repeat(100_000) + ']'.repeat(100_000)) },
-    { label: 'nested objects 20k deep', body: json('{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000)) },
+    { label: 'nested arrays 100k deep', body: NESTED_ARRAYS },
+    { label: 'nested objects 20k deep', body: NESTED_OBJECTS },
     { label: 'duplicate keys', body: json(`{"dup":1,"dup":2${sep}${inner}`) },
     { label: 'duplicated body keys', body: json(base.replace(/^\{("[^"]+":)/, '{$1null,$1')) },
     { label: '__proto__ key', body: json(`{"__proto__":{"polluted":1}${sep}${inner}`) },
     { label: 'constructor key', body: json(`{"constructor":{"prototype":{"polluted":1}}${sep}${inner}`) },
-    { label: '2 MiB body', body: json(`{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`) },
+    { label: '2 MiB body', body: TWO_MIB },
     { label: 'text/plain JSON', body: json(base, 'text/plain') },
     { label: 'form content type', body: json('a=b&c=%00', 'application/x-www-form-urlencoded') },
     {
@@ -285,9 +291,16 @@ export function casesFor(op: Operation, ctx: CaseContext): FuzzCase[] {
       const shown = value instanceof Literal ? value.text : (JSON.stringify(value) ?? 'undefined');
       return { ...c, label: `${c.label}=${shown.slice(0, 40)}`, body: json(serialise(body)) };
     });
+  // Each actor's plausible body gives one set of whole-body attacks, built once per operation.
+  const rawBodiesOf = new Map<Actor, ReturnType<typeof rawBodies>>();
+  const rawBodiesFor = (actor: Actor) => {
+    let all = rawBodiesOf.get(actor);
+    if (!all) rawBodiesOf.set(actor, (all = rawBodies(serialise(baseBody(actor) ?? {}))));
+    return all;
+  };
   const rawCase = fc.record({ auth, pick: fc.nat(1000) }).map((r) => {
     const c = baseCase(r.auth, 'body');
-    const all = rawBodies(serialise(baseBody(actorOf(r.auth)) ?? {}));
+    const all = rawBodiesFor(actorOf(r.auth));
     const chosen = all[r.pick % all.length]!;
     return { ...c, label: `body: ${chosen.label}`, body: chosen.body };
   });
@@ -308,7 +321,7 @@ export function casesFor(op: Operation, ctx: CaseContext): FuzzCase[] {
     cases.push(...sample(fieldCase(f, fc.constant('wrongType')), 1, 1000 + i));
     cases.push(...sample(fieldCase(f, fc.constant('hostile')), 1, 2000 + i));
   });
-  rawBodies(serialise(baseBody('provider') ?? {})).forEach((r, i) => {
+  rawBodiesFor('provider').forEach((r, i) => {
     const a = AUTH_ROTATION[i % AUTH_ROTATION.length]!;
     cases.push({ ...baseCase(a, ''), label: `body: ${r.label}`, body: r.body });
   });
