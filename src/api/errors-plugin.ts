@@ -51,9 +51,10 @@ export function toApiError(err: unknown, log: FastifyRequest['log']): ApiError {
     return new ApiError('EndPoint.0002', 'Parameter error.');
   }
   if (isStoreBusy(err)) {
-    // Another process held SQLite's write lock past the wait: nothing was written,
-    // and a retry will do. The driver's text stays in the log.
-    log.warn({ err }, 'store busy: another process holds the SQLite write lock');
+    // Another writer held a lock past the wait (SQLite's busy timeout, PostgreSQL's
+    // lock or statement timeout): nothing was written, and a retry will do. The
+    // driver's text stays in the log.
+    log.warn({ err }, 'store busy: a lock was held past the wait');
     return new ApiError('VPCEP.0503', 'The database is busy (another process is writing). Please retry.');
   }
   log.error({ err }, 'internal error');

@@ -233,8 +233,16 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
  */
 export function isStoreBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || POSTGRES_BUSY.has(code))
+  );
 }
+
+// PostgreSQL's answers when a statement gave up waiting on others: lock_timeout
+// (lock_not_available), statement_timeout (query_canceled) and a deadlock victim.
+// The transaction was rolled back, so nothing was written and a retry is safe.
+const POSTGRES_BUSY = new Set(['55P03', '57014', '40P01']);
 
 /** True when a driver error is a unique-constraint violation, on either dialect. */
 export function isUniqueViolation(err: unknown): boolean {

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { describe, test } from 'node:test';
 import type { Database } from '../../src/store/schema.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
+import { sdkError } from '../support/sdk.ts';
 import { waitUntil } from '../support/wait.ts';
 import { NETWORKS, networkOf } from '../vpcep/endpoints.support.ts';
 import { startLoggedServer } from './support.ts';
@@ -76,6 +77,47 @@ describe('PostgreSQL pools and timeouts', { skip }, () => {
       assert.equal(most, 3, 'three at a time: the pool size');
     } finally {
       await admin.end();
+      await server.close();
+    }
+  });
+
+  test('a write that waits past lock_timeout is 503 VPCEP.0503, not a 500, and a retry succeeds', async () => {
+    const server = await startLoggedServer('postgres', {
+      accountExtras: NETWORKS,
+      overrides: {
+        roles: ['api'],
+        postgres: { pool_size: 10, jobs_pool_size: 2, statement_timeout_ms: 30_000, lock_timeout_ms: 300 },
+      },
+    });
+    const locker = await adminClient(server.database.url);
+    try {
+      const net = await networkOf(server.consumer, 'vpc-c');
+      const rename = (name: string) =>
+        server.consumer.sdk({
+          method: 'PUT',
+          url: '/v1/{project_id}/vpcs/{vpc_id}',
+          pathParams: { vpc_id: net.vpcId },
+          data: { vpc: { name } },
+        });
+      // Another session holds the VPC's row lock, as a long transaction of another node would.
+      await locker.query('BEGIN');
+      await locker.query('SELECT id FROM vpcs WHERE id = $1 FOR UPDATE', [net.vpcId]);
+      const err = await sdkError(rename('renamed-while-locked'));
+      assert.equal(err.httpStatusCode, 503);
+      assert.equal(err.errorCode, 'VPCEP.0503');
+      assert.match(err.errorMsg ?? '', /busy/);
+      assert.ok(err.requestId, 'the error carries the request id');
+      assert.doesNotMatch(
+        err.errorMsg ?? '',
+        /lock|timeout|canceling/i,
+        "the driver's text stays in the log",
+      );
+      await locker.query('ROLLBACK');
+      const after = await rename('renamed');
+      assert.equal((after.vpc as { name?: string } | undefined)?.name, 'renamed');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
       await server.close();
     }
   });
