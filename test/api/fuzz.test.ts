@@ -25,7 +25,7 @@ import { problemsOf, sendCase, type Credentials, type Outcome } from './fuzz/wir
 // 5xx, no hang, every error in the catalog's shape with a matching
 // X-Request-Id, and a server that still serves afterwards.
 //
-// Bounded in time: `npm test` gives a test file 120 s (--test-timeout; on Node
+// Bounded in time: `npm test` gives a test file 300 s (--test-timeout; on Node
 // 20 that caps the whole file, not each test), so the file keeps within
 // FILE_BUDGET_MS. Each store gets an equal share of what is left for sending
 // cases, and each operation about its part of that share by its number of
