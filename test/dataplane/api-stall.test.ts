@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,7 +62,12 @@ for (const dialect of testDialects()) {
       await reachable(IP, 8080, CLIENT, 30_000);
 
       // From here until the prober is done, this process (the API's) runs no callback at all.
-      writeFileSync(join(dir, 'go'), JSON.stringify({ host: IP, port: 8080, from: CLIENT, rounds: ROUNDS }));
+      // Written aside and renamed: the prober polls for the name and must never read it half-written.
+      writeFileSync(
+        join(dir, 'go.tmp'),
+        JSON.stringify({ host: IP, port: 8080, from: CLIENT, rounds: ROUNDS }),
+      );
+      renameSync(join(dir, 'go.tmp'), join(dir, 'go'));
       const doneFile = join(dir, 'done');
       // Only a safety net: a data plane that needs this loop never lets the prober finish.
       const deadline = Date.now() + 60_000;
