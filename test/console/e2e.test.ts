@@ -178,7 +178,15 @@ for (const dialect of testDialects()) {
       await dialog.waitFor(STEP);
       await consumer.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden', ...STEP });
-      assert.equal(await consumer.evaluate('document.activeElement?.textContent'), 'Delete');
+      // The dialog may be hidden by the browser's own Escape handling a moment before the
+      // console unmounts it and hands focus back: wait for that hand-back, then require it.
+      const focused = await waitUntil(
+        () => consumer.evaluate('document.activeElement?.textContent'),
+        (t) => t === 'Delete',
+        'focus to return to the Delete button',
+        5_000,
+      );
+      assert.equal(focused, 'Delete');
     });
 
     test('at a narrow width nothing overflows the window', async () => {
