@@ -31,6 +31,7 @@ import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { loggerOptions } from '../../src/logging/logger-options.ts';
+import { TurnLines } from '../../src/logging/turn-lines.ts';
 import { startServer, type Running } from '../../src/main.ts';
 import { openStore, type DialectName } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/schema.ts';
@@ -430,7 +431,7 @@ async function main(): Promise<void> {
   const running = await startServer(config, {
     logger: values.silent
       ? false
-      : loggerOptions(config.log_level, pino.destination({ dest: '/dev/null', sync: true })),
+      : loggerOptions(config.log_level, new TurnLines(pino.destination({ dest: '/dev/null', sync: true }))),
   });
   exitWithParent('vpcep-api-child', () => running.close());
 

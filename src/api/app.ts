@@ -82,8 +82,9 @@ export async function buildApp(services: AppServices, opts: AppOptions = {}): Pr
 
   opts.metrics?.instrument(app);
   installRequestLog(app);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   installErrorHandling(app);

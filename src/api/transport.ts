@@ -131,10 +131,12 @@ export function installTransportErrors(app: FastifyInstance): void {
   app.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     answerOnSocket(socket, new ApiError('EndPoint.0008'));
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host.
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new ApiError('APIG.0201', 'Bad request: an HTTP/1.1 request needs a Host header.');
+      done(new ApiError('APIG.0201', 'Bad request: an HTTP/1.1 request needs a Host header.'));
+      return;
     }
+    done();
   });
 }

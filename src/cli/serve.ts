@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, parseRoles } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { loggerOptions } from '../logging/logger-options.ts';
 import { HeldLines, prettyStream, type LineSink } from '../logging/pretty.ts';
+import { TurnLines } from '../logging/turn-lines.ts';
 import { startServer, type Running } from '../main.ts';
 
 // `vpcep serve`: loaded by main.ts only for this command, since it brings in
@@ -45,9 +46,11 @@ function exitWith(code: number, message: string): never {
 function logSink(config: Config): LineSink {
   const tty = process.stdout.isTTY === true;
   const format = config.log_format === 'auto' ? (tty ? 'pretty' : 'json') : config.log_format;
-  if (format === 'json') return process.stdout;
+  // One write per turn of the event loop, whatever the format (logging/turn-lines.ts).
+  const out = new TurnLines(process.stdout);
+  if (format === 'json') return out;
   const color = tty && (process.env.NO_COLOR ?? '') === '';
-  return prettyStream(process.stdout, { color });
+  return prettyStream(out, { color });
 }
 
 function printBanner(config: Config, running: Running): void {

@@ -45,11 +45,25 @@ export class Metrics {
 
   /** Counts every response of `app`; the route template keeps label cardinality bounded. */
   instrument(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
+    // The series of one method, route and status, looked up once: labelling by
+    // object on every response hashes the labels anew each time. The key set is
+    // bounded like the series themselves (route templates, not paths).
+    const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+    app.addHook('onResponse', (request, reply, done) => {
       // Unmatched paths share one label so scanning clients cannot grow the series without bound.
       const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-      this.#requests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
-      this.#latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      const status = reply.statusCode;
+      const key = `${request.method} ${status} ${route}`;
+      let one = series.get(key);
+      if (one === undefined) {
+        const counter = this.#requests.labels({ method: request.method, route, status_code: String(status) });
+        const latency = this.#latency.labels({ method: request.method, route });
+        one = { count: () => counter.inc(), observe: (seconds) => latency.observe(seconds) };
+        series.set(key, one);
+      }
+      one.count();
+      one.observe(reply.elapsedTime / 1000);
+      done();
     });
   }
 

@@ -28,7 +28,7 @@ const marker = (i: number) => `\u0000prepared-argument-${i}\u0000`;
  */
 export function prepared<A extends string[], R>(
   build: (db: Db, ...args: A) => Compilable<R>,
-): (db: Db, ...args: A) => Promise<R[]> {
+): (db: Db, ...args: A) => Promise<readonly R[]> {
   // By the executor's adapter: a transaction shares its database's dialect and adapter.
   const templates = new WeakMap<object, Template>();
   const compile = (db: Db, arity: number): Template => {
@@ -52,7 +52,7 @@ export function prepared<A extends string[], R>(
     const { slots, parameters } = template;
     const bound = parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p));
     const reader = directReaderOf(db);
-    if (reader) return reader.all(template.sql, bound) as R[];
+    if (reader) return reader.all(template.sql, bound) as readonly R[];
     const result = await db.executeQuery<R>(CompiledQuery.raw(template.sql, bound));
     return result.rows;
   };
