@@ -37,23 +37,31 @@ function configFrom(opts: ServeOptions): Config {
   }
 }
 
+/**
+ * The log's own stdout writer (it writes a turn's lines at the end of the turn).
+ * Whatever serve prints itself, on stdout or stderr, first lets it write what is
+ * pending, so the log and serve's own lines keep the order they were made in.
+ */
+let logOut: TurnLines | undefined;
+const flushLog = () => logOut?.flush();
+
 function exitWith(code: number, message: string): never {
+  flushLog();
   process.stderr.write(`vpcep: ${message}\n`);
   process.exit(code);
 }
 
 /** Where log lines go: pretty text on a terminal (or when asked), JSON lines otherwise. */
-function logSink(config: Config): LineSink {
+function logSink(config: Config, out: LineSink): LineSink {
   const tty = process.stdout.isTTY === true;
   const format = config.log_format === 'auto' ? (tty ? 'pretty' : 'json') : config.log_format;
-  // One write per turn of the event loop, whatever the format (logging/turn-lines.ts).
-  const out = new TurnLines(process.stdout);
   if (format === 'json') return out;
   const color = tty && (process.env.NO_COLOR ?? '') === '';
   return prettyStream(out, { color });
 }
 
 function printBanner(config: Config, running: Running): void {
+  flushLog();
   process.stdout.write(
     `vpcep listening on ${running.url} (region ${config.region}, roles ${running.roles.join(',')})\n`,
   );
@@ -71,6 +79,7 @@ function printBanner(config: Config, running: Running): void {
 function stopOnSignals(running: Running): void {
   let stopping = false;
   const stop = (signal: string) => {
+    flushLog();
     if (stopping) {
       // A second signal: the operator does not want to wait for a clean shutdown.
       process.stderr.write(`vpcep: ${signal} received again, exiting now\n`);
@@ -81,6 +90,7 @@ function stopOnSignals(running: Running): void {
     running.close().then(
       () => process.exit(0),
       (err: unknown) => {
+        flushLog();
         process.stderr.write(`vpcep: error while shutting down: ${String(err)}\n`);
         process.exit(1);
       },
@@ -92,16 +102,22 @@ function stopOnSignals(running: Running): void {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const config = configFrom(opts);
-  const log = new HeldLines(logSink(config));
+  // One write per turn of the event loop, whatever the format (logging/turn-lines.ts).
+  logOut = new TurnLines(process.stdout);
+  const log = new HeldLines(logSink(config, logOut));
   let running: Running;
   try {
     running = await startServer(config, {
       logger: loggerOptions(config.log_level, log),
-      announce: (text) => process.stdout.write(text + '\n'),
+      announce: (text) => {
+        flushLog();
+        process.stdout.write(text + '\n');
+      },
     });
   } catch (err) {
     // What the server logged on its way down explains the failure: show it first.
     log.release();
+    flushLog();
     if (err instanceof ConfigError) exitWith(2, err.message);
     throw err;
   }

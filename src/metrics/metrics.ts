@@ -45,9 +45,9 @@ export class Metrics {
 
   /** Counts every response of `app`; the route template keeps label cardinality bounded. */
   instrument(app: FastifyInstance): void {
-    // The series of one method, route and status, looked up once: labelling by
-    // object on every response hashes the labels anew each time. The key set is
-    // bounded like the series themselves (route templates, not paths).
+    // One label object per method, route and status, made once instead of per
+    // response (prom-client still finds the series by hashing it on each call).
+    // The key set is bounded like the series themselves (route templates, not paths).
     const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
     app.addHook('onResponse', (request, reply, done) => {
       // Unmatched paths share one label so scanning clients cannot grow the series without bound.

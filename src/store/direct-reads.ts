@@ -29,6 +29,19 @@ const readers = new WeakMap<object, DirectReader>();
 
 /** Answers kept per connection; past this many the cache starts afresh. */
 const MAX_ANSWERS = 4096;
+/** Text kept per connection, in characters; past this the cache starts afresh. */
+const MAX_KEPT_CHARS = 4 * 1024 * 1024;
+/** An answer holding more text than this is never kept (an endpoint can hold a long whitelist). */
+const MAX_ANSWER_CHARS = 64 * 1024;
+
+/** The characters an answer holds, roughly: its text values plus a little per value. */
+function charsOf(rows: readonly object[], key: string): number {
+  let chars = key.length;
+  for (const row of rows) {
+    for (const value of Object.values(row)) chars += typeof value === 'string' ? value.length + 8 : 8;
+  }
+  return chars;
+}
 
 // The answer cache. The same read (SQL text and arguments) gives the same rows
 // until some connection commits a change to the file: this one's own writer,
@@ -58,6 +71,7 @@ export function openDirectReader(
   let version: unknown;
   const answers = new Map<string, Map<string, readonly unknown[]>>();
   let kept = 0;
+  let keptChars = 0;
   return {
     all(sqlText, parameters) {
       count.value++;
@@ -65,6 +79,7 @@ export function openDirectReader(
       if (now !== version) {
         answers.clear();
         kept = 0;
+        keptChars = 0;
         version = now;
       }
       // JSON keeps arguments apart whatever text they hold (no separator to forge).
@@ -78,9 +93,12 @@ export function openDirectReader(
       const rows = stmt.all(parameters) as object[];
       for (const row of rows) Object.freeze(row);
       Object.freeze(rows);
-      if (kept >= MAX_ANSWERS) {
+      const chars = charsOf(rows, key);
+      if (chars > MAX_ANSWER_CHARS) return rows;
+      if (kept >= MAX_ANSWERS || keptChars + chars > MAX_KEPT_CHARS) {
         answers.clear();
         kept = 0;
+        keptChars = 0;
         bySql = undefined;
       }
       if (bySql === undefined) {
@@ -89,6 +107,7 @@ export function openDirectReader(
       }
       bySql.set(key, rows);
       kept++;
+      keptChars += chars;
       return rows;
     },
     close: () => raw.close(),

@@ -102,4 +102,15 @@ describe('answers kept by the SQLite read connection', () => {
     assert.deepEqual(await settingOf(store.db, 'a","b'), [{ key: 'a","b', value: 'quoted' }]);
     assert.deepEqual(await settingOf(store.db, 'k'), [{ key: 'k', value: 'from another process' }]);
   });
+
+  test('an answer holding a lot of text is read again each time, not kept', async () => {
+    const long = 'x'.repeat(100_000);
+    await store.db.insertInto('settings').values({ key: 'long', value: long }).execute();
+    const first = await settingOf(store.db, 'long');
+    const second = await settingOf(store.db, 'long');
+    assert.deepEqual(second, [{ key: 'long', value: long }]);
+    assert.notEqual(first, second, 'each read ran the statement');
+    // A short answer read between them is still kept.
+    assert.equal(await settingOf(store.db, 'k'), await settingOf(store.db, 'k'));
+  });
 });

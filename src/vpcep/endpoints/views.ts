@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { endpointView } from '../shared/present.ts';
-import { tagsOf, tagsOfResource } from '../shared/tag-rows.ts';
-import { getOwnEndpointNamed, serviceNamesOf, type EndpointRow } from './repository.ts';
+import { tagsOf } from '../shared/tag-rows.ts';
+import { getOwnEndpointShown, serviceNamesOf, type EndpointRow } from './repository.ts';
 
 export type EndpointViewJson = ReturnType<typeof endpointView>;
 
@@ -39,14 +39,13 @@ export async function endpointViewFor(db: Kysely<Database>, row: EndpointRow): P
 
 /**
  * The API object of one of the caller's endpoints, or undefined when it is
- * missing or another project's: two prepared reads, side by side (the tags of
- * an id that turns out not to be the caller's are read but never shown).
+ * missing or another project's: one prepared read, tags included.
  */
 export async function ownEndpointView(
   db: Kysely<Database>,
   projectId: string,
   id: string,
 ): Promise<EndpointViewJson | undefined> {
-  const [found, tags] = await Promise.all([getOwnEndpointNamed(db, projectId, id), tagsOfResource(db, id)]);
-  return found && endpointView(found.row, { serviceName: found.serviceName, tags });
+  const found = await getOwnEndpointShown(db, projectId, id);
+  return found && endpointView(found.row, { serviceName: found.serviceName, tags: found.tags });
 }
