@@ -51,10 +51,12 @@ export async function startLoggedServer(
   } = {},
 ): Promise<LoggedServer> {
   const database = opts.database ?? (await freshDatabase(dialect));
-  const config = testConfig(database.url, opts);
   const log = logCapture();
+  let config: Config;
   let running: Running;
   try {
+    // Inside the try: a configuration the test means to be refused must not leave the database behind.
+    config = testConfig(database.url, opts);
     running = await startServer(config, { logger: { level: opts.level ?? 'info', stream: log.stream } });
   } catch (err) {
     if (!opts.database) await database.drop();

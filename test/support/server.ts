@@ -129,9 +129,11 @@ export function testAccount(k: 'provider' | 'consumer', url: string): TestAccoun
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = await freshDatabase(opts.dialect ?? 'sqlite');
-  const config = testConfig(db.url, opts);
+  let config: Config;
   let running: Running;
   try {
+    // Inside the try: a configuration the test means to be refused must not leave the database behind.
+    config = testConfig(db.url, opts);
     running = await startServer(config, opts.clock ? { clock: opts.clock } : {});
   } catch (err) {
     await db.drop();
