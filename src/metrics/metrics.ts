@@ -48,7 +48,13 @@ export class Metrics {
     // One label object per method, route and status, made once instead of per
     // response (prom-client still finds the series by hashing it on each call).
     // The key set is bounded like the series themselves (route templates, not paths).
-    const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+    const series = new Map<
+      string,
+      {
+        requests: Counter.Internal;
+        latency: Histogram.Internal<'method' | 'route'>;
+      }
+    >();
     app.addHook('onResponse', (request, reply, done) => {
       // Unmatched paths share one label so scanning clients cannot grow the series without bound.
       const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
@@ -56,13 +62,14 @@ export class Metrics {
       const key = `${request.method} ${status} ${route}`;
       let one = series.get(key);
       if (one === undefined) {
-        const counter = this.#requests.labels({ method: request.method, route, status_code: String(status) });
-        const latency = this.#latency.labels({ method: request.method, route });
-        one = { count: () => counter.inc(), observe: (seconds) => latency.observe(seconds) };
+        one = {
+          requests: this.#requests.labels({ method: request.method, route, status_code: String(status) }),
+          latency: this.#latency.labels({ method: request.method, route }),
+        };
         series.set(key, one);
       }
-      one.count();
-      one.observe(reply.elapsedTime / 1000);
+      one.requests.inc();
+      one.latency.observe(reply.elapsedTime / 1000);
       done();
     });
   }

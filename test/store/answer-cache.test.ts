@@ -14,9 +14,6 @@ const settingOf = prepared((db, name: string) =>
   db.selectFrom('settings').select(['key', 'value']).where('key', '=', name),
 );
 
-/** The store's statement counter (vpcep_store_statements_total). */
-const statements = (store: Store): number => store.statementsRun();
-
 describe('answers kept by the SQLite read connection', () => {
   let database: TestDatabase;
   let store: Store;
@@ -33,10 +30,11 @@ describe('answers kept by the SQLite read connection', () => {
 
   test('a repeated read is answered from memory until a commit, then reads again', async () => {
     assert.deepEqual(await settingOf(store.db, 'k'), [{ key: 'k', value: 'one' }]);
-    const before = statements(store);
+    // The store's statement counter (vpcep_store_statements_total).
+    const before = store.statementsRun();
     assert.deepEqual(await settingOf(store.db, 'k'), [{ key: 'k', value: 'one' }]);
     // One statement: the version probe; the read itself did not run.
-    assert.equal(statements(store) - before, 1);
+    assert.equal(store.statementsRun() - before, 1);
 
     await store.db.updateTable('settings').set({ value: 'two' }).where('key', '=', 'k').execute();
     assert.deepEqual(await settingOf(store.db, 'k'), [{ key: 'k', value: 'two' }]);
