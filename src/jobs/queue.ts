@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { preparedStatement } from '../store/prepared.ts';
 
 // The producer side of the outbox. These take a Kysely handle rather than a
 // store so a caller passes its own transaction: the job then exists if and only
@@ -20,28 +21,49 @@ export interface NewJob {
 }
 
 /** Writes a job row through `db` (usually a transaction) and returns its id. */
+const insertJob = preparedStatement(
+  (
+    db: Kysely<Database>,
+    kind: string,
+    resourceId: string,
+    payload: string,
+    runAt: number,
+    maxAttempts: number | null,
+    createdAt: number,
+  ) =>
+    db
+      .insertInto('jobs')
+      .values({
+        kind,
+        resource_id: resourceId,
+        payload,
+        run_at: runAt,
+        attempts: 0,
+        max_attempts: maxAttempts,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        created_at: createdAt,
+      })
+      .returning('id'),
+);
+
 export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<number> {
   if (!Number.isFinite(job.runAt)) throw new RangeError(`job runAt must be a finite time, got ${job.runAt}`);
   const max = job.maxAttempts;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
     throw new RangeError(`job maxAttempts must be a positive integer, got ${max}`);
   }
-  const row = await db
-    .insertInto('jobs')
-    .values({
-      kind: job.kind,
-      resource_id: job.resourceId,
-      payload: JSON.stringify(job.payload ?? {}),
-      run_at: Math.floor(job.runAt),
-      attempts: 0,
-      max_attempts: max ?? null,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      created_at: Math.floor(job.now ?? Date.now()),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const [row] = await insertJob(
+    db,
+    job.kind,
+    job.resourceId,
+    JSON.stringify(job.payload ?? {}),
+    Math.floor(job.runAt),
+    max ?? null,
+    Math.floor(job.now ?? Date.now()),
+  );
+  if (!row) throw new Error('unreachable: an insert answers its row');
   return Number(row.id);
 }
 

@@ -20,6 +20,37 @@ interface Template {
 /** A marker no caller sends: the builder's arguments, to find where they land in the parameters. */
 const marker = (i: number) => `\u0000prepared-argument-${i}\u0000`;
 
+/** Compiles `build` once per adapter; each call gives the SQL and the arguments bound in place. */
+function templated<A extends unknown[], R>(
+  build: (db: Db, ...args: A) => Compilable<R>,
+): (db: Db, args: A) => { sql: string; bound: unknown[] } {
+  // By the executor's adapter: a transaction shares its database's dialect and adapter.
+  const templates = new WeakMap<object, Template>();
+  const compile = (db: Db, arity: number): Template => {
+    // The builder sees markers in place of its arguments, whatever their types:
+    // it must pass them through to the query, never compute with them.
+    const markers = Array.from({ length: arity }, (_, i) => marker(i));
+    const compiled = build(db, ...(markers as A)).compile();
+    const slots = compiled.parameters.map((p) => (typeof p === 'string' ? markers.indexOf(p) : -1));
+    for (let i = 0; i < arity; i++) {
+      if (slots.filter((s) => s === i).length !== 1) {
+        throw new Error(`prepared query: argument ${i} must be bound exactly once in ${compiled.sql}`);
+      }
+    }
+    return { sql: compiled.sql, parameters: compiled.parameters, slots };
+  };
+  return (db, args) => {
+    const adapter = db.getExecutor().adapter;
+    let template = templates.get(adapter);
+    if (!template) {
+      template = compile(db, args.length);
+      templates.set(adapter, template);
+    }
+    const { slots, parameters } = template;
+    return { sql: template.sql, bound: parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p)) };
+  };
+}
+
 /**
  * A query compiled once per dialect. `build` must pass each argument through
  * as a bound parameter, unchanged and exactly once, and the query's shape must
@@ -29,31 +60,55 @@ const marker = (i: number) => `\u0000prepared-argument-${i}\u0000`;
 export function prepared<A extends string[], R>(
   build: (db: Db, ...args: A) => Compilable<R>,
 ): (db: Db, ...args: A) => Promise<readonly R[]> {
-  // By the executor's adapter: a transaction shares its database's dialect and adapter.
-  const templates = new WeakMap<object, Template>();
-  const compile = (db: Db, arity: number): Template => {
-    const markers = Array.from({ length: arity }, (_, i) => marker(i)) as A;
-    const compiled = build(db, ...markers).compile();
-    const slots = compiled.parameters.map((p) => (typeof p === 'string' ? markers.indexOf(p) : -1));
-    for (let i = 0; i < arity; i++) {
-      if (slots.filter((s) => s === i).length !== 1) {
-        throw new Error(`prepared query: argument ${i} must be bound exactly once in ${compiled.sql}`);
-      }
-    }
-    return { sql: compiled.sql, parameters: compiled.parameters, slots };
-  };
+  const template = templated(build);
   return async (db, ...args) => {
-    const adapter = db.getExecutor().adapter;
-    let template = templates.get(adapter);
-    if (!template) {
-      template = compile(db, args.length);
-      templates.set(adapter, template);
-    }
-    const { slots, parameters } = template;
-    const bound = parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p));
+    const { sql, bound } = template(db, args);
     const reader = directReaderOf(db);
-    if (reader) return reader.all(template.sql, bound) as readonly R[];
-    const result = await db.executeQuery<R>(CompiledQuery.raw(template.sql, bound));
+    if (reader) return reader.all(sql, bound) as readonly R[];
+    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, bound));
     return result.rows;
+  };
+}
+
+/**
+ * A statement compiled once per dialect, as prepared() compiles reads, that
+ * always runs on the handle it is given: writes, and reads that must see the
+ * transaction's own writes or take its locks. Its arguments may be of any
+ * type; the same rules hold for how `build` uses them.
+ */
+export function preparedStatement<A extends unknown[], R>(
+  build: (db: Db, ...args: A) => Compilable<R>,
+): (db: Db, ...args: A) => Promise<R[]> {
+  const template = templated(build);
+  return async (db, ...args) => {
+    const { sql, bound } = template(db, args);
+    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, bound));
+    return result.rows;
+  };
+}
+
+/**
+ * An insert of a whole row into `table`, compiled once per dialect. The row
+ * must hold exactly `columns`, none undefined: a column left out would
+ * silently take its default, which a query built per call would not do.
+ */
+export function preparedInsert<
+  T extends keyof Database,
+  const C extends readonly (keyof Database[T] & string)[],
+>(
+  table: T,
+  // A column of the table missing from the list is a type error, not a default taken at run time.
+  columns: C & ([Exclude<keyof Database[T], C[number]>] extends [never] ? unknown : { missing: never }),
+): (db: Db, row: Readonly<Database[T]>) => Promise<void> {
+  const insert = preparedStatement((db: Db, ...values: unknown[]) =>
+    // Kysely's insert typing cannot follow a table chosen by a type parameter; the columns are checked above.
+    db.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as never),
+  );
+  return async (db, row) => {
+    const values = columns.map((c) => (row as Record<string, unknown>)[c]);
+    if (Object.keys(row).length !== columns.length || values.includes(undefined)) {
+      throw new Error(`unreachable: a ${table} row without exactly the columns ${columns.join(', ')}`);
+    }
+    await insert(db, ...values);
   };
 }

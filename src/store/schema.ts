@@ -124,6 +124,11 @@ export interface SubnetsTable {
   status: string;
   created_at: number;
   updated_at: number;
+  /**
+   * Every address of the subnet below this one (the gateway aside) is held by
+   * a port; null: not known, search from the first address (migration 0007).
+   */
+  free_from: number | null;
 }
 
 export interface PortsTable {

@@ -12,7 +12,13 @@ import { broadcastOf, formatIpv4, mustParseCidr, parseIpv4 } from '../cidr.ts';
 import { addressError, addressProblem, type AddressProblem } from '../rules.ts';
 import { notFound } from '../shared/not-found.ts';
 import type { Db } from '../shared/repository.ts';
-import { lockAndReadSubnet, lockSubnet, type SubnetRow } from '../subnets/repository.ts';
+import {
+  lockAndReadSubnet,
+  lockSubnet,
+  lowerFreeFrom,
+  raiseFreeFrom,
+  type SubnetRow,
+} from '../subnets/repository.ts';
 import {
   deletePort,
   findPortByAddress,
@@ -60,8 +66,9 @@ export async function checkAddress(
 /** The lowest free host address of `subnet` (skipping the gateway), or undefined when full. */
 export async function allocateAddress(db: Db, subnet: SubnetRow): Promise<string | undefined> {
   const cidr = mustParseCidr(subnet.cidr);
+  const first = cidr.network + 1;
   const free = await lowestFreeAddress(db, subnet.id, {
-    first: cidr.network + 1,
+    from: Math.max(first, subnet.free_from ?? first),
     last: broadcastOf(cidr) - 1,
     gateway: parseIpv4(subnet.gateway_ip) ?? 0,
   });
@@ -83,6 +90,7 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
   const subnet = await lockAndReadSubnet(db, given.project_id, given.id);
   if (subnet === undefined) throw notFound('subnet', given.id);
   let ip: string;
+  let allocated = false;
   if (input.ipAddress !== undefined) {
     const problem = await checkAddress(db, subnet, input.ipAddress);
     if (problem) throw addressError(problem, input.ipAddress, mustParseCidr(subnet.cidr));
@@ -92,6 +100,7 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     if (free === undefined)
       throw apiError('VPC.0303', `The subnet ${subnet.id} (${subnet.cidr}) has no free address.`);
     ip = free;
+    allocated = true;
   }
   const id = input.id ?? uuid();
   const row: PortRow = {
@@ -115,6 +124,8 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     if (isUniqueViolation(err)) throw addressError('in-use', ip, mustParseCidr(subnet.cidr));
     throw err;
   }
+  // The lowest free address is now held: the next search starts above it.
+  if (allocated) await raiseFreeFrom(db, subnet.id, (parseIpv4(ip) ?? 0) + 1);
   return row;
 }
 
@@ -156,11 +167,21 @@ export async function updatePortIn(
   next.updated_at = now;
   const { name, ip_address, device_owner, status, updated_at } = next;
   await updatePort(db, port.id, { name, ip_address, device_owner, status, updated_at });
+  const released = parseIpv4(port.ip_address);
+  if (ip_address !== port.ip_address && released !== undefined) await lowerFreeFrom(db, subnet.id, released);
   return next;
 }
 
 export async function deletePortIn(db: Db, port: PortRow): Promise<void> {
-  await deletePort(db, port.id);
+  // The subnet before the port, the order every port writer takes them in.
+  await lockSubnet(db, port.project_id, port.network_id);
+  await releasePort(db, port);
+}
+
+/** Deletes the port; its address is free again, so the subnet's search must start no higher. */
+async function releasePort(db: Db, port: PortRow): Promise<void> {
+  const gone = await deletePort(db, port.id);
+  if (gone) await lowerFreeFrom(db, gone.network_id, gone.ip_number);
 }
 
 /**
@@ -171,6 +192,8 @@ export async function deletePortIn(db: Db, port: PortRow): Promise<void> {
  * seen here or finds the port gone.
  */
 export async function deleteUnusedPortIn(db: Db, port: PortRow): Promise<void> {
+  // The subnet before the port, the order every port writer takes them in.
+  await lockSubnet(db, port.project_id, port.network_id);
   if (!(await lockPort(db, port.project_id, port.id))) throw notFound('port', port.id);
   const users = await portUsers(db, port);
   const named = [
@@ -183,5 +206,5 @@ export async function deleteUnusedPortIn(db: Db, port: PortRow): Promise<void> {
       `The port ${port.id} is in use by ${named.join(', ')}; delete ${named.length > 1 ? 'them' : 'it'} first.`,
     );
   }
-  await deletePort(db, port.id);
+  await releasePort(db, port);
 }

@@ -3,6 +3,7 @@
 // transaction, and every read of a resource is scoped by project so tenancy
 // cannot be forgotten.
 import { sql, type SqlBool } from 'kysely';
+import { preparedInsert } from '../../store/prepared.ts';
 import type { PortsTable } from '../../store/schema.ts';
 import { parseIpv4 } from '../cidr.ts';
 import { afterPosition, touch, type Db, type PageQuery } from '../shared/repository.ts';
@@ -28,11 +29,24 @@ function addressNumber(text: string): number {
   return n;
 }
 
+const insertPortRow = preparedInsert('ports', [
+  'id',
+  'project_id',
+  'network_id',
+  'vpc_id',
+  'name',
+  'ip_address',
+  'ip_number',
+  'mac_address',
+  'device_owner',
+  'device_id',
+  'status',
+  'created_at',
+  'updated_at',
+]);
+
 export async function insertPort(db: Db, row: PortRow): Promise<void> {
-  await db
-    .insertInto('ports')
-    .values({ ...row, ip_number: addressNumber(row.ip_address) })
-    .execute();
+  await insertPortRow(db, { ...row, ip_number: addressNumber(row.ip_address) });
 }
 
 /** The port of the subnet holding address `ip` (a number), by index. */
@@ -46,48 +60,45 @@ export function findPortByAddress(db: Db, subnetId: string, ip: number): Promise
 }
 
 /**
- * The lowest address from `first` to `last` that is not `gateway` and no port of
- * the subnet holds, or undefined when there is none. When the held addresses
- * run without a hole from `first` (a subnet filled in order, the usual case) one
- * indexed aggregate proves it and the answer is the next one; otherwise every
- * address right after a held one (or after the gateway) is a candidate and the
- * lowest free candidate is the answer.
+ * The lowest address from `from` to `last` that is not `gateway` and no port
+ * of the subnet holds, or undefined when there is none. Each step is one
+ * statement of index look-ups: `from` itself if it is free, else the end of
+ * the run of held addresses that starts at it; a second step only when that
+ * run ends right below the gateway (which no port holds).
  */
 export async function lowestFreeAddress(
   db: Db,
   subnetId: string,
-  range: { first: number; last: number; gateway: number },
+  range: { from: number; last: number; gateway: number },
 ): Promise<number | undefined> {
-  const { first, last, gateway } = range;
-  const skipGateway = (a: number) => (a === gateway ? a + 1 : a);
-  const held = await db
-    .selectFrom('ports')
-    .select((eb) => [eb.fn.max('ip_number').as('top'), eb.fn.countAll<number>().as('n')])
-    .where('network_id', '=', subnetId)
-    .executeTakeFirstOrThrow();
-  const n = Number(held.n);
-  const top = held.top === null ? undefined : Number(held.top);
-  if (n === 0 || top === undefined) {
-    const a = skipGateway(first);
-    return a <= last ? a : undefined;
+  const { last, gateway } = range;
+  let from = range.from;
+  for (;;) {
+    if (from === gateway) from++;
+    if (from > last) return undefined;
+    const found = await firstFreeFrom(db, subnetId, from);
+    if (found !== gateway) return found <= last ? found : undefined;
+    from = gateway + 1;
   }
-  const gatewayBelow = gateway >= first && gateway <= top ? 1 : 0;
-  if (n === top - first + 1 - gatewayBelow) {
-    const a = skipGateway(top + 1);
-    return a <= last ? a : undefined;
-  }
-  const found = await sql<{ c: number }>`
-    SELECT c FROM (
-      SELECT CAST(${first} AS BIGINT) AS c
-      UNION ALL SELECT CAST(${gateway + 1} AS BIGINT)
-      UNION ALL SELECT ip_number + 1 FROM ports WHERE network_id = ${subnetId}
-    ) AS candidates
-    WHERE c >= ${first} AND c <= ${last} AND c <> ${gateway}
-      AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.network_id = ${subnetId} AND p.ip_number = candidates.c)
-    ORDER BY c
-    LIMIT 1`.execute(db);
-  const row = found.rows[0];
-  return row === undefined ? undefined : Number(row.c);
+}
+
+/** The lowest address at or above `from` that no port of the subnet holds. */
+async function firstFreeFrom(db: Db, subnetId: string, from: number): Promise<number> {
+  // The subquery walks the subnet's addresses upwards from `from` in index
+  // order and stops at the first one whose successor is not held: only the
+  // run that starts at `from` is read, never the rest of the subnet.
+  const found = await sql<{ c: number | string }>`
+    SELECT CASE
+      WHEN NOT EXISTS (SELECT 1 FROM ports WHERE network_id = ${subnetId} AND ip_number = ${from})
+        THEN CAST(${from} AS BIGINT)
+      ELSE (SELECT p.ip_number + 1 FROM ports p
+            WHERE p.network_id = ${subnetId} AND p.ip_number >= ${from}
+              AND NOT EXISTS (SELECT 1 FROM ports q
+                              WHERE q.network_id = ${subnetId} AND q.ip_number = p.ip_number + 1)
+            ORDER BY p.ip_number
+            LIMIT 1)
+    END AS c`.execute(db);
+  return Number(found.rows[0]?.c);
 }
 
 export function findPort(db: Db, projectId: string, id: string): Promise<PortRow | undefined> {
@@ -207,8 +218,16 @@ export async function portUsers(
   return { services: services.map((r) => r.id), endpoints: endpoints.map((r) => r.id) };
 }
 
-export async function deletePort(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('ports').where('id', '=', id).execute();
+/** Deletes the port; the subnet and the address it held, for the caller to mark free. */
+export function deletePort(
+  db: Db,
+  id: string,
+): Promise<{ network_id: string; ip_number: number } | undefined> {
+  return db
+    .deleteFrom('ports')
+    .where('id', '=', id)
+    .returning(['network_id', 'ip_number'])
+    .executeTakeFirst();
 }
 
 export async function countPorts(db: Db, subnetId: string): Promise<number> {

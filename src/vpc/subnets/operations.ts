@@ -79,6 +79,7 @@ export async function createSubnetIn(
     status: 'ACTIVE',
     created_at: now,
     updated_at: now,
+    free_from: null,
   };
   await insertSubnet(db, row);
   return row;
@@ -127,6 +128,8 @@ export async function updateSubnetIn(
     }
     next.cidr = formatCidr(cidr);
     next.gateway_ip = formatIpv4(gateway);
+    // The held run below free_from was counted in the old block, around the old gateway.
+    next.free_from = null;
   }
   next.updated_at = now;
   const { id: _id, project_id: _p, vpc_id: _v, created_at: _c, ...patch } = next;

@@ -2,6 +2,7 @@
 // Every function takes the database handle first so callers can pass a
 // transaction, and every read of a resource is scoped by project so tenancy
 // cannot be forgotten.
+import { preparedStatement } from '../../store/prepared.ts';
 import type { SubnetsTable } from '../../store/schema.ts';
 import { afterPosition, touch, type Db, type PageQuery } from '../shared/repository.ts';
 
@@ -25,13 +26,20 @@ export function findSubnetAnywhere(db: Db, id: string): Promise<SubnetRow | unde
 }
 
 /** A subnet by its own id or by its neutron_subnet_id (what fixed_ips[].subnet_id carries). */
-export function findSubnetByAnyId(db: Db, projectId: string, id: string): Promise<SubnetRow | undefined> {
-  return db
+const subnetByAnyId = preparedStatement((db: Db, projectId: string, id: string, neutronId: string) =>
+  db
     .selectFrom('subnets')
     .selectAll()
     .where('project_id', '=', projectId)
-    .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)]))
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', neutronId)])),
+);
+
+export async function findSubnetByAnyId(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<SubnetRow | undefined> {
+  return (await subnetByAnyId(db, projectId, id, id))[0];
 }
 
 export function subnetsOfVpc(db: Db, vpcId: string): Promise<SubnetRow[]> {
@@ -132,12 +140,42 @@ export function lockSubnet(db: Db, projectId: string, id: string): Promise<boole
  * address is allocated from the row as it now is, and a create saves the
  * round trip of reading it again.
  */
-export function lockAndReadSubnet(db: Db, projectId: string, id: string): Promise<SubnetRow | undefined> {
-  return db
+const lockAndReadSubnetRow = preparedStatement((db: Db, projectId: string, id: string) =>
+  db
     .updateTable('subnets')
     .set((eb) => ({ updated_at: eb.ref('updated_at') }))
     .where('id', '=', id)
     .where('project_id', '=', projectId)
-    .returningAll()
-    .executeTakeFirst();
+    .returningAll(),
+);
+
+export async function lockAndReadSubnet(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<SubnetRow | undefined> {
+  return (await lockAndReadSubnetRow(db, projectId, id))[0];
+}
+
+/**
+ * Records that every address of the subnet below `to` (the gateway aside) is
+ * held: called under the subnet's lock right after the lowest free address
+ * (`to` − 1) was given to a port.
+ */
+const setFreeFrom = preparedStatement((db: Db, id: string, to: number) =>
+  db.updateTable('subnets').set({ free_from: to }).where('id', '=', id),
+);
+
+export async function raiseFreeFrom(db: Db, id: string, to: number): Promise<void> {
+  await setFreeFrom(db, id, to);
+}
+
+/** Address `released` of the subnet is free again: the search must start no higher. */
+export async function lowerFreeFrom(db: Db, id: string, released: number): Promise<void> {
+  await db
+    .updateTable('subnets')
+    .set({ free_from: released })
+    .where('id', '=', id)
+    .where('free_from', '>', released)
+    .execute();
 }

@@ -2,6 +2,7 @@
 // Every function takes the database handle first so callers can pass a
 // transaction, and every read of a resource is scoped by project so tenancy
 // cannot be forgotten.
+import { preparedStatement } from '../../store/prepared.ts';
 import type { VpcsTable } from '../../store/schema.ts';
 import { afterPosition, touch, type Db, type PageQuery } from '../shared/repository.ts';
 
@@ -11,13 +12,12 @@ export async function insertVpc(db: Db, row: VpcRow): Promise<void> {
   await db.insertInto('vpcs').values(row).execute();
 }
 
-export function findVpc(db: Db, projectId: string, id: string): Promise<VpcRow | undefined> {
-  return db
-    .selectFrom('vpcs')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+const vpcById = preparedStatement((db: Db, projectId: string, id: string) =>
+  db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id),
+);
+
+export async function findVpc(db: Db, projectId: string, id: string): Promise<VpcRow | undefined> {
+  return (await vpcById(db, projectId, id))[0];
 }
 
 /** Unscoped: only for configuration seeding, which must detect ids taken by another project. */

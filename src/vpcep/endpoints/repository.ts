@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import { prepared } from '../../store/prepared.ts';
+import { prepared, preparedInsert, preparedStatement } from '../../store/prepared.ts';
 import type { DialectName } from '../../store/open.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
@@ -115,16 +115,19 @@ export function findConnectableService(db: Db, id: string): Promise<ServiceRow |
  * different tenants never wait for each other's commit; on SQLite, where one
  * transaction writes at a time anyway, one UPDATE of a counter row.
  */
+const nextCounterValue = preparedStatement((db: Db, name: string) =>
+  db
+    .updateTable('counters')
+    .set({ value: sql<number>`value + 1` })
+    .where('name', '=', name)
+    .returning('value'),
+);
+
 export async function nextMarkerId(db: Db, dialect: DialectName): Promise<number> {
   const row =
     dialect === 'postgres'
       ? (await sql<{ value: number }>`SELECT nextval('endpoint_marker_ids') AS value`.execute(db)).rows[0]
-      : await db
-          .updateTable('counters')
-          .set({ value: sql<number>`value + 1` })
-          .where('name', '=', 'marker_id')
-          .returning('value')
-          .executeTakeFirstOrThrow();
+      : (await nextCounterValue(db, 'marker_id'))[0];
   if (!row) throw new Error('unreachable: nextval answers one row');
   const value = Number(row.value);
   // int32 is what the SDKs model; running out would need two billion creates.
@@ -132,8 +135,39 @@ export async function nextMarkerId(db: Db, dialect: DialectName): Promise<number
   return value;
 }
 
+const insertEndpointRow = preparedInsert('endpoints', [
+  'id',
+  'project_id',
+  'domain_id',
+  'service_id',
+  'service_type',
+  'vpc_id',
+  'subnet_id',
+  'port_id',
+  'ip',
+  'ip_visible',
+  'marker_id',
+  'status',
+  'enable_dns',
+  'dns_names',
+  'enable_whitelist',
+  'whitelist',
+  'routetables',
+  'description',
+  'connection_description',
+  'policy_statement',
+  'policy_document',
+  'specification_name',
+  'ip_version',
+  'ipv6_address',
+  'enable_status',
+  'error',
+  'created_at',
+  'updated_at',
+]);
+
 export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
-  await db.insertInto('endpoints').values(row).execute();
+  await insertEndpointRow(db, row);
 }
 
 export type EndpointPatch = Partial<

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
 import type { DialectName } from '../../store/open.ts';
+import { preparedStatement } from '../../store/prepared.ts';
 import type { Database } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 
@@ -55,18 +56,49 @@ export type EndpointScope = { projectId: string } | { serviceId: string } | 'any
  * in `scope`. The caller's own scope never includes the operator's public
  * services: tenants cannot change them.
  */
-export function lockService(
+export async function lockService(
   db: Db,
   dialect: DialectName,
   scope: ServiceScope,
   id: string,
   mode: LockMode,
 ): Promise<ServiceRow | undefined> {
-  let q = db.selectFrom('endpoint_services').selectAll().where('id', '=', id);
-  if (scope !== 'any-owner') q = q.where('project_id', '=', scope.projectId).where('is_public', '=', 0);
-  if (dialect === 'postgres') q = mode === 'share' ? q.forShare() : q.forUpdate();
-  return q.executeTakeFirst();
+  const lock = dialect === 'postgres' ? mode : 'none';
+  const rows =
+    scope === 'any-owner'
+      ? await serviceAnyOwner[lock](db, id)
+      : await serviceOfProject[lock](db, id, scope.projectId);
+  return rows[0];
 }
+
+type RowLock = LockMode | 'none';
+
+function withLock<Q extends { forShare(): Q; forUpdate(): Q }>(q: Q, lock: RowLock): Q {
+  return lock === 'share' ? q.forShare() : lock === 'update' ? q.forUpdate() : q;
+}
+
+/** The service-row reads of lockService, compiled once per lock kind (the SQL differs by it). */
+function byLock<A extends unknown[]>(
+  build: (db: Db, lock: RowLock, ...args: A) => Compilable<ServiceRow>,
+): Record<RowLock, (db: Db, ...args: A) => Promise<ServiceRow[]>> {
+  const of = (lock: RowLock) => preparedStatement((db: Db, ...args: A) => build(db, lock, ...args));
+  return { none: of('none'), share: of('share'), update: of('update') };
+}
+
+const serviceAnyOwner = byLock((db, lock, id: string) =>
+  withLock(db.selectFrom('endpoint_services').selectAll().where('id', '=', id), lock),
+);
+const serviceOfProject = byLock((db, lock, id: string, projectId: string) =>
+  withLock(
+    db
+      .selectFrom('endpoint_services')
+      .selectAll()
+      .where('id', '=', id)
+      .where('project_id', '=', projectId)
+      .where('is_public', '=', 0),
+    lock,
+  ),
+);
 
 /** The endpoint row, write-locked until the transaction ends, or undefined when not in `scope`. */
 export function lockEndpoint(

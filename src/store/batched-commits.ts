@@ -1,0 +1,275 @@
+import type SqliteDatabase from 'better-sqlite3';
+import {
+  SqliteDialect,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+} from 'kysely';
+
+// Group commit for the SQLite write connection.
+//
+// A SQLite COMMIT writes every page the transaction changed to the WAL: for an
+// endpoint create (ports, endpoints, jobs, quota and counter rows, and their
+// indexes) that is most of a third of a millisecond, more than all of the
+// create's other statements but one. Transactions that run in the same turn of
+// the event loop therefore share one COMMIT: the first opens the write
+// transaction (BEGIN IMMEDIATE), each later one runs inside it under a
+// savepoint of its own, and the whole batch commits when the turn's I/O has
+// been handled (setImmediate), or at once when a statement outside any
+// transaction needs the connection. Nothing a caller relies on changes:
+// - a transaction's `execute` resolves only once its writes are committed
+//   (its commit waits for the batch's COMMIT), so no answer ever reports a
+//   write that a crash could take back, and a failed COMMIT fails every
+//   transaction of the batch;
+// - a transaction that fails rolls back to its own savepoint (or, if it opened
+//   the batch, rolls the batch back: nothing else is in it yet), so it never
+//   takes another transaction's writes with it;
+// - transactions still run one at a time, in the order they asked for the
+//   connection, so quota checks and address choices see every earlier write;
+// - nothing reads uncommitted rows: the read-only connection (direct-reads.ts)
+//   sees committed state only, and a statement outside a transaction commits
+//   the open batch before it runs.
+
+type Prepare = (sqlText: string) => SqliteDatabase.Statement;
+
+// Two stores of one process on one file (tests do this; a second process is
+// the usual case) share a thread: one store's open batch would make the
+// other's BEGIN wait for the write lock synchronously, in SQLite's busy
+// handler, and so block the very turn that would commit the batch. Before it
+// takes the write lock, a store therefore commits the idle open batches of the
+// other stores on its file. (A transaction that awaits a timer while holding
+// the lock blocks the other store as it always did: the lock is its until it
+// ends.)
+const writersByFile = new Map<string, Set<BatchedCommitDriver>>();
+
+/** A first-come, first-served lock: transactions get the connection in the order they asked. */
+class FifoLock {
+  #held = false;
+  readonly #waiting: (() => void)[] = [];
+
+  get held(): boolean {
+    return this.#held;
+  }
+
+  lock(): Promise<void> {
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  unlock(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#held = false;
+  }
+}
+
+/** Transactions that share one COMMIT. */
+class Batch {
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A batch whose only transaction rolled back has nobody waiting on it.
+    this.done.catch(() => undefined);
+  }
+}
+
+/**
+ * One hold of the connection (Kysely acquires, uses, releases). Each hold is
+ * its own object so that a transaction that already handed the connection on
+ * (at its commit) cannot release it from under the next holder.
+ */
+class Hold implements DatabaseConnection {
+  released = false;
+  /** The transaction this hold runs: the batch's first, or one under a savepoint. */
+  unit: 'first' | 'savepoint' | undefined;
+
+  constructor(private readonly driver: BatchedCommitDriver) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return Promise.resolve(this.driver.run<R>(this, query));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  // eslint-disable-next-line require-yield -- nothing streams from the store; Kysely's interface asks for it
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not supported by the store');
+  }
+}
+
+class BatchedCommitDriver implements Driver {
+  readonly #lock = new FifoLock();
+  #batch: Batch | undefined;
+  /** Stores of this process on the same file, this one included; undefined in memory. */
+  readonly #neighbours: Set<BatchedCommitDriver> | undefined;
+
+  constructor(
+    private readonly raw: SqliteDatabase.Database,
+    private readonly prepare: Prepare,
+  ) {
+    if (!raw.memory) {
+      let set = writersByFile.get(raw.name);
+      if (!set) writersByFile.set(raw.name, (set = new Set()));
+      set.add(this);
+      this.#neighbours = set;
+    }
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#lock.lock();
+    return new Hold(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const hold = connection as Hold;
+    if (this.#batch) {
+      this.#exec('savepoint unit');
+      hold.unit = 'savepoint';
+      return;
+    }
+    // IMMEDIATE takes the write lock at BEGIN, where busy_timeout waits for
+    // another process; a plain BEGIN would fail mid-transaction instead.
+    this.#settleNeighbours();
+    this.#exec('begin immediate');
+    const batch = new Batch();
+    this.#batch = batch;
+    hold.unit = 'first';
+    setImmediate(() => void this.#flush(batch));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const hold = connection as Hold;
+    const batch = this.#batch;
+    if (!batch || hold.unit === undefined) throw new Error('unreachable: a commit outside a transaction');
+    if (hold.unit === 'savepoint') this.#exec('release unit');
+    hold.unit = undefined;
+    // The next transaction may run now, inside the same batch; this one's
+    // caller hears back when the batch is committed.
+    this.#release(hold);
+    return batch.done;
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const hold = connection as Hold;
+    if (hold.unit !== undefined && !this.raw.inTransaction) {
+      // SQLite itself rolled the whole transaction back (some I/O and memory
+      // errors do): the batch's earlier transactions are lost with it.
+      this.#fail(new Error('the store rolled back a transaction after an error'));
+      hold.unit = undefined;
+      return;
+    }
+    // Undefined: the transaction had committed into its batch and the batch's
+    // COMMIT failed, which already rolled everything back.
+    if (hold.unit === 'savepoint') {
+      this.#exec('rollback to unit');
+      this.#exec('release unit');
+    } else if (hold.unit === 'first') {
+      this.#batch = undefined;
+      if (this.raw.inTransaction) this.#exec('rollback');
+    }
+    hold.unit = undefined;
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    this.#release(connection as Hold);
+  }
+
+  async destroy(): Promise<void> {
+    const batch = this.#batch;
+    if (batch) await this.#flush(batch);
+    this.#neighbours?.delete(this);
+    if (this.#neighbours?.size === 0) writersByFile.delete(this.raw.name);
+    this.raw.close();
+  }
+
+  /** Runs one statement for `hold`; outside a transaction, after committing the open batch. */
+  run<R>(hold: Hold, query: CompiledQuery): QueryResult<R> {
+    if (hold.unit === undefined) {
+      if (this.#batch) this.#commit();
+      else if (!this.raw.inTransaction) this.#settleNeighbours();
+    }
+    const stmt = this.prepare(query.sql);
+    if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(query.parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  /** Commits the open batches of the other stores on this file that no transaction is running in. */
+  #settleNeighbours(): void {
+    if (!this.#neighbours || this.#neighbours.size < 2) return;
+    for (const other of this.#neighbours) if (other !== this) other.commitIfIdle();
+  }
+
+  commitIfIdle(): void {
+    if (this.#batch && !this.#lock.held) this.#commit();
+  }
+
+  #exec(sqlText: string): void {
+    this.prepare(sqlText).run();
+  }
+
+  #release(hold: Hold): void {
+    if (hold.released) return;
+    hold.released = true;
+    this.#lock.unlock();
+  }
+
+  /** Commits `batch` once the transaction holding the connection (if any) has finished. */
+  async #flush(batch: Batch): Promise<void> {
+    await this.#lock.lock();
+    try {
+      if (this.#batch === batch) this.#commit();
+    } finally {
+      this.#lock.unlock();
+    }
+  }
+
+  #fail(err: Error): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    batch?.reject(err);
+  }
+
+  #commit(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = undefined;
+    try {
+      this.#exec('commit');
+    } catch (err) {
+      // A failed COMMIT can leave the transaction open; none of its writes may survive.
+      if (this.raw.inTransaction) this.#exec('rollback');
+      batch.reject(err);
+      return;
+    }
+    batch.resolve();
+  }
+}
+
+/** Kysely's SQLite dialect over `raw`, with statements from `prepare` and commits shared per turn. */
+export class BatchedCommitDialect extends SqliteDialect {
+  constructor(
+    private readonly raw: SqliteDatabase.Database,
+    private readonly prepare: Prepare,
+  ) {
+    super({ database: raw });
+  }
+
+  override createDriver(): Driver {
+    return new BatchedCommitDriver(this.raw, this.prepare);
+  }
+}
