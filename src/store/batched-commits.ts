@@ -90,8 +90,8 @@ class Batch {
  */
 class Hold implements DatabaseConnection {
   released = false;
-  /** The transaction this hold runs: the batch's first, or one under a savepoint. */
-  unit: 'first' | 'savepoint' | undefined;
+  /** The transaction this hold runs: the batch's first, one under a savepoint, or one of its own. */
+  unit: 'first' | 'savepoint' | 'solo' | undefined;
 
   constructor(private readonly driver: BatchedCommitDriver) {}
 
@@ -109,7 +109,7 @@ class Hold implements DatabaseConnection {
   }
 }
 
-class BatchedCommitDriver implements Driver {
+class BatchedCommitDriver {
   readonly #lock = new FifoLock();
   #batch: Batch | undefined;
   /** Stores of this process on the same file, this one included; undefined in memory. */
@@ -127,34 +127,65 @@ class BatchedCommitDriver implements Driver {
     }
   }
 
-  async init(): Promise<void> {}
-
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#lock.lock();
     return new Hold(this);
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const hold = connection as Hold;
-    if (this.#batch) {
+  /**
+   * Opens `hold`'s transaction: inside the open batch, or opening one; `solo`
+   * (the job worker's handle) commits any open batch first and runs on its
+   * own, because a job handler may hold its transaction until its deadline and
+   * must not keep a batch's callers waiting for its COMMIT.
+   */
+  begin(hold: Hold, solo: boolean): void {
+    if (this.#batch && !this.raw.inTransaction) {
+      // SQLite rolled the batch back under a caller that then carried on.
+      this.#fail(new Error('the store rolled back a transaction after an error'));
+    }
+    if (this.#batch && !solo) {
       this.#exec('savepoint unit');
       hold.unit = 'savepoint';
       return;
     }
+    if (this.#batch) this.#commit();
     // IMMEDIATE takes the write lock at BEGIN, where busy_timeout waits for
     // another process; a plain BEGIN would fail mid-transaction instead.
     this.#settleNeighbours();
     this.#exec('begin immediate');
+    if (solo) {
+      hold.unit = 'solo';
+      return;
+    }
     const batch = new Batch();
     this.#batch = batch;
     hold.unit = 'first';
-    setImmediate(() => void this.#flush(batch));
+    setImmediate(() => {
+      this.#flush(batch).catch((err: unknown) => batch.reject(err));
+    });
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const hold = connection as Hold;
+  async commit(hold: Hold): Promise<void> {
+    if (hold.unit === 'solo') {
+      hold.unit = undefined;
+      try {
+        this.#exec('commit');
+      } catch (err) {
+        if (this.raw.inTransaction) this.#exec('rollback');
+        throw err;
+      }
+      return;
+    }
     const batch = this.#batch;
     if (!batch || hold.unit === undefined) throw new Error('unreachable: a commit outside a transaction');
+    if (!this.raw.inTransaction) {
+      // SQLite rolled the whole transaction back under a caller that carried on:
+      // nothing of the batch is left to commit.
+      hold.unit = undefined;
+      this.#fail(new Error('the store rolled back a transaction after an error'));
+      this.#release(hold);
+      return batch.done;
+    }
     if (hold.unit === 'savepoint') this.#exec('release unit');
     hold.unit = undefined;
     // The next transaction may run now, inside the same batch; this one's
@@ -163,8 +194,12 @@ class BatchedCommitDriver implements Driver {
     return batch.done;
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    const hold = connection as Hold;
+  rollback(hold: Hold): void {
+    if (hold.unit === 'solo') {
+      hold.unit = undefined;
+      if (this.raw.inTransaction) this.#exec('rollback');
+      return;
+    }
     if (hold.unit !== undefined && !this.raw.inTransaction) {
       // SQLite itself rolled the whole transaction back (some I/O and memory
       // errors do): the batch's earlier transactions are lost with it.
@@ -184,11 +219,8 @@ class BatchedCommitDriver implements Driver {
     hold.unit = undefined;
   }
 
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    this.#release(connection as Hold);
-  }
-
   async destroy(): Promise<void> {
+    if (!this.raw.open) return;
     const batch = this.#batch;
     if (batch) await this.#flush(batch);
     this.#neighbours?.delete(this);
@@ -198,6 +230,9 @@ class BatchedCommitDriver implements Driver {
 
   /** Runs one statement for `hold`; outside a transaction, after committing the open batch. */
   run<R>(hold: Hold, query: CompiledQuery): QueryResult<R> {
+    // A transaction whose commit handed the connection on (it waits for its
+    // batch's COMMIT) has no right to it any more.
+    if (hold.released) throw new Error('a statement on a transaction that has already committed');
     if (hold.unit === undefined) {
       if (this.#batch) this.#commit();
       else if (!this.raw.inTransaction) this.#settleNeighbours();
@@ -220,6 +255,10 @@ class BatchedCommitDriver implements Driver {
 
   #exec(sqlText: string): void {
     this.prepare(sqlText).run();
+  }
+
+  release(hold: Hold): void {
+    this.#release(hold);
   }
 
   #release(hold: Hold): void {
@@ -250,26 +289,58 @@ class BatchedCommitDriver implements Driver {
     this.#batch = undefined;
     try {
       this.#exec('commit');
+      batch.resolve();
     } catch (err) {
+      batch.reject(err);
       // A failed COMMIT can leave the transaction open; none of its writes may survive.
       if (this.raw.inTransaction) this.#exec('rollback');
-      batch.reject(err);
-      return;
     }
-    batch.resolve();
   }
 }
 
-/** Kysely's SQLite dialect over `raw`, with statements from `prepare` and commits shared per turn. */
-export class BatchedCommitDialect extends SqliteDialect {
+/** One handle's view of the shared connection: batched (the API's) or solo (the job worker's). */
+class DriverView implements Driver {
   constructor(
-    private readonly raw: SqliteDatabase.Database,
-    private readonly prepare: Prepare,
-  ) {
-    super({ database: raw });
-  }
+    private readonly core: BatchedCommitDriver,
+    private readonly solo: boolean,
+  ) {}
 
-  override createDriver(): Driver {
-    return new BatchedCommitDriver(this.raw, this.prepare);
+  async init(): Promise<void> {}
+  acquireConnection(): Promise<DatabaseConnection> {
+    return this.core.acquireConnection();
   }
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    this.core.begin(connection as Hold, this.solo);
+  }
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.core.commit(connection as Hold);
+  }
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.core.rollback(connection as Hold);
+  }
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    this.core.release(connection as Hold);
+  }
+  destroy(): Promise<void> {
+    return this.core.destroy();
+  }
+}
+
+/**
+ * Kysely dialects over one SQLite write connection `raw`, statements from
+ * `prepare`: `batched` for the API (commits shared per turn), `solo` for the
+ * job worker (each transaction commits on its own). Both queue on one lock.
+ */
+export function batchedCommitDialects(
+  raw: SqliteDatabase.Database,
+  prepare: Prepare,
+): { batched: SqliteDialect; solo: SqliteDialect } {
+  const core = new BatchedCommitDriver(raw, prepare);
+  const view = (solo: boolean) =>
+    new (class extends SqliteDialect {
+      override createDriver(): Driver {
+        return new DriverView(core, solo);
+      }
+    })({ database: raw });
+  return { batched: view(false), solo: view(true) };
 }

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { BatchedCommitDialect } from './batched-commits.ts';
+import { batchedCommitDialects } from './batched-commits.ts';
 import { openDirectReader, registerDirectReader, type DirectReader } from './direct-reads.ts';
 import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { statementCache } from './statement-cache.ts';
@@ -17,8 +17,10 @@ export interface Store {
   readonly db: Kysely<Database>;
   /**
    * The job worker's handle. On PostgreSQL a pool of its own, so jobs waiting on
-   * locks can never hold every connection the API needs; on SQLite `db` itself
-   * (one connection, which BEGIN IMMEDIATE and the handler timeout keep moving).
+   * locks can never hold every connection the API needs; on SQLite `db`'s one
+   * connection (which BEGIN IMMEDIATE and the handler timeout keep moving),
+   * whose transactions each commit on their own instead of sharing the API's
+   * per-turn COMMIT (batched-commits.ts).
    */
   readonly jobsDb: Kysely<Database>;
   readonly dialect: DialectName;
@@ -89,16 +91,19 @@ function openSqlite(location: string, count: StatementCount, busyTimeoutMs: numb
   raw.pragma('temp_store = MEMORY');
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-  const db = new Kysely<Database>({
-    dialect: new BatchedCommitDialect(raw, statementCache(raw, 500, count)),
-  });
+  const dialects = batchedCommitDialects(raw, statementCache(raw, 500, count));
+  const db = new Kysely<Database>({ dialect: dialects.batched });
+  const jobsDb = new Kysely<Database>({ dialect: dialects.solo });
   return {
     db,
-    jobsDb: db,
+    jobsDb,
     dataDir: memory ? undefined : dirname(file),
     warnings,
     ...(memory ? {} : { sqliteFile: file }),
-    destroy: () => db.destroy(),
+    destroy: async () => {
+      await db.destroy();
+      await jobsDb.destroy();
+    },
   };
 }
 

@@ -23,7 +23,7 @@ const marker = (i: number) => `\u0000prepared-argument-${i}\u0000`;
 /** Compiles `build` once per adapter; each call gives the SQL and the arguments bound in place. */
 function templated<A extends unknown[], R>(
   build: (db: Db, ...args: A) => Compilable<R>,
-): (db: Db, args: A) => { sql: string; bound: unknown[] } {
+): (db: Db, args: A) => CompiledQuery<R> {
   // By the executor's adapter: a transaction shares its database's dialect and adapter.
   const templates = new WeakMap<object, Template>();
   const compile = (db: Db, arity: number): Template => {
@@ -40,14 +40,21 @@ function templated<A extends unknown[], R>(
     return { sql: compiled.sql, parameters: compiled.parameters, slots };
   };
   return (db, args) => {
-    const adapter = db.getExecutor().adapter;
+    const executor = db.getExecutor();
+    // A handle with plugins (the job worker's deadline guard, jobs/deadline.ts)
+    // must see each query as it is compiled: those calls compile afresh.
+    if (executor.plugins.length > 0) return build(db, ...args).compile();
+    const adapter = executor.adapter;
     let template = templates.get(adapter);
     if (!template) {
       template = compile(db, args.length);
       templates.set(adapter, template);
     }
     const { slots, parameters } = template;
-    return { sql: template.sql, bound: parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p)) };
+    return CompiledQuery.raw(
+      template.sql,
+      parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p)),
+    );
   };
 }
 
@@ -62,11 +69,10 @@ export function prepared<A extends string[], R>(
 ): (db: Db, ...args: A) => Promise<readonly R[]> {
   const template = templated(build);
   return async (db, ...args) => {
-    const { sql, bound } = template(db, args);
+    const query = template(db, args);
     const reader = directReaderOf(db);
-    if (reader) return reader.all(sql, bound) as readonly R[];
-    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, bound));
-    return result.rows;
+    if (reader) return reader.all(query.sql, query.parameters) as readonly R[];
+    return (await db.executeQuery(query)).rows;
   };
 }
 
@@ -80,11 +86,7 @@ export function preparedStatement<A extends unknown[], R>(
   build: (db: Db, ...args: A) => Compilable<R>,
 ): (db: Db, ...args: A) => Promise<R[]> {
   const template = templated(build);
-  return async (db, ...args) => {
-    const { sql, bound } = template(db, args);
-    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, bound));
-    return result.rows;
-  };
+  return async (db, ...args) => (await db.executeQuery(template(db, args))).rows;
 }
 
 /**

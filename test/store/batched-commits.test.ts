@@ -139,4 +139,22 @@ describe('SQLite transactions of one turn share a commit', () => {
     await insert('after-failure');
     assert.equal(committed('after-failure'), true);
   });
+
+  test("a job worker's transaction commits alone: the open batch is committed before it, not after it", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const api = insert('api-before-job');
+    const job = store.jobsDb.transaction().execute(async (trx) => {
+      await trx.insertInto('settings').values({ key: 'job', value: 'v' }).execute();
+      // Held open until the API's transaction has been answered: were the job
+      // part of its batch, that answer would wait for this transaction's end.
+      await gate;
+    });
+    await api;
+    assert.equal(committed('api-before-job'), true);
+    assert.equal(committed('job'), false);
+    open();
+    await job;
+    assert.equal(committed('job'), true);
+  });
 });

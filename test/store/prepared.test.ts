@@ -4,8 +4,8 @@
 // on the store's handle never waits for, nor sees, another caller's open transaction.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql, type SqlBool } from 'kysely';
-import { prepared } from '../../src/store/prepared.ts';
+import { sql, type KyselyPlugin, type SqlBool } from 'kysely';
+import { prepared, preparedStatement } from '../../src/store/prepared.ts';
 import { openStore, type Store } from '../../src/store/open.ts';
 import { freshDatabase, testDialects, type TestDatabase } from '../support/db.ts';
 
@@ -77,6 +77,27 @@ for (const dialect of testDialects()) {
         db.selectFrom('settings').select('value').where('key', '=', `${name}%`),
       );
       await assert.rejects(changed(store.db, 'a'), /argument 0 must be bound exactly once/);
+    });
+
+    test("a handle's plugins see every compiled-once statement, as they see a built one", async () => {
+      // The job worker's deadline guard is such a plugin (src/jobs/deadline.ts):
+      // a statement it refuses must not reach the database.
+      const refusing: KyselyPlugin = {
+        transformQuery() {
+          throw new Error('refused by the plugin');
+        },
+        transformResult: async (args) => args.result,
+      };
+      const setValue = preparedStatement((db, key: string, value: string) =>
+        db.updateTable('settings').set({ value }).where('key', '=', key),
+      );
+      await setValue(store.db, 'a', 'first');
+      await store.db.transaction().execute(async (trx) => {
+        const guarded = trx.withPlugin(refusing);
+        await assert.rejects(setValue(guarded, 'a', 'changed'), /refused by the plugin/);
+        await assert.rejects(settingOf(guarded, 'a'), /refused by the plugin/);
+      });
+      assert.deepEqual(await settingOf(store.db, 'a'), [{ key: 'a', value: 'first' }]);
     });
   });
 }

@@ -21,7 +21,9 @@ import {
   getSubnet,
   type SubnetRow,
 } from '../../src/vpc/inventory.ts';
+import { DEFAULT_HOST_RANGES } from '../../src/vpc/host-ranges.ts';
 import { updatePortIn } from '../../src/vpc/ports/operations.ts';
+import { updateSubnetIn } from '../../src/vpc/subnets/operations.ts';
 import { freshDatabase, testDialects } from '../support/db.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -225,6 +227,35 @@ for (const dialect of testDialects()) {
       assert.ok(seen.full > 0, 'the subnet was never full');
       assert.ok(seen.readdressed > 0, 'no port was re-addressed');
       assert.ok(seen.belowGateway > 0, 'no create took the address right below the gateway');
+    });
+  });
+
+  describe(`a subnet update does not undo a release (${dialect})`, () => {
+    let server: TestServer;
+    let project: string;
+
+    before(async () => {
+      server = await serverWithSubnet(dialect, { id: MID_GATEWAY_SUBNET_ID, name: 'mid', cidr: MID_CIDR });
+      project = server.provider.projectId;
+    });
+    after(async () => server.close());
+    test('a subnet update made from a copy read before a release keeps the released address findable', async () => {
+      const db = server.running.store.db;
+      const create = () =>
+        db
+          .transaction()
+          .execute((trx) =>
+            createPort(trx, systemClock, project, MID_GATEWAY_SUBNET_ID, { deviceOwner: 'compute:az1' }),
+          );
+      const ports = [await create(), await create()];
+      const stale = await getSubnet(db, project, MID_GATEWAY_SUBNET_ID);
+      assert.ok(stale);
+      assert.equal(await deletePort(db, project, ports[0]!.id), true);
+      // A rename from the copy read before the delete must not put free_from back above the freed address.
+      await db
+        .transaction()
+        .execute((trx) => updateSubnetIn(trx, Date.now(), stale, { name: 'renamed' }, DEFAULT_HOST_RANGES));
+      assert.equal((await create()).ip_address, ports[0]!.ip_address);
     });
   });
 

@@ -100,6 +100,7 @@ export async function updateSubnetIn(
 ): Promise<SubnetRow> {
   if (!(await lockSubnet(db, subnet.project_id, subnet.id))) throw notFound('subnet', subnet.id);
   const next: SubnetRow = { ...subnet };
+  let moved = false;
   if (change.name !== undefined) next.name = change.name;
   if (change.description !== undefined) next.description = change.description;
   if (change.dhcpEnable !== undefined) next.dhcp_enable = change.dhcpEnable ? 1 : 0;
@@ -130,10 +131,13 @@ export async function updateSubnetIn(
     next.gateway_ip = formatIpv4(gateway);
     // The held run below free_from was counted in the old block, around the old gateway.
     next.free_from = null;
+    moved = true;
   }
   next.updated_at = now;
-  const { id: _id, project_id: _p, vpc_id: _v, created_at: _c, ...patch } = next;
-  await updateSubnet(db, subnet.id, patch);
+  // free_from is the allocator's: `subnet` was read before the lock, so its
+  // copy may predate a port's release; it is written only to reset it.
+  const { id: _id, project_id: _p, vpc_id: _v, created_at: _c, free_from: _f, ...patch } = next;
+  await updateSubnet(db, subnet.id, moved ? { ...patch, free_from: null } : patch);
   return next;
 }
 
