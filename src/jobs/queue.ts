@@ -20,7 +20,6 @@ export interface NewJob {
   now?: number;
 }
 
-/** Writes a job row through `db` (usually a transaction) and returns its id. */
 const insertJob = preparedStatement(
   (
     db: Kysely<Database>,
@@ -48,6 +47,7 @@ const insertJob = preparedStatement(
       .returning('id'),
 );
 
+/** Writes a job row through `db` (usually a transaction) and returns its id. */
 export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<number> {
   if (!Number.isFinite(job.runAt)) throw new RangeError(`job runAt must be a finite time, got ${job.runAt}`);
   const max = job.maxAttempts;

@@ -139,10 +139,7 @@ class BatchedCommitDriver {
    * must not keep a batch's callers waiting for its COMMIT.
    */
   begin(hold: Hold, solo: boolean): void {
-    if (this.#batch && !this.raw.inTransaction) {
-      // SQLite rolled the batch back under a caller that then carried on.
-      this.#fail(new Error('the store rolled back a transaction after an error'));
-    }
+    this.#failIfRolledBack();
     if (this.#batch && !solo) {
       this.#exec('savepoint unit');
       hold.unit = 'savepoint';
@@ -178,11 +175,8 @@ class BatchedCommitDriver {
     }
     const batch = this.#batch;
     if (!batch || hold.unit === undefined) throw new Error('unreachable: a commit outside a transaction');
-    if (!this.raw.inTransaction) {
-      // SQLite rolled the whole transaction back under a caller that carried on:
-      // nothing of the batch is left to commit.
+    if (this.#failIfRolledBack()) {
       hold.unit = undefined;
-      this.#fail(new Error('the store rolled back a transaction after an error'));
       this.#release(hold);
       return batch.done;
     }
@@ -200,10 +194,7 @@ class BatchedCommitDriver {
       if (this.raw.inTransaction) this.#exec('rollback');
       return;
     }
-    if (hold.unit !== undefined && !this.raw.inTransaction) {
-      // SQLite itself rolled the whole transaction back (some I/O and memory
-      // errors do): the batch's earlier transactions are lost with it.
-      this.#fail(new Error('the store rolled back a transaction after an error'));
+    if (hold.unit !== undefined && this.#failIfRolledBack()) {
       hold.unit = undefined;
       return;
     }
@@ -277,10 +268,18 @@ class BatchedCommitDriver {
     }
   }
 
-  #fail(err: Error): void {
+  /**
+   * True (and the batch failed) when SQLite itself rolled the open batch back:
+   * some I/O and memory errors do, and a caller may have caught the error and
+   * carried on. The batch's earlier transactions are lost with it, so none of
+   * its callers may hear that they committed.
+   */
+  #failIfRolledBack(): boolean {
     const batch = this.#batch;
+    if (!batch || this.raw.inTransaction) return false;
     this.#batch = undefined;
-    batch?.reject(err);
+    batch.reject(new Error('the store rolled back a transaction after an error'));
+    return true;
   }
 
   #commit(): void {

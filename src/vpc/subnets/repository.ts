@@ -25,7 +25,6 @@ export function findSubnetAnywhere(db: Db, id: string): Promise<SubnetRow | unde
   return db.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** A subnet by its own id or by its neutron_subnet_id (what fixed_ips[].subnet_id carries). */
 const subnetByAnyId = preparedStatement((db: Db, projectId: string, id: string, neutronId: string) =>
   db
     .selectFrom('subnets')
@@ -34,6 +33,7 @@ const subnetByAnyId = preparedStatement((db: Db, projectId: string, id: string, 
     .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', neutronId)])),
 );
 
+/** A subnet by its own id or by its neutron_subnet_id (what fixed_ips[].subnet_id carries). */
 export async function findSubnetByAnyId(
   db: Db,
   projectId: string,
@@ -135,11 +135,6 @@ export function lockSubnet(db: Db, projectId: string, id: string): Promise<boole
   return touch(db, 'subnets', projectId, id);
 }
 
-/**
- * lockSubnet() and the subnet as it is under that lock, in one statement: an
- * address is allocated from the row as it now is, and a create saves the
- * round trip of reading it again.
- */
 const lockAndReadSubnetRow = preparedStatement((db: Db, projectId: string, id: string) =>
   db
     .updateTable('subnets')
@@ -149,6 +144,11 @@ const lockAndReadSubnetRow = preparedStatement((db: Db, projectId: string, id: s
     .returningAll(),
 );
 
+/**
+ * lockSubnet() and the subnet as it is under that lock, in one statement: an
+ * address is allocated from the row as it now is, and a create saves the
+ * round trip of reading it again.
+ */
 export async function lockAndReadSubnet(
   db: Db,
   projectId: string,
@@ -157,15 +157,15 @@ export async function lockAndReadSubnet(
   return (await lockAndReadSubnetRow(db, projectId, id))[0];
 }
 
+const setFreeFrom = preparedStatement((db: Db, id: string, to: number) =>
+  db.updateTable('subnets').set({ free_from: to }).where('id', '=', id),
+);
+
 /**
  * Records that every address of the subnet below `to` (the gateway aside) is
  * held: called under the subnet's lock right after the lowest free address
  * (`to` − 1) was given to a port.
  */
-const setFreeFrom = preparedStatement((db: Db, id: string, to: number) =>
-  db.updateTable('subnets').set({ free_from: to }).where('id', '=', id),
-);
-
 export async function raiseFreeFrom(db: Db, id: string, to: number): Promise<void> {
   await setFreeFrom(db, id, to);
 }

@@ -109,12 +109,6 @@ export function findConnectableService(db: Db, id: string): Promise<ServiceRow |
   return db.selectFrom('endpoint_services').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/**
- * The next marker id (decision #8): unique across nodes and never reused, even
- * after deletes. On PostgreSQL a sequence (migration 0006), so creates of
- * different tenants never wait for each other's commit; on SQLite, where one
- * transaction writes at a time anyway, one UPDATE of a counter row.
- */
 const nextCounterValue = preparedStatement((db: Db, name: string) =>
   db
     .updateTable('counters')
@@ -123,6 +117,12 @@ const nextCounterValue = preparedStatement((db: Db, name: string) =>
     .returning('value'),
 );
 
+/**
+ * The next marker id (decision #8): unique across nodes and never reused, even
+ * after deletes. On PostgreSQL a sequence (migration 0006), so creates of
+ * different tenants never wait for each other's commit; on SQLite, where one
+ * transaction writes at a time anyway, one UPDATE of a counter row.
+ */
 export async function nextMarkerId(db: Db, dialect: DialectName): Promise<number> {
   const row =
     dialect === 'postgres'
