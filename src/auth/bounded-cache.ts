@@ -5,6 +5,12 @@
 /** A Map holding at most `max` entries; the least recently used one leaves first. */
 export class LruMap<K, V> {
   private readonly entries = new Map<K, V>();
+  /**
+   * The most recently used key, when known: a hit on it needs no move. Moving
+   * is a delete and a set, and a Map of one or two hot keys that moves on every
+   * hit keeps compacting its table.
+   */
+  private newest: K | undefined;
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new Error('LruMap needs a positive integer size');
@@ -18,14 +24,18 @@ export class LruMap<K, V> {
   get(key: K): V | undefined {
     const value = this.entries.get(key);
     if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
+    if (key !== this.newest || this.newest === undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+      this.newest = key;
+    }
     return value;
   }
 
   set(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.newest = key;
     if (this.entries.size > this.max) {
       // A Map iterates in insertion order, so its first key is the least recently used.
       const oldest = this.entries.keys().next();
@@ -35,10 +45,12 @@ export class LruMap<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
   }
 }
 

@@ -95,6 +95,11 @@ class Hold implements DatabaseConnection {
 
   constructor(private readonly driver: BatchedCommitDriver) {}
 
+  /** Runs `query` at once: the hold's statements are synchronous calls into SQLite. */
+  runNow<R>(query: CompiledQuery): QueryResult<R> {
+    return this.driver.run<R>(this, query);
+  }
+
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
       return Promise.resolve(this.driver.run<R>(this, query));
@@ -107,6 +112,18 @@ class Hold implements DatabaseConnection {
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming queries are not supported by the store');
   }
+}
+
+/**
+ * The synchronous statement runner of `connection` when it is a hold of this
+ * driver's connection (a SQLite transaction), else undefined. A statement run
+ * through it is checked exactly as one run through Kysely (a hold that has
+ * committed or rolled back refuses it) but skips the executor's promise chain.
+ */
+export function syncRunnerOf(
+  connection: DatabaseConnection,
+): (<R>(query: CompiledQuery) => QueryResult<R>) | undefined {
+  return connection instanceof Hold ? (query) => connection.runNow(query) : undefined;
 }
 
 class BatchedCommitDriver {

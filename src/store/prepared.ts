@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { syncRunnerOf } from './batched-commits.ts';
 import { directReaderOf } from './direct-reads.ts';
 import type { Database } from './schema.ts';
 
@@ -86,7 +87,36 @@ export function preparedStatement<A extends unknown[], R>(
   build: (db: Db, ...args: A) => Compilable<R>,
 ): (db: Db, ...args: A) => Promise<R[]> {
   const template = templated(build);
-  return async (db, ...args) => (await db.executeQuery(template(db, args))).rows;
+  return async (db, ...args) => {
+    const query = template(db, args);
+    const run = await syncRunnerOfTransaction(db);
+    return run ? run<R>(query).rows : (await db.executeQuery(query)).rows;
+  };
+}
+
+type SyncRunner = NonNullable<ReturnType<typeof syncRunnerOf>>;
+/** Per transaction handle: its synchronous runner, or null when it has none. */
+const syncRunners = new WeakMap<Db, SyncRunner | null>();
+
+/**
+ * The synchronous runner of a SQLite transaction handle without plugins
+ * (batched-commits.ts), found once per transaction. Through Kysely's executor
+ * each statement of a transaction costs about eight promises before and after
+ * a call that is itself synchronous; a create runs a dozen of them.
+ */
+async function syncRunnerOfTransaction(db: Db): Promise<SyncRunner | undefined> {
+  if (!db.isTransaction) return undefined;
+  let run = syncRunners.get(db);
+  if (run === undefined) {
+    const executor = db.getExecutor();
+    run =
+      executor.plugins.length > 0
+        ? null
+        : ((await executor.provideConnection((connection) => Promise.resolve(syncRunnerOf(connection)))) ??
+          null);
+    syncRunners.set(db, run);
+  }
+  return run ?? undefined;
 }
 
 /**

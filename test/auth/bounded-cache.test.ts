@@ -19,6 +19,39 @@ test('an LruMap never holds more than its size and drops the least recently used
   assert.equal(m.size, 3);
 });
 
+test('an LruMap evicts in least-recently-used order through any mix of gets, sets and deletes', () => {
+  // The model: an array from least to most recently used. Few keys, so repeated
+  // hits on the newest key (which the map does not move) are most of the walk.
+  const m = new LruMap<string, number>(4);
+  let model: string[] = [];
+  const touch = (k: string) => (model = [...model.filter((x) => x !== k), k]);
+  let seed = 7;
+  const next = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+  for (let step = 0; step < 5_000; step++) {
+    const key = 'k' + String(next(6));
+    const op = next(10);
+    if (op < 5) {
+      const had = model.includes(key);
+      assert.equal(m.get(key) !== undefined, had, `step ${step}: get ${key}`);
+      if (had) touch(key);
+    } else if (op < 8) {
+      m.set(key, step);
+      touch(key);
+      if (model.length > 4) model = model.slice(1);
+    } else if (op < 9) {
+      m.delete(key);
+      model = model.filter((x) => x !== key);
+    } else {
+      m.set(key, step);
+      touch(key);
+      if (model.length > 4) model = model.slice(1);
+      m.delete(key);
+      model = model.filter((x) => x !== key);
+    }
+    assert.equal(m.size, model.length, `step ${step}: size`);
+  }
+});
+
 test('made-up keys churn only the misses: cached hits stay', () => {
   const cache = new LookupCache<string>(60_000, 100);
   cache.set('GENUINEAK', 'record', 0);

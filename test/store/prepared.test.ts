@@ -79,6 +79,45 @@ for (const dialect of testDialects()) {
       await assert.rejects(changed(store.db, 'a'), /argument 0 must be bound exactly once/);
     });
 
+    test('a compiled-once statement belongs to its transaction: its writes go with a rollback, and a handle kept after the end is refused', async () => {
+      // On SQLite these run straight on the transaction's hold of the write
+      // connection (batched-commits.ts syncRunnerOf), not through Kysely's executor.
+      const put = preparedStatement((db, key: string, value: string) =>
+        db.insertInto('settings').values({ key, value }),
+      );
+      const read = preparedStatement((db, key: string) =>
+        db.selectFrom('settings').select('value').where('key', '=', key),
+      );
+      await assert.rejects(
+        store.db.transaction().execute(async (trx) => {
+          await put(trx, 'rolled', 'back');
+          assert.deepEqual(await read(trx, 'rolled'), [{ value: 'back' }]);
+          // Mixed with a built statement of the same transaction, in order.
+          await trx.updateTable('settings').set({ value: 'changed' }).where('key', '=', 'rolled').execute();
+          assert.deepEqual(await read(trx, 'rolled'), [{ value: 'changed' }]);
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.deepEqual(await settingOf(store.db, 'rolled'), []);
+
+      let kept: Parameters<typeof put>[0] | undefined;
+      await store.db.transaction().execute(async (trx) => {
+        await put(trx, 'kept', 'v');
+        kept = trx;
+      });
+      assert.deepEqual(await settingOf(store.db, 'kept'), [{ key: 'kept', value: 'v' }]);
+      // A statement on a transaction that has ended must not land in whichever
+      // transaction holds the connection now, nor run on its own.
+      await assert.rejects(put(kept!, 'late', 'v'));
+      await store.db.transaction().execute(async (trx) => {
+        await put(trx, 'next', 'v');
+        await assert.rejects(put(kept!, 'late', 'v'));
+      });
+      assert.deepEqual(await settingOf(store.db, 'late'), []);
+      assert.deepEqual(await settingOf(store.db, 'next'), [{ key: 'next', value: 'v' }]);
+    });
+
     test("a handle's plugins see every compiled-once statement, as they see a built one", async () => {
       // The job worker's deadline guard is such a plugin (src/jobs/deadline.ts):
       // a statement it refuses must not reach the database.

@@ -23,6 +23,7 @@ import {
   deletePort,
   findPortByAddress,
   insertPort,
+  insertPortAtLowestFree,
   lockPort,
   lowestFreeAddress,
   portUsers,
@@ -63,15 +64,20 @@ export async function checkAddress(
   return addressProblem(mustParseCidr(subnet.cidr), gateway, ip, await usedAddresses(db, subnet, ip));
 }
 
-/** The lowest free host address of `subnet` (skipping the gateway), or undefined when full. */
-export async function allocateAddress(db: Db, subnet: SubnetRow): Promise<string | undefined> {
+/** Where the search for a free host address of `subnet` starts, where it ends, and what it skips. */
+function allocationRange(subnet: SubnetRow): { from: number; last: number; gateway: number } {
   const cidr = mustParseCidr(subnet.cidr);
   const first = cidr.network + 1;
-  const free = await lowestFreeAddress(db, subnet.id, {
+  return {
     from: Math.max(first, subnet.free_from ?? first),
     last: broadcastOf(cidr) - 1,
     gateway: parseIpv4(subnet.gateway_ip) ?? 0,
-  });
+  };
+}
+
+/** The lowest free host address of `subnet` (skipping the gateway), or undefined when full. */
+export async function allocateAddress(db: Db, subnet: SubnetRow): Promise<string | undefined> {
+  const free = await lowestFreeAddress(db, subnet.id, allocationRange(subnet));
   return free === undefined ? undefined : formatIpv4(free);
 }
 
@@ -89,6 +95,24 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
   // its gateway, and an address must come from the subnet as it now is.
   const subnet = await lockAndReadSubnet(db, given.project_id, given.id);
   if (subnet === undefined) throw notFound('subnet', given.id);
+  const id = input.id ?? uuid();
+  const port = {
+    id,
+    project_id: subnet.project_id,
+    network_id: subnet.id,
+    vpc_id: subnet.vpc_id,
+    name: input.name,
+    mac_address: macFor(id),
+    device_owner: input.deviceOwner,
+    device_id: input.deviceId,
+    status: portStatus(input.deviceOwner),
+    created_at: now,
+    updated_at: now,
+  };
+  if (input.ipAddress === undefined) {
+    const placed = await insertPortAtLowestFree(db, port, allocationRange(subnet));
+    if (placed !== undefined) return { ...port, ip_address: placed };
+  }
   let ip: string;
   let allocated = false;
   if (input.ipAddress !== undefined) {
@@ -102,21 +126,7 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     ip = free;
     allocated = true;
   }
-  const id = input.id ?? uuid();
-  const row: PortRow = {
-    id,
-    project_id: subnet.project_id,
-    network_id: subnet.id,
-    vpc_id: subnet.vpc_id,
-    name: input.name,
-    ip_address: ip,
-    mac_address: macFor(id),
-    device_owner: input.deviceOwner,
-    device_id: input.deviceId,
-    status: portStatus(input.deviceOwner),
-    created_at: now,
-    updated_at: now,
-  };
+  const row: PortRow = { ...port, ip_address: ip };
   try {
     await insertPort(db, row);
   } catch (err) {

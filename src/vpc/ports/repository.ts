@@ -2,8 +2,8 @@
 // Every function takes the database handle first so callers can pass a
 // transaction, and every read of a resource is scoped by project so tenancy
 // cannot be forgotten.
-import { sql, type SqlBool } from 'kysely';
-import { preparedInsert } from '../../store/prepared.ts';
+import { PostgresAdapter, sql, type SqlBool } from 'kysely';
+import { preparedInsert, preparedStatement } from '../../store/prepared.ts';
 import type { PortsTable } from '../../store/schema.ts';
 import { parseIpv4 } from '../cidr.ts';
 import { afterPosition, touch, type Db, type PageQuery } from '../shared/repository.ts';
@@ -82,23 +82,82 @@ export async function lowestFreeAddress(
   }
 }
 
+/**
+ * The lowest address at or above `from` that no port of subnet `net` holds, as
+ * an SQL expression. The subquery walks the subnet's addresses upwards from
+ * `from` in index order and stops at the first one whose successor is not
+ * held: only the run that starts at `from` is read, never the rest of the
+ * subnet. Each value fills one place (a compiled-once statement binds every
+ * argument exactly once), hence the repeats.
+ */
+function lowestFreeAtOrAbove(
+  [net, net2, net3]: readonly [unknown, unknown, unknown],
+  [from, from2, from3]: readonly [unknown, unknown, unknown],
+) {
+  return sql<number | string>`CASE
+    WHEN NOT EXISTS (SELECT 1 FROM ports WHERE network_id = ${net} AND ip_number = ${from})
+      THEN CAST(${from2} AS BIGINT)
+    ELSE (SELECT p.ip_number + 1 FROM ports p
+          WHERE p.network_id = ${net2} AND p.ip_number >= ${from3}
+            AND NOT EXISTS (SELECT 1 FROM ports q
+                            WHERE q.network_id = ${net3} AND q.ip_number = p.ip_number + 1)
+          ORDER BY p.ip_number
+          LIMIT 1)
+  END`;
+}
+
+const firstFree = preparedStatement(
+  (db: Db, n1: string, n2: string, n3: string, f1: number, f2: number, f3: number) => ({
+    compile: () =>
+      sql<{ c: number | string }>`SELECT ${lowestFreeAtOrAbove([n1, n2, n3], [f1, f2, f3])} AS c`.compile(db),
+  }),
+);
+
 /** The lowest address at or above `from` that no port of the subnet holds. */
 async function firstFreeFrom(db: Db, subnetId: string, from: number): Promise<number> {
-  // The subquery walks the subnet's addresses upwards from `from` in index
-  // order and stops at the first one whose successor is not held: only the
-  // run that starts at `from` is read, never the rest of the subnet.
-  const found = await sql<{ c: number | string }>`
-    SELECT CASE
-      WHEN NOT EXISTS (SELECT 1 FROM ports WHERE network_id = ${subnetId} AND ip_number = ${from})
-        THEN CAST(${from} AS BIGINT)
-      ELSE (SELECT p.ip_number + 1 FROM ports p
-            WHERE p.network_id = ${subnetId} AND p.ip_number >= ${from}
-              AND NOT EXISTS (SELECT 1 FROM ports q
-                              WHERE q.network_id = ${subnetId} AND q.ip_number = p.ip_number + 1)
-            ORDER BY p.ip_number
-            LIMIT 1)
-    END AS c`.execute(db);
-  return Number(found.rows[0]?.c);
+  const [found] = await firstFree(db, subnetId, subnetId, subnetId, from, from, from);
+  return Number(found?.c);
+}
+
+/**
+ * PostgreSQL only (undefined elsewhere, and nothing written): a new port at the
+ * lowest free address at or above `range.from`, and the subnet's `free_from`
+ * moved past it, in one statement, under the subnet lock the caller holds. On
+ * PostgreSQL each statement is a round trip, and from the subnet's lock to
+ * COMMIT every create in the subnet waits: the search, the insert and the
+ * update as three statements were half of that stretch. Also undefined when
+ * the search lands on the gateway or past `range.last`: the caller then takes
+ * the stepwise path (lowestFreeAddress), which knows how to step over them.
+ */
+export async function insertPortAtLowestFree(
+  db: Db,
+  port: Omit<PortRow, 'ip_address'>,
+  range: { from: number; last: number; gateway: number },
+): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const net = port.network_id;
+  const { from, last, gateway } = range;
+  // The statement's snapshot is taken after the subnet's lock, so the search
+  // sees every port the subnet's previous holder committed.
+  const placed = await sql<{ ip_address: string }>`
+    WITH c AS (
+      SELECT ${lowestFreeAtOrAbove([net, net, net], [from, from, from])} AS ip
+    ), placed AS (
+      INSERT INTO ports (id, project_id, network_id, vpc_id, name, ip_address, ip_number,
+                         mac_address, device_owner, device_id, status, created_at, updated_at)
+      SELECT ${port.id}, ${port.project_id}, ${net}, ${port.vpc_id}, ${port.name},
+             host('0.0.0.0'::inet + c.ip), c.ip, ${port.mac_address}, ${port.device_owner},
+             ${port.device_id}, ${port.status}, CAST(${port.created_at} AS BIGINT),
+             CAST(${port.updated_at} AS BIGINT)
+      FROM c
+      WHERE c.ip <> ${gateway} AND c.ip <= ${last}
+      RETURNING ip_number, ip_address
+    )
+    UPDATE subnets SET free_from = placed.ip_number + 1
+    FROM placed
+    WHERE subnets.id = ${net}
+    RETURNING placed.ip_address`.execute(db);
+  return placed.rows[0]?.ip_address;
 }
 
 export function findPort(db: Db, projectId: string, id: string): Promise<PortRow | undefined> {

@@ -19,7 +19,7 @@ import {
 import type { VpcepDeps } from '../deps.ts';
 import { isDomainAllowed } from '../permissions/access.ts';
 import { JOB_KINDS } from '../shared/lifecycle.ts';
-import { lockService } from '../shared/locks.ts';
+import { shareLockServiceToConnect } from '../shared/locks.ts';
 import { chargeQuota } from '../shared/quota.ts';
 import { insertTags } from '../shared/tag-rows.ts';
 import { validateTags } from '../shared/tags.ts';
@@ -46,7 +46,11 @@ export const ENDPOINT_DEVICE_OWNER = 'network:vpcep';
  * operator-defined public service, the owner's own account always, and another
  * account only when the service's whitelist names it (or `*`).
  */
-export async function mayConnect(db: Db, service: ServiceRow, domainId: string): Promise<boolean> {
+export async function mayConnect(
+  db: Db,
+  service: Pick<ServiceRow, 'id' | 'domain_id' | 'is_public'>,
+  domainId: string,
+): Promise<boolean> {
   if (service.is_public === 1) return true;
   return isDomainAllowed(db, service.id, service.domain_id, domainId);
 }
@@ -76,7 +80,7 @@ export function checkEndpointFields(body: EndpointFields, maxWhitelist: number) 
  * POST /vpc-endpoints (seed 004 §4.3.1). Everything the request can get wrong
  * without the database is checked before the transaction opens; inside it the
  * checks and writes follow one lock order (service row shared, quota row,
- * subnet row, marker counter on SQLite), which every endpoint writer shares, so racing
+ * subnet row), which every endpoint writer shares, so racing
  * creates serialise instead of deadlocking: two creates for the last unit of
  * quota or the same address cannot both succeed.
  */
@@ -97,7 +101,7 @@ export async function createEndpoint(
     // Share-locked: creates of one service proceed side by side, but its delete
     // (which write-locks the row) cannot decide "no endpoint is creating"
     // between our check and our commit.
-    const service = await lockService(trx, deps.dialect, 'any-owner', body.endpoint_service_id, 'share');
+    const service = await shareLockServiceToConnect(trx, deps.dialect, body.endpoint_service_id);
     if (!service) {
       throw apiError('EndPoint.2003', `The endpoint service ${body.endpoint_service_id} does not exist.`);
     }
@@ -127,9 +131,20 @@ export async function createEndpoint(
       ? await resolveRouteTables(trx, projectId, vpc.id, service.id, id, body.routetables ?? [], true)
       : [];
 
+    // The statements that take no row another create of the project or subnet
+    // needs run first: from the quota row's lock to COMMIT, creates of one
+    // project run one at a time on PostgreSQL, so that stretch holds only what
+    // must be in it (the marker is a sequence there; the job has no foreign key
+    // and stays invisible, like everything else here, until COMMIT).
+    const marker = await nextMarkerId(trx, deps.dialect);
+    await enqueueJob(trx, {
+      kind: JOB_KINDS.endpointCreate,
+      resourceId: id,
+      runAt: now + deps.config.lifecycle.endpoint_create,
+      now,
+    });
     await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
     const port = !gateway && subnet ? await allocatePort(trx, deps, subnet, body.port_ip, id) : undefined;
-    const marker = await nextMarkerId(trx, deps.dialect);
 
     const enableDns = body.enable_dns ?? false;
     const created: EndpointRow = {
@@ -168,12 +183,6 @@ export async function createEndpoint(
     };
     await insertEndpoint(trx, created);
     await insertTags(trx, 'endpoint', id, projectId, tags);
-    await enqueueJob(trx, {
-      kind: JOB_KINDS.endpointCreate,
-      resourceId: id,
-      runAt: now + deps.config.lifecycle.endpoint_create,
-      now,
-    });
     return created;
   });
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { apiError } from '../../errors/api-error.ts';
 import type { Database } from '../../store/schema.ts';
-import { quotaOf, takeQuotaUnit, type QuotaType } from './usage.ts';
+import { takeQuotaUnit, type QuotaType } from './usage.ts';
 
 /**
  * Charges one unit of the project's `type` quota (its override, else the
@@ -14,6 +14,5 @@ export async function chargeQuota(
   type: QuotaType,
   defaults: Record<QuotaType, number>,
 ): Promise<void> {
-  const quota = await quotaOf(db, projectId, type, defaults);
-  if (!(await takeQuotaUnit(db, projectId, type, quota))) throw apiError('Endpoint.1018');
+  if (!(await takeQuotaUnit(db, projectId, type, defaults[type]))) throw apiError('Endpoint.1018');
 }
