@@ -95,8 +95,14 @@ class Hold implements DatabaseConnection {
 
   constructor(private readonly driver: BatchedCommitDriver) {}
 
-  /** Runs `query` at once: the hold's statements are synchronous calls into SQLite. */
+  /**
+   * Runs `query` at once in this hold's transaction: the hold's statements are
+   * synchronous calls into SQLite. Refused once the transaction has ended, even
+   * in the moment between its rollback (or a solo commit) and Kysely releasing
+   * the hold, when run() would take it for a statement outside any transaction.
+   */
   runNow<R>(query: CompiledQuery): QueryResult<R> {
+    if (this.unit === undefined) throw new Error('a statement on a transaction that has ended');
     return this.driver.run<R>(this, query);
   }
 

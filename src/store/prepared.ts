@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely } from 'kysely';
 import { syncRunnerOf } from './batched-commits.ts';
 import { directReaderOf } from './direct-reads.ts';
 import type { Database } from './schema.ts';
@@ -110,7 +110,7 @@ async function syncRunnerOfTransaction(db: Db): Promise<SyncRunner | undefined> 
   if (run === undefined) {
     const executor = db.getExecutor();
     run =
-      executor.plugins.length > 0
+      executor.plugins.length > 0 || !(executor.adapter instanceof SqliteAdapter)
         ? null
         : ((await executor.provideConnection((connection) => Promise.resolve(syncRunnerOf(connection)))) ??
           null);

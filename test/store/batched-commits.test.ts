@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { batchedCommitDialects, syncRunnerOf } from '../../src/store/batched-commits.ts';
 import { openStore, type Store } from '../../src/store/open.ts';
 import { freshDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -156,5 +157,38 @@ describe('SQLite transactions of one turn share a commit', () => {
     open();
     await job;
     assert.equal(committed('job'), true);
+  });
+
+  test('a hold runs nothing once its transaction has ended, even before Kysely releases it', async () => {
+    // Compiled-once statements call a transaction's hold directly (prepared.ts);
+    // between a rollback (or a solo commit) and the release, such a statement
+    // must not run as one outside any transaction, in autocommit.
+    const raw = new SqliteDatabase(database.url.slice('sqlite:'.length));
+    raw.pragma('busy_timeout = 5000');
+    const { batched, solo } = batchedCommitDialects(raw, (text) => raw.prepare(text));
+    const put = (key: string) =>
+      CompiledQuery.raw('INSERT INTO settings (key, value) VALUES (?, ?)', [key, 'v']);
+    try {
+      for (const [dialect, end] of [
+        [batched, 'rollbackTransaction'],
+        [solo, 'commitTransaction'],
+      ] as const) {
+        const driver = dialect.createDriver();
+        const hold = await driver.acquireConnection();
+        await driver.beginTransaction(hold, {});
+        const run = syncRunnerOf(hold)!;
+        run(put(`inside-${end}`));
+        await driver[end](hold);
+        assert.throws(() => run(put(`after-${end}`)), /transaction that has ended/);
+        await driver.releaseConnection(hold);
+        assert.throws(() => run(put(`released-${end}`)), /transaction that has ended/);
+        assert.equal(committed(`after-${end}`), false);
+        assert.equal(committed(`released-${end}`), false);
+      }
+      assert.equal(committed('inside-rollbackTransaction'), false);
+      assert.equal(committed('inside-commitTransaction'), true);
+    } finally {
+      raw.close();
+    }
   });
 });

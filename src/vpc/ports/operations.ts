@@ -110,7 +110,16 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     updated_at: now,
   };
   if (input.ipAddress === undefined) {
-    const placed = await insertPortAtLowestFree(db, port, allocationRange(subnet));
+    const range = allocationRange(subnet);
+    let placed: string | undefined;
+    try {
+      placed = await insertPortAtLowestFree(db, port, range);
+    } catch (err) {
+      // As below: the subnet lock makes this unreachable; the unique index is the backstop.
+      if (isUniqueViolation(err))
+        throw addressError('in-use', formatIpv4(range.from), mustParseCidr(subnet.cidr));
+      throw err;
+    }
     if (placed !== undefined) return { ...port, ip_address: placed };
   }
   let ip: string;
