@@ -200,14 +200,14 @@ class BatchedCommitDriver {
     if (!batch || hold.unit === undefined) throw new Error('unreachable: a commit outside a transaction');
     if (this.#failIfRolledBack()) {
       hold.unit = undefined;
-      this.#release(hold);
+      this.release(hold);
       return batch.done;
     }
     if (hold.unit === 'savepoint') this.#exec('release unit');
     hold.unit = undefined;
     // The next transaction may run now, inside the same batch; this one's
     // caller hears back when the batch is committed.
-    this.#release(hold);
+    this.release(hold);
     return batch.done;
   }
 
@@ -271,11 +271,8 @@ class BatchedCommitDriver {
     this.prepare(sqlText).run();
   }
 
+  /** Hands the connection on; a hold released at its commit ignores Kysely's later release. */
   release(hold: Hold): void {
-    this.#release(hold);
-  }
-
-  #release(hold: Hold): void {
     if (hold.released) return;
     hold.released = true;
     this.#lock.unlock();

@@ -1,4 +1,4 @@
-import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import { syncRunnerOf } from './batched-commits.ts';
 import { directReaderOf } from './direct-reads.ts';
 import type { Database } from './schema.ts';
@@ -21,9 +21,17 @@ interface Template {
 /** A marker no caller sends: the builder's arguments, to find where they land in the parameters. */
 const marker = (i: number) => `\u0000prepared-argument-${i}\u0000`;
 
+/** What a compiled-once statement is built as: a query builder, or raw SQL (sql`…`). */
+type Buildable<R> = Compilable<R> | RawBuilder<R>;
+
+/** Raw SQL compiles against an executor; a query builder carries its own. */
+function compileOn<R>(db: Db, query: Buildable<R>): CompiledQuery<R> {
+  return 'isRawBuilder' in query ? query.compile(db) : query.compile();
+}
+
 /** Compiles `build` once per adapter; each call gives the SQL and the arguments bound in place. */
 function templated<A extends unknown[], R>(
-  build: (db: Db, ...args: A) => Compilable<R>,
+  build: (db: Db, ...args: A) => Buildable<R>,
 ): (db: Db, args: A) => CompiledQuery<R> {
   // By the executor's adapter: a transaction shares its database's dialect and adapter.
   const templates = new WeakMap<object, Template>();
@@ -31,7 +39,7 @@ function templated<A extends unknown[], R>(
     // The builder sees markers in place of its arguments, whatever their types:
     // it must pass them through to the query, never compute with them.
     const markers = Array.from({ length: arity }, (_, i) => marker(i));
-    const compiled = build(db, ...(markers as A)).compile();
+    const compiled = compileOn(db, build(db, ...(markers as A)));
     const slots = compiled.parameters.map((p) => (typeof p === 'string' ? markers.indexOf(p) : -1));
     for (let i = 0; i < arity; i++) {
       if (slots.filter((s) => s === i).length !== 1) {
@@ -44,7 +52,7 @@ function templated<A extends unknown[], R>(
     const executor = db.getExecutor();
     // A handle with plugins (the job worker's deadline guard, jobs/deadline.ts)
     // must see each query as it is compiled: those calls compile afresh.
-    if (executor.plugins.length > 0) return build(db, ...args).compile();
+    if (executor.plugins.length > 0) return compileOn(db, build(db, ...args));
     const adapter = executor.adapter;
     let template = templates.get(adapter);
     if (!template) {
@@ -84,7 +92,7 @@ export function prepared<A extends string[], R>(
  * type; the same rules hold for how `build` uses them.
  */
 export function preparedStatement<A extends unknown[], R>(
-  build: (db: Db, ...args: A) => Compilable<R>,
+  build: (db: Db, ...args: A) => Buildable<R>,
 ): (db: Db, ...args: A) => Promise<R[]> {
   const template = templated(build);
   return async (db, ...args) => {

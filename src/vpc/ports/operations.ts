@@ -90,6 +90,19 @@ export interface NewPort {
   deviceId: string;
 }
 
+/**
+ * `insert`, with a unique violation answered as address `ip` in use. The
+ * subnet lock makes one unreachable in practice; the unique index is the backstop.
+ */
+async function inUseOnConflict<T>(insert: Promise<T>, ip: string, subnet: SubnetRow): Promise<T> {
+  try {
+    return await insert;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw addressError('in-use', ip, mustParseCidr(subnet.cidr));
+    throw err;
+  }
+}
+
 export async function createPortIn(db: Db, now: number, given: SubnetRow, input: NewPort): Promise<PortRow> {
   // Read again under the lock: the caller's copy may predate an update that moved the block or
   // its gateway, and an address must come from the subnet as it now is.
@@ -111,15 +124,11 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
   };
   if (input.ipAddress === undefined) {
     const range = allocationRange(subnet);
-    let placed: string | undefined;
-    try {
-      placed = await insertPortAtLowestFree(db, port, range);
-    } catch (err) {
-      // As below: the subnet lock makes this unreachable; the unique index is the backstop.
-      if (isUniqueViolation(err))
-        throw addressError('in-use', formatIpv4(range.from), mustParseCidr(subnet.cidr));
-      throw err;
-    }
+    const placed = await inUseOnConflict(
+      insertPortAtLowestFree(db, port, range),
+      formatIpv4(range.from),
+      subnet,
+    );
     if (placed !== undefined) return { ...port, ip_address: placed };
   }
   let ip: string;
@@ -136,13 +145,7 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     allocated = true;
   }
   const row: PortRow = { ...port, ip_address: ip };
-  try {
-    await insertPort(db, row);
-  } catch (err) {
-    // The subnet lock makes this unreachable in practice; the unique index is the backstop.
-    if (isUniqueViolation(err)) throw addressError('in-use', ip, mustParseCidr(subnet.cidr));
-    throw err;
-  }
+  await inUseOnConflict(insertPort(db, row), ip, subnet);
   // The lowest free address is now held: the next search starts above it.
   if (allocated) await raiseFreeFrom(db, subnet.id, (parseIpv4(ip) ?? 0) + 1);
   return row;

@@ -107,10 +107,8 @@ function lowestFreeAtOrAbove(
 }
 
 const firstFree = preparedStatement(
-  (db: Db, n1: string, n2: string, n3: string, f1: number, f2: number, f3: number) => ({
-    compile: () =>
-      sql<{ c: number | string }>`SELECT ${lowestFreeAtOrAbove([n1, n2, n3], [f1, f2, f3])} AS c`.compile(db),
-  }),
+  (_db: Db, n1: string, n2: string, n3: string, f1: number, f2: number, f3: number) =>
+    sql<{ c: number | string }>`SELECT ${lowestFreeAtOrAbove([n1, n2, n3], [f1, f2, f3])} AS c`,
 );
 
 /** The lowest address at or above `from` that no port of the subnet holds. */

@@ -64,7 +64,7 @@ export async function lockService(
   id: string,
   mode: LockMode,
 ): Promise<ServiceRow | undefined> {
-  const lock = dialect === 'postgres' ? mode : 'none';
+  const lock = rowLock(dialect, mode);
   const rows =
     scope === 'any-owner'
       ? await serviceAnyOwner[lock](db, id)
@@ -74,14 +74,19 @@ export async function lockService(
 
 type RowLock = LockMode | 'none';
 
+/** PostgreSQL takes row locks; SQLite needs none (see the top of this file). */
+function rowLock(dialect: DialectName, mode: LockMode): RowLock {
+  return dialect === 'postgres' ? mode : 'none';
+}
+
 function withLock<Q extends { forShare(): Q; forUpdate(): Q }>(q: Q, lock: RowLock): Q {
   return lock === 'share' ? q.forShare() : lock === 'update' ? q.forUpdate() : q;
 }
 
-/** The service-row reads of lockService, compiled once per lock kind (the SQL differs by it). */
-function byLock<A extends unknown[]>(
-  build: (db: Db, lock: RowLock, ...args: A) => Compilable<ServiceRow>,
-): Record<RowLock, (db: Db, ...args: A) => Promise<ServiceRow[]>> {
+/** Service-row reads, compiled once per lock kind (the SQL differs by it). */
+function byLock<A extends unknown[], R>(
+  build: (db: Db, lock: RowLock, ...args: A) => Compilable<R>,
+): Record<RowLock, (db: Db, ...args: A) => Promise<R[]>> {
   const of = (lock: RowLock) => preparedStatement((db: Db, ...args: A) => build(db, lock, ...args));
   return { none: of('none'), share: of('share'), update: of('update') };
 }
@@ -107,18 +112,15 @@ export type ConnectableService = Pick<
   'id' | 'domain_id' | 'service_name' | 'service_type' | 'status' | 'is_public'
 >;
 
-const connectable = (lock: RowLock) =>
-  preparedStatement((db: Db, id: string) =>
-    withLock(
-      db
-        .selectFrom('endpoint_services')
-        .select(['id', 'domain_id', 'service_name', 'service_type', 'status', 'is_public'])
-        .where('id', '=', id),
-      lock,
-    ),
-  );
-const connectableNone = connectable('none');
-const connectableShare = connectable('share');
+const connectableService = byLock((db, lock, id: string) =>
+  withLock(
+    db
+      .selectFrom('endpoint_services')
+      .select(['id', 'domain_id', 'service_name', 'service_type', 'status', 'is_public'])
+      .where('id', '=', id),
+    lock,
+  ),
+);
 
 /**
  * lockService(db, dialect, 'any-owner', id, 'share') for an endpoint create,
@@ -130,8 +132,7 @@ export async function shareLockServiceToConnect(
   dialect: DialectName,
   id: string,
 ): Promise<ConnectableService | undefined> {
-  const rows = dialect === 'postgres' ? await connectableShare(db, id) : await connectableNone(db, id);
-  return rows[0];
+  return (await connectableService[rowLock(dialect, 'share')](db, id))[0];
 }
 
 /** The endpoint row, write-locked until the transaction ends, or undefined when not in `scope`. */

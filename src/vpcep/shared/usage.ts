@@ -38,9 +38,9 @@ export async function usageOf(db: Kysely<Database>, projectId: string, type: Quo
 // The override's look-up is part of the statement: one statement per charge, compiled once.
 // The default is bound twice because a prepared argument fills exactly one place.
 const takeUnit = preparedStatement(
-  (db: Kysely<Database>, projectId: string, type: string, dflt: number, dflt2: number) => ({
-    compile: () =>
-      sql<{ used: number }>`
+  (_db: Kysely<Database>, projectId: string, type: string, dflt: number, dflt2: number) => sql<{
+    used: number;
+  }>`
     INSERT INTO resource_usage (project_id, type, used)
     SELECT v.project_id, v.type, 1
     FROM (SELECT CAST(${projectId} AS TEXT) AS project_id, CAST(${type} AS TEXT) AS type) v
@@ -51,8 +51,7 @@ const takeUnit = preparedStatement(
     WHERE resource_usage.used < COALESCE((SELECT o.quota FROM quota_overrides o
                                           WHERE o.project_id = resource_usage.project_id
                                             AND o.type = resource_usage.type), ${dflt2})
-    RETURNING used`.compile(db),
-  }),
+    RETURNING used`,
 );
 
 /**
