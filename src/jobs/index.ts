@@ -1,6 +1,6 @@
 // Durable background jobs: producers write rows with enqueueJob() in the same
 // transaction as the state change that needs them; a JobWorker runs them.
-export { enqueueJob, cancelJobs, hasPendingJob, type NewJob } from './queue.ts';
+export { enqueueJob, jobRowOf, cancelJobs, hasPendingJob, type NewJob } from './queue.ts';
 export {
   DEFAULT_HANDLER_TIMEOUT_MS,
   JobWorker,

@@ -47,22 +47,27 @@ const insertJob = preparedStatement(
       .returning('id'),
 );
 
-/** Writes a job row through `db` (usually a transaction) and returns its id. */
-export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<number> {
+/** The columns of the row enqueueJob writes for `job`; RangeError for a job no worker could run. */
+export function jobRowOf(job: NewJob) {
   if (!Number.isFinite(job.runAt)) throw new RangeError(`job runAt must be a finite time, got ${job.runAt}`);
   const max = job.maxAttempts;
   if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
     throw new RangeError(`job maxAttempts must be a positive integer, got ${max}`);
   }
-  const [row] = await insertJob(
-    db,
-    job.kind,
-    job.resourceId,
-    JSON.stringify(job.payload ?? {}),
-    Math.floor(job.runAt),
-    max ?? null,
-    Math.floor(job.now ?? Date.now()),
-  );
+  return {
+    kind: job.kind,
+    resource_id: job.resourceId,
+    payload: JSON.stringify(job.payload ?? {}),
+    run_at: Math.floor(job.runAt),
+    max_attempts: max ?? null,
+    created_at: Math.floor(job.now ?? Date.now()),
+  };
+}
+
+/** Writes a job row through `db` (usually a transaction) and returns its id. */
+export async function enqueueJob(db: Kysely<Database>, job: NewJob): Promise<number> {
+  const r = jobRowOf(job);
+  const [row] = await insertJob(db, r.kind, r.resource_id, r.payload, r.run_at, r.max_attempts, r.created_at);
   if (!row) throw new Error('unreachable: an insert answers its row');
   return Number(row.id);
 }

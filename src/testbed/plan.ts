@@ -9,7 +9,7 @@ import { getPort, getSubnet, getVpc } from '../vpc/inventory.ts';
 import { listPorts } from '../vpc/ports/repository.ts';
 import { subnetsOfVpc } from '../vpc/subnets/repository.ts';
 import { findVpcByName } from '../vpc/vpcs/repository.ts';
-import { checkEndpointFields } from '../vpcep/endpoints/create.ts';
+import { checkEndpointFields } from '../vpcep/endpoints/new-endpoint.ts';
 import type { CreateEndpointBody } from '../vpcep/endpoints/schemas.ts';
 import { checkPermissions, DOMAIN_PREFIX, grantsDomain } from '../vpcep/permissions/format.ts';
 import type { CreateServiceBody } from '../vpcep/services/schemas.ts';

@@ -2,7 +2,7 @@ import type { Clock } from '../context/clock.ts';
 import type { RequestContext } from '../context/request-context.ts';
 import { apiError } from '../errors/api-error.ts';
 import { containsAddress, mustParseCidr, parseIpv4 } from './cidr.ts';
-import { createPortIn, deletePortIn } from './ports/operations.ts';
+import { createPortIn, deletePortIn, newPortFields } from './ports/operations.ts';
 import { findPort, findPortInVpc, lockPort, type PortRow } from './ports/repository.ts';
 import { defaultRouteTableOf, findRouteTable, type RouteTableRow } from './route-tables/repository.ts';
 import type { Db } from './shared/repository.ts';
@@ -122,6 +122,20 @@ export function createPortOf(db: Db, clock: Clock, subnet: SubnetRow, req: PortR
     id: req.id,
     name: req.name ?? '',
     ipAddress: req.ipAddress,
+    deviceOwner: req.deviceOwner,
+    deviceId: req.deviceId ?? '',
+  });
+}
+
+/**
+ * What a port made for `req` holds before it has a subnet and an address (id,
+ * name, MAC, owner, status, times): for a writer that places the port itself,
+ * in one statement with its own rows (the PostgreSQL endpoint create).
+ */
+export function newPortOf(clock: Clock, req: Omit<PortRequest, 'ipAddress'>) {
+  return newPortFields(clock.now(), {
+    id: req.id,
+    name: req.name ?? '',
     deviceOwner: req.deviceOwner,
     deviceId: req.deviceId ?? '',
   });

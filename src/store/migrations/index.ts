@@ -6,6 +6,7 @@ import * as pg0004 from './postgres/0004_iam.ts';
 import * as pg0005 from './postgres/0005_port_numbers.ts';
 import * as pg0006 from './postgres/0006_marker_sequence.ts';
 import * as pg0007 from './postgres/0007_subnet_free_from.ts';
+import * as pg0008 from './postgres/0008_create_endpoint_function.ts';
 import * as sq0001 from './sqlite/0001_identity_jobs.ts';
 import * as sq0002 from './sqlite/0002_vpc.ts';
 import * as sq0003 from './sqlite/0003_vpcep.ts';
@@ -13,6 +14,7 @@ import * as sq0004 from './sqlite/0004_iam.ts';
 import * as sq0005 from './sqlite/0005_port_numbers.ts';
 import * as sq0006 from './sqlite/0006_marker_sequence.ts';
 import * as sq0007 from './sqlite/0007_subnet_free_from.ts';
+import * as sq0008 from './sqlite/0008_create_endpoint_function.ts';
 
 // Numbered migrations, one set per dialect, imported statically so they run the
 // same under tsx and in a bundled build. A migration is a list of statements
@@ -29,6 +31,7 @@ const sets: Record<'sqlite' | 'postgres', Record<string, Statements>> = {
     '0005_port_numbers': sq0005,
     '0006_marker_sequence': sq0006,
     '0007_subnet_free_from': sq0007,
+    '0008_create_endpoint_function': sq0008,
   },
   postgres: {
     '0001_identity_jobs': pg0001,
@@ -38,6 +41,7 @@ const sets: Record<'sqlite' | 'postgres', Record<string, Statements>> = {
     '0005_port_numbers': pg0005,
     '0006_marker_sequence': pg0006,
     '0007_subnet_free_from': pg0007,
+    '0008_create_endpoint_function': pg0008,
   },
 };
 

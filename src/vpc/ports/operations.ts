@@ -103,17 +103,14 @@ async function inUseOnConflict<T>(insert: Promise<T>, ip: string, subnet: Subnet
   }
 }
 
-export async function createPortIn(db: Db, now: number, given: SubnetRow, input: NewPort): Promise<PortRow> {
-  // Read again under the lock: the caller's copy may predate an update that moved the block or
-  // its gateway, and an address must come from the subnet as it now is.
-  const subnet = await lockAndReadSubnet(db, given.project_id, given.id);
-  if (subnet === undefined) throw notFound('subnet', given.id);
+/** What a new port holds of its own, before it has a subnet and an address. */
+export function newPortFields(
+  now: number,
+  input: NewPort,
+): Omit<PortRow, 'project_id' | 'network_id' | 'vpc_id' | 'ip_address'> {
   const id = input.id ?? uuid();
-  const port = {
+  return {
     id,
-    project_id: subnet.project_id,
-    network_id: subnet.id,
-    vpc_id: subnet.vpc_id,
     name: input.name,
     mac_address: macFor(id),
     device_owner: input.deviceOwner,
@@ -121,6 +118,19 @@ export async function createPortIn(db: Db, now: number, given: SubnetRow, input:
     status: portStatus(input.deviceOwner),
     created_at: now,
     updated_at: now,
+  };
+}
+
+export async function createPortIn(db: Db, now: number, given: SubnetRow, input: NewPort): Promise<PortRow> {
+  // Read again under the lock: the caller's copy may predate an update that moved the block or
+  // its gateway, and an address must come from the subnet as it now is.
+  const subnet = await lockAndReadSubnet(db, given.project_id, given.id);
+  if (subnet === undefined) throw notFound('subnet', given.id);
+  const port = {
+    ...newPortFields(now, input),
+    project_id: subnet.project_id,
+    network_id: subnet.id,
+    vpc_id: subnet.vpc_id,
   };
   if (input.ipAddress === undefined) {
     const range = allocationRange(subnet);

@@ -5,7 +5,6 @@ import { apiError } from '../../errors/api-error.ts';
 import { enqueueJob } from '../../jobs/index.ts';
 import type { Database } from '../../store/schema.ts';
 import { inTransaction } from '../../store/seeding.ts';
-import { parseIpv4 } from '../../vpc/cidr.ts';
 import {
   checkAddress,
   createPortOf,
@@ -18,28 +17,30 @@ import {
 } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { isDomainAllowed } from '../permissions/access.ts';
-import { JOB_KINDS } from '../shared/lifecycle.ts';
 import { shareLockServiceToConnect } from '../shared/locks.ts';
 import { chargeQuota } from '../shared/quota.ts';
 import { insertTags } from '../shared/tag-rows.ts';
-import { validateTags } from '../shared/tags.ts';
-import { validateDescription } from '../shared/text.ts';
+import { createInOneCall } from './create-in-one-call.ts';
 import {
-  insertEndpoint,
-  nextMarkerId,
-  routeTablesTaken,
-  type EndpointRow,
-  type ServiceRow,
-} from './repository.ts';
-import { dnsNameOf, portIpError, translatePortError, validateWhitelist } from './rules.ts';
+  checkEndpointFields,
+  endpointCreateJob,
+  ENDPOINT_DEVICE_OWNER,
+  newEndpointRow,
+  serviceMissing,
+  serviceUnavailable,
+  subnetElsewhere,
+  subnetMissing,
+  vpcMissing,
+  type CheckedFields,
+  type MadeEndpoint,
+} from './new-endpoint.ts';
+import { insertEndpoint, nextMarkerId, routeTablesTaken, type ServiceRow } from './repository.ts';
+import { portIpError, translatePortError } from './rules.ts';
 import type { CreateEndpointBody } from './schemas.ts';
 import { endpointView } from '../shared/present.ts';
 import { endpointViewFor, type EndpointViewJson } from './views.ts';
 
 type Db = Kysely<Database>;
-
-/** What the VPC inventory records as the device behind an endpoint's address. */
-export const ENDPOINT_DEVICE_OWNER = 'network:vpcep';
 
 /**
  * Who may connect to a service (decision #21, peers §3.4): anyone to an
@@ -55,34 +56,14 @@ export async function mayConnect(
   return isDomainAllowed(db, service.id, service.domain_id, domainId);
 }
 
-export type EndpointFields = Pick<
-  CreateEndpointBody,
-  'subnet_id' | 'port_ip' | 'tags' | 'description' | 'whitelist'
->;
-
-/**
- * The checks of an endpoint's own fields that need no database, in the order
- * the API reports them; also run on a declared endpoint at start (testbed/).
- */
-export function checkEndpointFields(body: EndpointFields, maxWhitelist: number) {
-  if (body.subnet_id === '') throw apiError('EndPoint.2010');
-  if (body.port_ip !== undefined && parseIpv4(body.port_ip) === undefined) {
-    throw portIpError('invalid', body.port_ip, '');
-  }
-  return {
-    tags: validateTags(body.tags),
-    description: validateDescription(body.description),
-    whitelist: validateWhitelist(body.whitelist, maxWhitelist),
-  };
-}
-
 /**
  * POST /vpc-endpoints (seed 004 §4.3.1). Everything the request can get wrong
- * without the database is checked before the transaction opens; inside it the
- * checks and writes follow one lock order (service row shared, quota row,
- * subnet row), which every endpoint writer shares, so racing
- * creates serialise instead of deadlocking: two creates for the last unit of
- * quota or the same address cannot both succeed.
+ * without the database is checked before the store is asked; then the checks
+ * and writes follow one lock order (service row shared, quota row, subnet row),
+ * which every endpoint writer shares, so racing creates serialise instead of
+ * deadlocking: two creates for the last unit of quota or the same address
+ * cannot both succeed. On PostgreSQL the common create is one call
+ * (createInOneCall); the rest run as a transaction of statements.
  */
 export async function createEndpoint(
   deps: VpcepDeps,
@@ -91,36 +72,53 @@ export async function createEndpoint(
 ): Promise<EndpointViewJson> {
   if (body.endpoint_service_id === '') throw apiError('EndPoint.2029');
   if (body.vpc_id === '') throw apiError('EndPoint.2011');
-  const { tags, description, whitelist } = checkEndpointFields(body, deps.config.limits.endpoint_whitelist);
-  const { projectId } = ctx;
+  const fields = checkEndpointFields(body, deps.config.limits.endpoint_whitelist);
   const id = uuid();
-  let serviceName = '';
+  const made =
+    (await createInOneCall(deps, ctx, body, fields, id)) ??
+    (await createInTransaction(deps, ctx, body, fields, id));
+  const { row, serviceName } = made;
 
+  // The create job is due after the lifecycle delay (1 s by default): the worker
+  // polls then rather than now, when it would find nothing to do.
+  deps.wakeJobs(row.created_at + deps.config.lifecycle.endpoint_create);
+  deps.notifyChange({ kind: 'endpoint', id });
+  // Without tags the answer is known without reading anything back; tags are read
+  // back for the order the store sorts them in (its collation, not JavaScript's).
+  return fields.tags.length === 0
+    ? endpointView(row, { serviceName, tags: [] })
+    : endpointViewFor(deps.db, row);
+}
+
+/** The create as a transaction of statements: SQLite, and what createInOneCall leaves. */
+async function createInTransaction(
+  deps: VpcepDeps,
+  ctx: Pick<RequestContext, 'projectId' | 'principal'>,
+  body: CreateEndpointBody,
+  fields: CheckedFields,
+  id: string,
+): Promise<MadeEndpoint> {
+  const { projectId } = ctx;
+  let serviceName = '';
   const row = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     // Share-locked: creates of one service proceed side by side, but its delete
     // (which write-locks the row) cannot decide "no endpoint is creating"
     // between our check and our commit.
     const service = await shareLockServiceToConnect(trx, deps.dialect, body.endpoint_service_id);
-    if (!service) {
-      throw apiError('EndPoint.2003', `The endpoint service ${body.endpoint_service_id} does not exist.`);
-    }
-    if (service.status !== 'available') {
-      throw apiError('EndPoint.2004', `The endpoint service is ${service.status}, not available.`);
-    }
+    if (!service) throw serviceMissing(body.endpoint_service_id);
+    if (service.status !== 'available') throw serviceUnavailable(service.status);
     if (!(await mayConnect(trx, service, ctx.principal.domainId))) throw apiError('EndPoint.2012');
     serviceName = service.service_name;
 
     const vpc = await getVpc(trx, projectId, body.vpc_id);
-    if (!vpc) throw apiError('EndPoint.2001', `The VPC ${body.vpc_id} does not exist.`);
+    if (!vpc) throw vpcMissing(body.vpc_id);
     const gateway = service.service_type === 'gateway';
     let subnet: SubnetRow | undefined;
     if (body.subnet_id !== undefined) {
       subnet = await getSubnet(trx, projectId, body.subnet_id);
-      if (!subnet) throw apiError('EndPoint.4004', `The subnet ${body.subnet_id} does not exist.`);
-      if (subnet.vpc_id !== vpc.id) {
-        throw apiError('EndPoint.2037', `The subnet ${body.subnet_id} does not belong to the VPC ${vpc.id}.`);
-      }
+      if (!subnet) throw subnetMissing(body.subnet_id);
+      if (subnet.vpc_id !== vpc.id) throw subnetElsewhere(body.subnet_id, vpc.id);
     }
     if (!gateway && !subnet) {
       throw apiError('EndPoint.2010', 'subnet_id is required for an endpoint of an interface service.');
@@ -137,62 +135,23 @@ export async function createEndpoint(
     // must be in it (the marker is a sequence there; the job has no foreign key
     // and stays invisible, like everything else here, until COMMIT).
     const marker = await nextMarkerId(trx, deps.dialect);
-    await enqueueJob(trx, {
-      kind: JOB_KINDS.endpointCreate,
-      resourceId: id,
-      runAt: now + deps.config.lifecycle.endpoint_create,
-      now,
-    });
+    await enqueueJob(trx, endpointCreateJob(deps, id, now));
     await chargeQuota(trx, projectId, 'endpoint', deps.config.quotas);
     const port = !gateway && subnet ? await allocatePort(trx, deps, subnet, body.port_ip, id) : undefined;
 
-    const enableDns = body.enable_dns ?? false;
-    const created: EndpointRow = {
-      id,
-      project_id: projectId,
-      domain_id: ctx.principal.domainId,
-      service_id: service.id,
-      service_type: service.service_type,
-      vpc_id: vpc.id,
-      subnet_id: subnet?.id ?? null,
-      port_id: port?.id ?? null,
-      ip: port?.ip_address ?? null,
-      ip_visible: 0,
-      marker_id: marker,
-      status: 'creating',
-      enable_dns: enableDns ? 1 : 0,
-      // Gateway endpoints get no private name, whatever enable_dns says (seed
-      // 004 §4.3.1); the flag itself is echoed so clients see what they sent.
-      dns_names: JSON.stringify(
-        enableDns && !gateway ? [dnsNameOf(id, deps.config.region, deps.config.dns.zone)] : [],
-      ),
-      enable_whitelist: body.enable_whitelist ? 1 : 0,
-      whitelist: JSON.stringify(whitelist),
-      routetables: JSON.stringify(routetables),
-      description,
-      connection_description: '',
-      policy_statement: JSON.stringify(body.policy_statement ?? []),
-      policy_document: body.policy_document === undefined ? null : JSON.stringify(body.policy_document),
-      specification_name: body.specification_name ?? 'default',
-      ip_version: body.ip_version ?? null,
-      ipv6_address: body.ipv6_address ?? null,
-      enable_status: 'enable',
-      error: '[]',
-      created_at: now,
-      updated_at: now,
-    };
+    const created = newEndpointRow(deps, ctx, body, fields, id, now, {
+      service,
+      vpcId: vpc.id,
+      subnetId: subnet?.id ?? null,
+      port: port ? { id: port.id, ip: port.ip_address } : undefined,
+      marker,
+      routetables,
+    });
     await insertEndpoint(trx, created);
-    await insertTags(trx, 'endpoint', id, projectId, tags);
+    await insertTags(trx, 'endpoint', id, projectId, fields.tags);
     return created;
   });
-
-  // The create job is due after the lifecycle delay (1 s by default): the worker
-  // polls then rather than now, when it would find nothing to do.
-  deps.wakeJobs(row.created_at + deps.config.lifecycle.endpoint_create);
-  deps.notifyChange({ kind: 'endpoint', id });
-  // Without tags the answer is known without reading anything back; tags are read
-  // back for the order the store sorts them in (its collation, not JavaScript's).
-  return tags.length === 0 ? endpointView(row, { serviceName, tags: [] }) : endpointViewFor(deps.db, row);
+  return { row, serviceName };
 }
 
 /**

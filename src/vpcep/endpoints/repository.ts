@@ -1,9 +1,10 @@
 import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { prepared, preparedInsert, preparedStatement } from '../../store/prepared.ts';
 import type { DialectName } from '../../store/open.ts';
-import type { Database } from '../../store/schema.ts';
+import type { Database, PortsTable } from '../../store/schema.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
+import { domainGrantKey } from '../permissions/repository.ts';
 import { tagsOfResource } from '../shared/tag-rows.ts';
 import type { Tag } from '../shared/tags.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
@@ -168,6 +169,114 @@ const insertEndpointRow = preparedInsert('endpoints', [
 
 export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
   await insertEndpointRow(db, row);
+}
+
+/** What create_interface_endpoint_v1 (PostgreSQL migration 0008) answers, raised refusals included. */
+export type OneCallCreate =
+  | { outcome: 'created'; service_name: string; marker_id: number; subnet_id: string; ip: string }
+  | { outcome: 'service-status'; detail: string }
+  | { outcome: 'subnet-full'; detail: string }
+  | {
+      outcome:
+        | 'no-service'
+        | 'elsewhere'
+        | 'not-allowed'
+        | 'no-vpc'
+        | 'no-subnet'
+        | 'subnet-elsewhere'
+        | 'no-quota'
+        | 'subnet-gone'
+        | 'address-taken';
+    };
+
+/** The refusals the function raises after a write (so that the whole statement rolls back), by SQLSTATE. */
+function raisedRefusal(code: unknown): OneCallCreate | undefined {
+  switch (code) {
+    case 'VPQ01':
+      return { outcome: 'no-quota' };
+    case 'VPS01':
+      return { outcome: 'subnet-gone' };
+    case '23505':
+      return { outcome: 'address-taken' };
+    default:
+      return undefined;
+  }
+}
+
+const callCreate = preparedStatement(
+  (
+    _db: Db,
+    serviceId: string,
+    projectId: string,
+    domainId: string,
+    domainKey: string,
+    vpcId: string,
+    subnetId: string,
+    quotaDefault: number,
+    endpoint: string,
+    port: string,
+    job: string,
+    tags: string,
+  ) => sql<{ r: OneCallCreate }>`
+    SELECT create_interface_endpoint_v1(${serviceId}, ${projectId}, ${domainId}, ${domainKey}, ${vpcId},
+      ${subnetId},
+      CAST(${quotaDefault} AS INTEGER), CAST(${endpoint} AS JSONB), CAST(${port} AS JSONB),
+      CAST(${job} AS JSONB), CAST(${tags} AS JSONB)) AS r`,
+);
+
+/**
+ * PostgreSQL only, outside a transaction: a whole endpoint create as one
+ * statement (its own transaction). The endpoint row's marker_id, subnet_id,
+ * port_id and ip are the function's (placeholders in `endpoint` are ignored):
+ * the subnet id is the subnet's own even when `subnetId` was its neutron id. A unique violation ('address-taken') wrote
+ * nothing, like every refusal.
+ */
+export async function createInterfaceEndpointInOneCall(
+  db: Db,
+  args: {
+    serviceId: string;
+    projectId: string;
+    domainId: string;
+    vpcId: string;
+    subnetId: string;
+    quotaDefault: number;
+    endpoint: EndpointRow;
+    port: Omit<PortsTable, 'project_id' | 'network_id' | 'vpc_id' | 'ip_address' | 'ip_number'>;
+    job: {
+      kind: string;
+      resource_id: string;
+      payload: string;
+      run_at: number;
+      max_attempts: number | null;
+      created_at: number;
+    };
+    tags: readonly Tag[];
+  },
+): Promise<OneCallCreate> {
+  try {
+    const [row] = await callCreate(
+      db,
+      args.serviceId,
+      args.projectId,
+      args.domainId,
+      domainGrantKey(args.domainId),
+      args.vpcId,
+      args.subnetId,
+      args.quotaDefault,
+      JSON.stringify(args.endpoint),
+      JSON.stringify(args.port),
+      JSON.stringify(args.job),
+      JSON.stringify(args.tags),
+    );
+    if (!row) throw new Error('unreachable: a function call answers one row');
+    return row.r;
+  } catch (err) {
+    const { code, detail } = err as { code?: unknown; detail?: unknown };
+    if (code === 'VPS02') return { outcome: 'subnet-full', detail: typeof detail === 'string' ? detail : '' };
+    const refusal = raisedRefusal(code);
+    if (refusal) return refusal;
+    throw err;
+  }
 }
 
 export type EndpointPatch = Partial<

@@ -117,6 +117,11 @@ export async function setPermissionDescription(
     .execute();
 }
 
+/** The whitelist record that names exactly `domainId`, in lower case: what lower(permission) is compared with. */
+export function domainGrantKey(domainId: string): string {
+  return `iam:domain::${domainId.toLowerCase()}`;
+}
+
 /**
  * The domainId records that could admit `domainId`: its own record (any
  * letter case) and every record with a wildcard. Small by construction, so the
@@ -130,7 +135,7 @@ export async function candidateGrants(db: Db, serviceId: string, domainId: strin
     .where('permission_type', '=', 'domainId')
     .where((eb) =>
       eb.or([
-        eb(sql<string>`lower(permission)`, '=', `iam:domain::${domainId.toLowerCase()}`),
+        eb(sql<string>`lower(permission)`, '=', domainGrantKey(domainId)),
         eb('permission', 'like', '%*%'),
       ]),
     )

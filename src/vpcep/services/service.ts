@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../../store/open.ts';
 import { inTransaction } from '../../store/seeding.ts';
 import { getPort, getVpc, holdPort, type PortRow } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
-import { ENDPOINT_DEVICE_OWNER } from '../endpoints/create.ts';
+import { ENDPOINT_DEVICE_OWNER } from '../endpoints/new-endpoint.ts';
 import { assertServiceTransition, BLOCKING_ENDPOINT_STATUSES, JOB_KINDS } from '../shared/lifecycle.ts';
 import { pageOf } from '../shared/pagination.ts';
 import type { PortMapping } from '../shared/present.ts';

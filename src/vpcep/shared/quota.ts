@@ -14,5 +14,10 @@ export async function chargeQuota(
   type: QuotaType,
   defaults: Record<QuotaType, number>,
 ): Promise<void> {
-  if (!(await takeQuotaUnit(db, projectId, type, defaults[type]))) throw apiError('Endpoint.1018');
+  if (!(await takeQuotaUnit(db, projectId, type, defaults[type]))) throw quotaExhausted();
+}
+
+/** The answer to a create when the project's quota of its type is used up. */
+export function quotaExhausted() {
+  return apiError('Endpoint.1018');
 }
