@@ -7,6 +7,7 @@
 // addresses.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseIpv4 } from '../../src/vpc/cidr.ts';
 import { testDialects } from '../support/db.ts';
 import { startTestServer, type TestAccount, type TestServer } from '../support/server.ts';
 import {
@@ -20,6 +21,14 @@ import {
 } from './endpoints.support.ts';
 
 type Body = Record<string, unknown>;
+
+/** Lifecycle delays of the tests (none) but for the endpoint create job, which waits an hour. */
+const QUEUED_CREATES = {
+  endpoint_service_create: 0,
+  endpoint_service_delete: 0,
+  endpoint_create: 3_600_000,
+  endpoint_delete: 0,
+};
 
 for (const dialect of testDialects()) {
   describe(`endpoint creates, every path (${dialect})`, () => {
@@ -140,7 +149,11 @@ for (const dialect of testDialects()) {
       const isolated = await startTestServer({
         dialect,
         accountExtras: NETWORKS,
-        overrides: { quotas: { endpoint_service: 5, endpoint: 2 } },
+        // The create jobs stay queued, so the job table shows what a refused create left.
+        overrides: {
+          quotas: { endpoint_service: 5, endpoint: 2 },
+          lifecycle: QUEUED_CREATES,
+        },
       });
       try {
         const net = await networkOf(isolated.provider, 'vpc-p');
@@ -149,8 +162,11 @@ for (const dialect of testDialects()) {
         const first = await createEndpoint(isolated.provider, body);
         const second = await createEndpoint(isolated.provider, body);
         const portsBefore = await portsOf(isolated.provider, net.subnetId);
+        const jobs = () => isolated.running.store.db.selectFrom('jobs').select('resource_id').execute();
+        const jobsBefore = await jobs();
         await expectError(createEndpoint(isolated.provider, body), 400, 'Endpoint.1018');
         assert.deepEqual(await portsOf(isolated.provider, net.subnetId), portsBefore);
+        assert.deepEqual(await jobs(), jobsBefore, 'the job enqueued before the quota was refused is gone');
         const listed = await isolated.provider.sdk({ method: 'GET', url: '/v1/{project_id}/vpc-endpoints' });
         assert.deepEqual((listed.endpoints as Body[]).map((e) => e.id).sort(), [first.id, second.id].sort());
       } finally {
@@ -191,6 +207,160 @@ for (const dialect of testDialects()) {
         if (r.status === 'rejected') {
           assert.equal((r.reason as { errorCode?: string }).errorCode, 'EndPoint.4010');
         }
+      }
+    });
+
+    test('a gateway inside the block is stepped over', async () => {
+      const service = await newService('mid-gateway');
+      subnetCount += 1;
+      const res = await server.provider.sdk({
+        method: 'POST',
+        url: '/v1/{project_id}/subnets',
+        data: {
+          subnet: {
+            name: `mid-${subnetCount}`,
+            cidr: '127.20.13.0/29',
+            gateway_ip: '127.20.13.3',
+            vpc_id: netP.vpcId,
+          },
+        },
+      });
+      const subnetId = String((res.subnet as Body).id);
+      const body = { endpoint_service_id: service.id, vpc_id: netP.vpcId, subnet_id: subnetId };
+      for (let i = 0; i < 5; i++) await createEndpoint(server.provider, body);
+      assert.deepEqual(await portsOf(server.provider, subnetId), [
+        '127.20.13.1',
+        '127.20.13.2',
+        '127.20.13.4',
+        '127.20.13.5',
+        '127.20.13.6',
+      ]);
+      await expectError(createEndpoint(server.provider, body), 400, 'EndPoint.4010');
+    });
+  });
+
+  describe(`both create paths write the same rows (${dialect})`, () => {
+    let server: TestServer;
+    let netP: Network;
+    before(async () => {
+      server = await startTestServer({
+        dialect,
+        accountExtras: NETWORKS,
+        // The create jobs stay queued: their rows are compared, and no job runs statements meanwhile.
+        overrides: { lifecycle: QUEUED_CREATES },
+      });
+      netP = await networkOf(server.provider, 'vpc-p');
+    });
+    after(async () => server.close());
+
+    /** Every row a create wrote for endpoint `id`, with what differs between two creates by design left out. */
+    const rowsOf = async (id: string, ip: string) => {
+      const db = server.running.store.db;
+      const endpoint = await db
+        .selectFrom('endpoints')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const port = await db
+        .selectFrom('ports')
+        .selectAll()
+        .where('device_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const jobs = await db.selectFrom('jobs').selectAll().where('resource_id', '=', id).execute();
+      const tags = await db.selectFrom('resource_tags').selectAll().where('resource_id', '=', id).execute();
+      assert.equal(endpoint.ip, ip);
+      assert.equal(endpoint.port_id, port.id);
+      assert.equal(port.ip_address, ip);
+      assert.equal(port.name, `vpcep-${id}`);
+      assert.deepEqual(JSON.parse(endpoint.dns_names), [
+        `${id}.${server.config.region}.${server.config.dns.zone}`,
+      ]);
+      assert.equal(jobs.length, 1);
+      assert.ok(Number(endpoint.marker_id) > 0);
+      const {
+        id: _e,
+        ip: _i,
+        port_id: _p,
+        marker_id: _m,
+        dns_names: _d,
+        created_at: c,
+        updated_at: u,
+        ...rest
+      } = endpoint;
+      assert.equal(Number(port.ip_number), parseIpv4(ip));
+      const {
+        id: _pi,
+        ip_address: _pa,
+        ip_number: _pnum,
+        name: _pn,
+        mac_address: _mac,
+        device_id: _dev,
+        ...portRest
+      } = port;
+      const job = jobs[0]!;
+      return {
+        endpoint: { ...rest, times: Number(u) - Number(c) },
+        port: { ...portRest, created_at: typeof port.created_at, updated_at: typeof port.updated_at },
+        job: { kind: job.kind, payload: job.payload, attempts: job.attempts, max_attempts: job.max_attempts },
+        jobDelay: Number(job.run_at) - Number(endpoint.created_at),
+        tags: tags.map(({ resource_id: _r, ...t }) => t),
+      };
+    };
+
+    test('an automatic address and a given one: the same endpoint, port, job and tags', async () => {
+      const service = await createService(server, netP, {
+        name: 'paths',
+        ports: [{ client_port: 8080, server_port: 2000 }],
+      });
+      const res = await server.provider.sdk({
+        method: 'POST',
+        url: '/v1/{project_id}/subnets',
+        data: { subnet: { name: 'paths', cidr: '127.20.14.0/29', vpc_id: netP.vpcId } },
+      });
+      const subnetId = String((res.subnet as Body).id);
+      const body = {
+        endpoint_service_id: service.id,
+        vpc_id: netP.vpcId,
+        subnet_id: subnetId,
+        enable_dns: true,
+        enable_whitelist: true,
+        whitelist: ['127.0.0.1', '10.0.0.0/8'],
+        description: 'same either way',
+        tags: [
+          { key: 'b', value: '2' },
+          { key: 'a', value: '' },
+        ],
+        policy_statement: [{ Effect: 'Allow', Action: ['obs:*'], Resource: ['*'] }],
+        specification_name: 'default',
+      };
+      const store = server.running.store;
+      const before = store.statementsRun();
+      const automatic = await createEndpoint(server.provider, body);
+      const automaticStatements = store.statementsRun() - before;
+      const between = store.statementsRun();
+      const given = await createEndpoint(server.provider, { ...body, port_ip: '127.20.14.3' });
+      const givenStatements = store.statementsRun() - between;
+      assert.deepEqual(
+        await rowsOf(String(automatic.id), '127.20.14.2'),
+        await rowsOf(String(given.id), '127.20.14.3'),
+      );
+      // The answers too, but for what names the endpoint itself.
+      const answer = ({
+        id: _i,
+        marker_id: _m,
+        dns_names: _d,
+        created_at: _c,
+        updated_at: _u,
+        ...rest
+      }: Body) => rest;
+      assert.deepEqual(answer(automatic), answer(given));
+      if (dialect === 'postgres') {
+        // Both answers read the tags back and send a change notice; what differs is the
+        // create itself: one call of the function against a dozen statements.
+        assert.ok(
+          givenStatements - automaticStatements >= 9,
+          `automatic: ${automaticStatements} statements, given address: ${givenStatements}`,
+        );
       }
     });
   });

@@ -94,5 +94,9 @@ export async function createInOneCall(
     case 'address-taken':
     case 'elsewhere':
       return undefined;
+    default:
+      // Never the statement path after an answer not known here: the function
+      // may have committed the endpoint already.
+      throw new Error(`unknown answer of the create function: ${JSON.stringify(answer)}`);
   }
 }

@@ -21,8 +21,10 @@
 // VPS01 the subnet is gone, VPS02 the subnet has no free address (DETAIL: its
 // CIDR as first read, which the API's message names).
 //
-// Versioned by name: a later change adds create_interface_endpoint_v2 in a new
-// migration, so nodes of both versions can run side by side during an upgrade.
+// Versioned by name: a landed migration is never edited, so a later change
+// adds create_interface_endpoint_v2 in a new migration and the code calls that.
+// One statement means one statement_timeout for the whole create, lock waits
+// included (the statement path gives each statement its own).
 export const statements = [
   `CREATE FUNCTION create_interface_endpoint_v1(
      p_service_id TEXT, p_project_id TEXT, p_domain_id TEXT, p_domain_key TEXT, p_vpc_id TEXT,
@@ -54,14 +56,16 @@ export const statements = [
      IF svc.service_type = 'gateway' THEN
        RETURN jsonb_build_object('outcome', 'elsewhere');
      END IF;
-     -- Another account's private service: its whitelist must name the caller's
-     -- account (p_domain_key, 'iam:domain::' and the id in lower case) or hold
-     -- '*'. Other patterns with '*' are matched by the TypeScript path, which
-     -- matches them without backtracking.
+     -- Another account's private service: its whitelist must hold '*' or name
+     -- the caller's account: the prefix as written, the id in any letter case
+     -- (p_domain_key: 'iam:domain::' and the id in lower case), as grantsDomain
+     -- decides. Other patterns with '*' are matched by the TypeScript path,
+     -- which matches them without backtracking.
      IF svc.is_public <> 1 AND svc.domain_id <> p_domain_id THEN
        PERFORM 1 FROM service_permissions
          WHERE service_id = svc.id AND permission_type = 'domainId'
-           AND (permission = '*' OR lower(permission) = p_domain_key);
+           AND (permission = '*'
+                OR (left(permission, 12) = 'iam:domain::' AND lower(permission) = p_domain_key));
        IF NOT FOUND THEN
          PERFORM 1 FROM service_permissions
            WHERE service_id = svc.id AND permission_type = 'domainId' AND permission LIKE '%*%';
