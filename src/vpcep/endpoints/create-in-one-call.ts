@@ -5,8 +5,9 @@ import { newPortOf } from '../../vpc/inventory.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { quotaExhausted } from '../shared/quota.ts';
 import {
+  connectRefused,
   endpointCreateJob,
-  ENDPOINT_DEVICE_OWNER,
+  endpointPortRequest,
   newEndpointRow,
   serviceMissing,
   serviceUnavailable,
@@ -39,11 +40,7 @@ export async function createInOneCall(
   if (deps.dialect !== 'postgres' || deps.db.isTransaction || body.port_ip !== undefined) return undefined;
   if (subnetId === undefined) return undefined;
   const now = deps.clock.now();
-  const port = newPortOf(deps.clock, {
-    name: `vpcep-${id}`,
-    deviceOwner: ENDPOINT_DEVICE_OWNER,
-    deviceId: id,
-  });
+  const port = newPortOf(deps.clock, endpointPortRequest(id));
   // What the function fills in (marker, subnet, address) is a placeholder here.
   const draft = newEndpointRow(deps, ctx, body, fields, id, now, {
     service: { id: body.endpoint_service_id, service_type: 'interface' },
@@ -76,7 +73,7 @@ export async function createInOneCall(
     case 'service-status':
       throw serviceUnavailable(answer.detail);
     case 'not-allowed':
-      throw apiError('EndPoint.2012');
+      throw connectRefused();
     case 'no-vpc':
       throw vpcMissing(body.vpc_id);
     case 'no-subnet':

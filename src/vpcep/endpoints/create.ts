@@ -23,8 +23,9 @@ import { insertTags } from '../shared/tag-rows.ts';
 import { createInOneCall } from './create-in-one-call.ts';
 import {
   checkEndpointFields,
+  connectRefused,
   endpointCreateJob,
-  ENDPOINT_DEVICE_OWNER,
+  endpointPortRequest,
   newEndpointRow,
   serviceMissing,
   serviceUnavailable,
@@ -108,7 +109,7 @@ async function createInTransaction(
     const service = await shareLockServiceToConnect(trx, deps.dialect, body.endpoint_service_id);
     if (!service) throw serviceMissing(body.endpoint_service_id);
     if (service.status !== 'available') throw serviceUnavailable(service.status);
-    if (!(await mayConnect(trx, service, ctx.principal.domainId))) throw apiError('EndPoint.2012');
+    if (!(await mayConnect(trx, service, ctx.principal.domainId))) throw connectRefused();
     serviceName = service.service_name;
 
     const vpc = await getVpc(trx, projectId, body.vpc_id);
@@ -213,10 +214,8 @@ async function allocatePort(
   }
   try {
     return await createPortOf(db, deps.clock, subnet, {
-      name: `vpcep-${endpointId}`,
+      ...endpointPortRequest(endpointId),
       ...(portIp !== undefined ? { ipAddress: portIp } : {}),
-      deviceOwner: ENDPOINT_DEVICE_OWNER,
-      deviceId: endpointId,
     });
   } catch (err) {
     throw translatePortError(err, portIp, subnet.cidr);

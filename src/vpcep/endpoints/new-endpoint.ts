@@ -16,6 +16,11 @@ import type { CreateEndpointBody } from './schemas.ts';
 /** What the VPC inventory records as the device behind an endpoint's address. */
 export const ENDPOINT_DEVICE_OWNER = 'network:vpcep';
 
+/** The port that holds endpoint `id`'s address, as both create paths ask the inventory for it. */
+export function endpointPortRequest(id: string) {
+  return { name: `vpcep-${id}`, deviceOwner: ENDPOINT_DEVICE_OWNER, deviceId: id };
+}
+
 export type EndpointFields = Pick<
   CreateEndpointBody,
   'subnet_id' | 'port_ip' | 'tags' | 'description' | 'whitelist'
@@ -104,6 +109,7 @@ export const serviceUnavailable = (status: string) =>
   apiError('EndPoint.2004', `The endpoint service is ${status}, not available.`);
 export const vpcMissing = (id: string) => apiError('EndPoint.2001', `The VPC ${id} does not exist.`);
 export const subnetMissing = (id: string) => apiError('EndPoint.4004', `The subnet ${id} does not exist.`);
+export const connectRefused = () => apiError('EndPoint.2012');
 export const subnetElsewhere = (subnetId: string, vpcId: string) =>
   apiError('EndPoint.2037', `The subnet ${subnetId} does not belong to the VPC ${vpcId}.`);
 

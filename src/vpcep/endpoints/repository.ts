@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder, type SqlBoo
 import { prepared, preparedInsert, preparedStatement } from '../../store/prepared.ts';
 import type { DialectName } from '../../store/open.ts';
 import type { Database, PortsTable } from '../../store/schema.ts';
+import type { jobRowOf } from '../../jobs/queue.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
 import { domainGrantKey } from '../permissions/repository.ts';
@@ -189,13 +190,19 @@ export type OneCallCreate =
         | 'address-taken';
     };
 
-/** The refusals the function raises after a write (so that the whole statement rolls back), by SQLSTATE. */
-function raisedRefusal(code: unknown): OneCallCreate | undefined {
+/**
+ * The refusals the function raises after a write (so that the whole statement
+ * rolls back), by SQLSTATE; undefined for any other error.
+ */
+function raisedRefusal(err: unknown): OneCallCreate | undefined {
+  const { code, detail } = (err ?? {}) as { code?: unknown; detail?: unknown };
   switch (code) {
     case 'VPQ01':
       return { outcome: 'no-quota' };
     case 'VPS01':
       return { outcome: 'subnet-gone' };
+    case 'VPS02':
+      return { outcome: 'subnet-full', detail: typeof detail === 'string' ? detail : '' };
     case '23505':
       return { outcome: 'address-taken' };
     default:
@@ -228,8 +235,8 @@ const callCreate = preparedStatement(
  * PostgreSQL only, outside a transaction: a whole endpoint create as one
  * statement (its own transaction). The endpoint row's marker_id, subnet_id,
  * port_id and ip are the function's (placeholders in `endpoint` are ignored):
- * the subnet id is the subnet's own even when `subnetId` was its neutron id. A unique violation ('address-taken') wrote
- * nothing, like every refusal.
+ * the subnet id is the subnet's own even when `subnetId` was its neutron id.
+ * A unique violation ('address-taken') wrote nothing, like every refusal.
  */
 export async function createInterfaceEndpointInOneCall(
   db: Db,
@@ -242,14 +249,7 @@ export async function createInterfaceEndpointInOneCall(
     quotaDefault: number;
     endpoint: EndpointRow;
     port: Omit<PortsTable, 'project_id' | 'network_id' | 'vpc_id' | 'ip_address' | 'ip_number'>;
-    job: {
-      kind: string;
-      resource_id: string;
-      payload: string;
-      run_at: number;
-      max_attempts: number | null;
-      created_at: number;
-    };
+    job: ReturnType<typeof jobRowOf>;
     tags: readonly Tag[];
   },
 ): Promise<OneCallCreate> {
@@ -271,9 +271,7 @@ export async function createInterfaceEndpointInOneCall(
     if (!row) throw new Error('unreachable: a function call answers one row');
     return row.r;
   } catch (err) {
-    const { code, detail } = err as { code?: unknown; detail?: unknown };
-    if (code === 'VPS02') return { outcome: 'subnet-full', detail: typeof detail === 'string' ? detail : '' };
-    const refusal = raisedRefusal(code);
+    const refusal = raisedRefusal(err);
     if (refusal) return refusal;
     throw err;
   }
