@@ -10,7 +10,8 @@
 //   c. p50/p99 of 64-byte request/response round trips on one persistent
 //      connection, absolute and added to the direct path;
 //   s. the same round trips while another process keeps the API busy with
-//      large list responses, against the API idle (added p99 ÷ added p99);
+//      large list responses, against the API idle (added p99 ÷ added p99), in
+//      rounds;
 //   d. RSS of the forwarding processes holding N idle connections through one
 //      endpoint, checked open end to end by the backend's count (vpcep: the
 //      data plane's supervisor and workers, summed);
@@ -35,6 +36,8 @@
 //                    the repository when it holds one, else the TypeScript sources (tsx)
 //   --storm-endpoints N    endpoints the storm's list returns (default 200)
 //   --storm-concurrency N  list requests in flight during (s) (default 4)
+//   --storm-rounds N       rounds of (API idle, API storm) for (s); the figure is the median
+//                          of their ratios (default 3; --quick: 1)
 //
 // Processes: this one is the client (load generator); the backend runs in
 // bench/support/dataplane-backend.ts, the storm client in
@@ -76,6 +79,7 @@ import {
   ratioLines,
   rssLine,
   stormAddedRatio,
+  stormFigure,
   stormTable,
   type DataplaneRss,
   type IdleResult,
@@ -119,13 +123,15 @@ function readOptions() {
       dist: { type: 'string' },
       'storm-endpoints': { type: 'string' },
       'storm-concurrency': { type: 'string' },
+      'storm-rounds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
       'usage: node --import tsx bench/dataplane.ts [--seconds N] [--quick] [--streams N] [--concurrency N] ' +
-        '[--idle N] [--samples N] [--dist DIR] [--storm-endpoints N] [--storm-concurrency N]',
+        '[--idle N] [--samples N] [--dist DIR] [--storm-endpoints N] [--storm-concurrency N] ' +
+        '[--storm-rounds N]',
     );
     process.exit(0);
   }
@@ -145,6 +151,7 @@ function readOptions() {
     dist: dist === undefined ? undefined : resolve(dist),
     stormEndpoints: positiveInt('storm-endpoints', values['storm-endpoints'], 200, 240),
     stormConcurrency: positiveInt('storm-concurrency', values['storm-concurrency'], 4, 64),
+    stormRounds: positiveInt('storm-rounds', values['storm-rounds'], quick ? 1 : 3, 20),
   };
 }
 
@@ -211,7 +218,7 @@ async function main(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const budgetS = 300 + 5 * 3 * (opts.seconds + 8);
+  const budgetS = 300 + 5 * 3 * (opts.seconds + 8) + opts.stormRounds * 4 * (opts.seconds + 2);
   setTimeout(() => {
     console.error(`bench: still running after ${budgetS} s, killing everything`);
     process.exit(1);
@@ -335,26 +342,36 @@ async function main(): Promise<void> {
     // s. latency while the API builds large lists for another client.
     const token = await passwordToken(nServer.vpcep.url, testAccount('consumer', nServer.vpcep.url));
     const listPath = `/v1/${testAccount('consumer', nServer.vpcep.url).projectId}/vpc-endpoints?limit=1000`;
-    const storm: StormResult = await stormPhase(
-      opts,
-      {
-        direct,
-        vpcep: nPath,
-        apiPid: nServer.vpcep.pid,
-        start: () => startStorm(nServer.vpcep.url, token, listPath, opts.stormConcurrency),
-      },
-      clients,
-    );
+    // Rounds of (API idle, API storm): a p99 of a few seconds moves with single slow windows.
+    const storms: StormResult[] = [];
+    for (let round = 1; round <= opts.stormRounds; round++) {
+      const storm = await stormPhase(
+        opts,
+        {
+          direct,
+          vpcep: nPath,
+          apiPid: nServer.vpcep.pid,
+          start: () => startStorm(nServer.vpcep.url, token, listPath, opts.stormConcurrency),
+        },
+        clients,
+      );
+      storms.push(storm);
+      console.log(
+        `\ns. round ${round}/${opts.stormRounds}: round trips through ${nPath.label} while ` +
+          `${opts.stormConcurrency} connections ask the API for ${opts.stormEndpoints} endpoints at a time ` +
+          `(${storm.listsPerS.toFixed(0)} lists/s of ${fmtInt(storm.listBytes / 1024)} KiB; API process ` +
+          `${storm.apiCpu.toFixed(0)}% CPU, data plane ${storm.dataplaneCpu.toFixed(0)}%, machine ` +
+          `${storm.machineBusy.toFixed(0)}% of ${n * 100}%)`,
+      );
+      console.log(stormTable(storm));
+      const added = stormAddedRatio(storm);
+      console.log(
+        `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
+      );
+    }
+    const figure = stormFigure(storms);
     console.log(
-      `\ns. round trips through ${nPath.label} while ${opts.stormConcurrency} connections ask the API for ` +
-        `${opts.stormEndpoints} endpoints at a time (${storm.listsPerS.toFixed(0)} lists/s of ` +
-        `${fmtInt(storm.listBytes / 1024)} KiB; API process ${storm.apiCpu.toFixed(0)}% CPU, data plane ` +
-        `${storm.dataplaneCpu.toFixed(0)}%, machine ${storm.machineBusy.toFixed(0)}% of ${n * 100}%)`,
-    );
-    console.log(stormTable(storm));
-    const added = stormAddedRatio(storm);
-    console.log(
-      `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
+      `s. median of the ${storms.length} rounds: ${figure === undefined ? '-' : figure.toFixed(2)}×`,
     );
 
     // e. accept → listening.
@@ -405,7 +422,7 @@ async function main(): Promise<void> {
     console.log(`  ${rssLine(rss)}`);
 
     console.log(`\ngoals (vpcep's default configuration has ${n} workers)`);
-    console.log(goalsTable({ paths: results, storm, idle, rss }));
+    console.log(goalsTable({ paths: results, storm: storms, idle, rss }));
     console.log(`\nload average after ${fmtLoad()}`);
   } finally {
     for (const h of haproxies) await h.running.stop();
