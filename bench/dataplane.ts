@@ -12,9 +12,11 @@
 //   s. the same round trips while another process keeps the API busy with
 //      large list responses, against the API idle (added p99 ÷ added p99), in
 //      rounds;
-//   d. RSS of the forwarding processes holding N idle connections through one
-//      endpoint, checked open end to end by the backend's count (vpcep: the
-//      data plane's supervisor and workers, summed);
+//   d. RSS of the forwarding processes while N idle connections through one
+//      endpoint open in steps, checked open end to end by the backend's count
+//      (vpcep: the data plane's supervisor and workers, summed); per
+//      connection: the slope of RSS over the steps, without what a process
+//      grows by once;
 //   e. time from the API answering a connection accept to the endpoint's
 //      listener accepting connections (the service promises < 500 ms);
 //   r. RSS of a data-plane-only node (`--roles dataplane`), idle: its main
@@ -30,7 +32,7 @@
 //   --quick          smoke run: 1 s phases, shorter warm-ups, 3 accept samples
 //   --streams N      parallel streams for (a) (default 4)
 //   --concurrency N  connections in flight for (b) (default 32)
-//   --idle N         idle connections for (d) (default 2000)
+//   --idle N         idle connections held at the end of (d) (default and most 8000)
 //   --samples N      accepts timed for (e) (default 5)
 //   --dist DIR       run the servers from a build (DIR/cli/main.js); default: dist/ in
 //                    the repository when it holds one, else the TypeScript sources (tsx)
@@ -69,7 +71,13 @@ import {
 } from './support/dataplane-children.ts';
 import { startHaproxyPaths, type HaproxyPaths } from './support/dataplane-haproxy.ts';
 import { ClientAddresses } from './support/dataplane-load.ts';
-import { idlePhase, measureFigure, stormPhase, type PathDef } from './support/dataplane-phases.ts';
+import {
+  IDLE_STEPS,
+  idlePhase,
+  measureFigure,
+  stormPhase,
+  type PathDef,
+} from './support/dataplane-phases.ts';
 import { machineSample, machineUse, rssKiB } from './support/dataplane-proc.ts';
 import {
   cpuTable,
@@ -78,9 +86,8 @@ import {
   idleTable,
   ratioLines,
   rssLine,
-  stormAddedRatio,
   stormFigure,
-  stormTable,
+  stormRoundReport,
   type DataplaneRss,
   type IdleResult,
   type PathResults,
@@ -146,7 +153,7 @@ function readOptions() {
     warmupMs: quick ? 200 : 500,
     streams: positiveInt('streams', values.streams, 4, 64),
     concurrency: positiveInt('concurrency', values.concurrency, 32, 512),
-    idle: positiveInt('idle', values.idle, 2000, 8000),
+    idle: positiveInt('idle', values.idle, 8000, 8000),
     samples: positiveInt('samples', values.samples, quick ? 3 : 5, 20),
     dist: dist === undefined ? undefined : resolve(dist),
     stormEndpoints: positiveInt('storm-endpoints', values['storm-endpoints'], 200, 240),
@@ -357,16 +364,14 @@ async function main(): Promise<void> {
       );
       storms.push(storm);
       console.log(
-        `\ns. round ${round}/${opts.stormRounds}: round trips through ${nPath.label} while ` +
-          `${opts.stormConcurrency} connections ask the API for ${opts.stormEndpoints} endpoints at a time ` +
-          `(${storm.listsPerS.toFixed(0)} lists/s of ${fmtInt(storm.listBytes / 1024)} KiB; API process ` +
-          `${storm.apiCpu.toFixed(0)}% CPU, data plane ${storm.dataplaneCpu.toFixed(0)}%, machine ` +
-          `${storm.machineBusy.toFixed(0)}% of ${n * 100}%)`,
-      );
-      console.log(stormTable(storm));
-      const added = stormAddedRatio(storm);
-      console.log(
-        `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
+        stormRoundReport(storm, {
+          round,
+          rounds: opts.stormRounds,
+          path: nPath.label,
+          concurrency: opts.stormConcurrency,
+          endpoints: opts.stormEndpoints,
+          cores: n,
+        }),
       );
     }
     const figure = stormFigure(storms);
@@ -389,7 +394,11 @@ async function main(): Promise<void> {
     // d. idle connections, late: its forced GCs leave V8 busier afterwards, so no
     // throughput is measured after them. Readings after full GCs do not depend on
     // what the processes did before.
-    console.log(`\nd. RSS with ${fmtInt(opts.idle)} idle connections through one endpoint / frontend`);
+    console.log(
+      `\nd. RSS while ${fmtInt(opts.idle)} idle connections through one endpoint / frontend open in ` +
+        `${IDLE_STEPS} steps (per connection: the slope of RSS from the first step to the last, what one ` +
+        `more idle connection costs; the first step also holds a process's one-time growth)`,
+    );
     const idle: IdleResult[] = [];
     for (const p of paths) {
       if (p.key === 'direct' || p.proxyPids === undefined) continue;

@@ -38,10 +38,10 @@ export function haproxyConfig(
   return [
     'global',
     `    nbthread ${nbthread}`,
-    '    maxconn 8000',
+    '    maxconn 9000',
     'defaults',
     '    mode tcp',
-    '    maxconn 8000',
+    '    maxconn 9000',
     '    timeout connect 10s',
     '    timeout client 350s',
     '    timeout server 350s',

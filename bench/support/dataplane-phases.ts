@@ -94,15 +94,23 @@ export async function settle(backend: Backend): Promise<void> {
   await sleep(200);
 }
 
+/** Steps of figure (d): RSS is read after each. */
+export const IDLE_STEPS = 5;
+
 /**
- * Figure (d): RSS of the proxy's processes (`pids`, summed) before and while
- * `count` idle connections go through them to the echo port. The backend's own
- * socket count proves they reach it (not just the proxy's listener); a 1-byte
- * echo on each then proves every one carries data, and the RSS after it shows
- * what forwarding buffers add. With `collectGarbage` (vpcep), each reading is
- * also taken after full GCs, which is what the KiB/connection figures use: raw
- * readings of a garbage-collected heap move by tens of MB whenever V8 decides
- * to shrink it.
+ * Figure (d): RSS of the proxy's processes (`pids`, summed) before and after
+ * each of IDLE_STEPS steps that open `count` / IDLE_STEPS more idle
+ * connections to the echo port. What one more idle connection costs is the
+ * slope of RSS over the connections held from the first step to the last: the
+ * first step also holds whatever a process grows by once (a young generation
+ * growing to its bound, code compiled, pools), which depends on what it did
+ * before, and single readings of a garbage-collected process move by a few
+ * hundred KiB. The backend's own socket count proves the connections reach it
+ * (not just the proxy's listener); a 1-byte echo on each then proves every
+ * one carries data, and the RSS after it shows what forwarding buffers add.
+ * With `collectGarbage` (vpcep), each reading is also taken after full GCs,
+ * which is what the KiB/connection figures use: raw readings of a
+ * garbage-collected heap move by tens of MB whenever V8 decides to shrink it.
  */
 export async function idlePhase(
   backend: Backend,
@@ -122,38 +130,53 @@ export async function idlePhase(
     await sleep(200);
     return { raw, settled: rss() };
   };
-  await settle(backend);
-  await sleep(500);
-  const before = await read();
-  const opened = await openIdle(echo, count, clients);
-  try {
+  /** Waits (bounded) until the backend holds `n` connections; answers how many it holds. */
+  const reached = async (n: number): Promise<number> => {
     const deadline = Date.now() + 15_000;
-    let backendSockets = 0;
+    let held = 0;
     while (Date.now() < deadline) {
-      backendSockets = (await backend.stats()).echoSockets;
-      if (backendSockets >= opened.sockets.length) break;
+      held = (await backend.stats()).echoSockets;
+      if (held >= n) break;
       await sleep(50);
     }
     // Let the proxy finish whatever allocation the burst of accepts started.
     await sleep(1000);
-    const idle = await read();
-    const echoed = await echoEach(opened.sockets);
+    return held;
+  };
+  await settle(backend);
+  await sleep(500);
+  const before = await read();
+  const sockets: Awaited<ReturnType<typeof openIdle>>['sockets'] = [];
+  const steps: IdleResult['steps'] = [];
+  let firstError: string | undefined;
+  try {
+    let backendSockets = 0;
+    for (let step = 1; step <= IDLE_STEPS; step++) {
+      const opened = await openIdle(echo, Math.round((count * step) / IDLE_STEPS) - sockets.length, clients);
+      sockets.push(...opened.sockets);
+      firstError ??= opened.firstError;
+      backendSockets = await reached(sockets.length);
+      const r = await read();
+      steps.push({ connections: sockets.length, rss: r.settled, raw: r.raw });
+    }
+    const echoed = await echoEach(sockets);
     await sleep(500);
     const afterEcho = await read();
     return {
       key: who.key,
       label: who.label,
       count,
-      opened: opened.sockets.length,
+      opened: sockets.length,
       backendSockets,
       echoed,
       gc,
-      rss: { before: before.settled, idle: idle.settled, echoed: afterEcho.settled },
-      raw: { before: before.raw, idle: idle.raw, echoed: afterEcho.raw },
-      ...(opened.firstError ? { firstError: opened.firstError } : {}),
+      before: { rss: before.settled, raw: before.raw },
+      steps,
+      echoedRss: afterEcho.settled,
+      ...(firstError ? { firstError } : {}),
     };
   } finally {
-    for (const s of opened.sockets) s.destroy();
+    for (const s of sockets) s.destroy();
   }
 }
 

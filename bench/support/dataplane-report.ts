@@ -167,26 +167,45 @@ export function cpuTable(paths: readonly PathResults[]): string {
     .join('\n');
 }
 
-interface Rss {
-  before: number;
-  idle: number;
-  echoed: number;
-}
-
 export interface IdleResult {
   key: PathKey;
   label: string;
+  /** Connections held after the last step. */
   count: number;
+  /** Connections opened in all steps. */
   opened: number;
   backendSockets: number;
   echoed: number;
-  /** Whether `rss` was read after full GCs (vpcep with the bench's GC hook); else rss = raw. */
+  /** Whether RSS was read after full GCs (vpcep with the bench's GC hook); else rss = raw. */
   gc: boolean;
-  /** KiB, after full GCs when `gc`. */
-  rss: Rss;
-  /** KiB, as read. */
-  raw: Rss;
+  /** KiB before the first step: after full GCs when `gc`, and as read. */
+  before: { rss: number; raw: number };
+  /** After each step: the connections held, and KiB as before. */
+  steps: { connections: number; rss: number; raw: number }[];
+  /** KiB after a 1-byte echo on every connection. */
+  echoedRss: number;
   firstError?: string;
+}
+
+/** Least-squares slope of y over x (KiB per connection), or undefined with fewer than two points. */
+function slope(points: readonly { x: number; y: number }[]): number | undefined {
+  if (points.length < 2) return undefined;
+  const mx = points.reduce((n, p) => n + p.x, 0) / points.length;
+  const my = points.reduce((n, p) => n + p.y, 0) / points.length;
+  const sxx = points.reduce((n, p) => n + (p.x - mx) ** 2, 0);
+  const sxy = points.reduce((n, p) => n + (p.x - mx) * (p.y - my), 0);
+  return sxx === 0 ? undefined : sxy / sxx;
+}
+
+/** What one more idle connection costs: the slope of RSS from the first step to the last. */
+export function idleSlope(r: IdleResult, raw = false): number | undefined {
+  return slope(r.steps.map((s) => ({ x: s.connections, y: raw ? s.raw : s.rss })));
+}
+
+/** What the first step cost per connection, one-time growth included. */
+function firstStep(r: IdleResult): number | undefined {
+  const s = r.steps[0];
+  return s === undefined || s.connections === 0 ? undefined : (s.rss - r.before.rss) / s.connections;
 }
 
 export function idleTable(rows: readonly IdleResult[]): string {
@@ -197,28 +216,27 @@ export function idleTable(rows: readonly IdleResult[]): string {
       'backend sockets',
       'echoed 1 B',
       'RSS before KiB',
-      'RSS idle KiB',
-      'KiB/conn idle',
-      'RSS after echo KiB',
+      'RSS at each step KiB',
+      'KiB/conn first step',
+      'KiB/conn slope',
       'KiB/conn after echo',
-      'no GC: KiB/conn idle',
+      'no GC: slope',
     ],
   ];
-  const per = (a: number, b: number, n: number) => ((b - a) / n).toFixed(2);
+  const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
   for (const r of rows) {
+    const last = r.steps[r.steps.length - 1];
     out.push([
       r.label + (r.gc ? ' (after full GC)' : ''),
       `${fmtInt(r.opened)}/${fmtInt(r.count)}`,
       fmtInt(r.backendSockets),
       fmtInt(r.echoed),
-      fmtInt(r.rss.before),
-      fmtInt(r.rss.idle),
-      per(r.rss.before, r.rss.idle, r.count),
-      fmtInt(r.rss.echoed),
-      per(r.rss.before, r.rss.echoed, r.count),
-      r.gc
-        ? `${per(r.raw.before, r.raw.idle, r.count)} (${fmtInt(r.raw.before)}→${fmtInt(r.raw.idle)})`
-        : '-',
+      fmtInt(r.before.rss),
+      r.steps.map((s) => fmtInt(s.rss)).join(' '),
+      fmt(firstStep(r)),
+      fmt(idleSlope(r)),
+      fmt(last === undefined ? undefined : (r.echoedRss - r.before.rss) / last.connections),
+      r.gc ? fmt(idleSlope(r, true)) : '-',
     ]);
   }
   return table(out, 1);
@@ -257,6 +275,22 @@ export function stormAddedRatio(s: StormResult): number | undefined {
   return ratioOf(s.storm.vpcep.p99 - s.storm.direct.p99, s.idle.vpcep.p99 - s.idle.direct.p99);
 }
 
+/** One storm round: what loaded the API, the four latency series and the round's ratio. */
+export function stormRoundReport(
+  s: StormResult,
+  r: { round: number; rounds: number; path: string; concurrency: number; endpoints: number; cores: number },
+): string {
+  const added = stormAddedRatio(s);
+  return [
+    `\ns. round ${r.round}/${r.rounds}: round trips through ${r.path} while ${r.concurrency} connections ` +
+      `ask the API for ${r.endpoints} endpoints at a time (${s.listsPerS.toFixed(0)} lists/s of ` +
+      `${fmtInt(s.listBytes / 1024)} KiB; API process ${s.apiCpu.toFixed(0)}% CPU, data plane ` +
+      `${s.dataplaneCpu.toFixed(0)}%, machine ${s.machineBusy.toFixed(0)}% of ${r.cores * 100}%)`,
+    stormTable(s),
+    `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
+  ].join('\n');
+}
+
 /** The storm figure of several rounds: the median of their ratios (one slow window moves a p99 a lot). */
 export function stormFigure(rounds: readonly StormResult[]): number | undefined {
   const ratios = rounds
@@ -284,7 +318,7 @@ export interface GoalInputs {
 }
 
 function perConnection(r: IdleResult | undefined): number | undefined {
-  return r === undefined ? undefined : (r.rss.idle - r.rss.before) / r.count;
+  return r === undefined ? undefined : idleSlope(r);
 }
 
 /** The goals of the data plane's second generation, each with what this run measured. */
@@ -308,7 +342,7 @@ export function goalsTable(g: GoalInputs): string {
       fmt(stormFigure(g.storm)),
       '≤ 1.2×',
     ],
-    ['KiB per idle connection, vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
+    ['KiB per idle connection (slope), vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
     [
       'RSS of a data-plane-only process, idle (largest forwarder)',
       largest === undefined ? '-' : `${largest.toFixed(1)} MB`,
