@@ -7,6 +7,7 @@ import * as pg0005 from './postgres/0005_port_numbers.ts';
 import * as pg0006 from './postgres/0006_marker_sequence.ts';
 import * as pg0007 from './postgres/0007_subnet_free_from.ts';
 import * as pg0008 from './postgres/0008_create_endpoint_function.ts';
+import * as pg0009 from './postgres/0009_create_endpoint_function_whitelist.ts';
 import * as sq0001 from './sqlite/0001_identity_jobs.ts';
 import * as sq0002 from './sqlite/0002_vpc.ts';
 import * as sq0003 from './sqlite/0003_vpcep.ts';
@@ -15,6 +16,7 @@ import * as sq0005 from './sqlite/0005_port_numbers.ts';
 import * as sq0006 from './sqlite/0006_marker_sequence.ts';
 import * as sq0007 from './sqlite/0007_subnet_free_from.ts';
 import * as sq0008 from './sqlite/0008_create_endpoint_function.ts';
+import * as sq0009 from './sqlite/0009_create_endpoint_function_whitelist.ts';
 
 // Numbered migrations, one set per dialect, imported statically so they run the
 // same under tsx and in a bundled build. A migration is a list of statements
@@ -32,6 +34,7 @@ const sets: Record<'sqlite' | 'postgres', Record<string, Statements>> = {
     '0006_marker_sequence': sq0006,
     '0007_subnet_free_from': sq0007,
     '0008_create_endpoint_function': sq0008,
+    '0009_create_endpoint_function_whitelist': sq0009,
   },
   postgres: {
     '0001_identity_jobs': pg0001,
@@ -42,6 +45,7 @@ const sets: Record<'sqlite' | 'postgres', Record<string, Statements>> = {
     '0006_marker_sequence': pg0006,
     '0007_subnet_free_from': pg0007,
     '0008_create_endpoint_function': pg0008,
+    '0009_create_endpoint_function_whitelist': pg0009,
   },
 };
 
