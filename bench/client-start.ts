@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BIN, ensureBuilt } from '../test/support/cli.ts';
-import { fmtLoad, positiveInt, table } from './support/report.ts';
+import { fmtLoad, median, positiveInt, table } from './support/report.ts';
 
 const CASES = {
   node: { label: "node -e ''", args: ['-e', ''], expect: 0 },
@@ -22,12 +22,6 @@ const CASES = {
   list: { label: 'vpcep vpcs list (refused)', args: [BIN, 'vpcs', 'list'], expect: 1 },
 } as const;
 type Case = keyof typeof CASES;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function runOnce(c: Case, cwd: string): number {
   const started = performance.now();

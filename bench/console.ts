@@ -17,7 +17,7 @@ import { launchBrowser } from '../test/console/browser.ts';
 import { startScene } from '../test/console/scene.ts';
 import { ensureConsoleBuilt } from '../test/console/support.ts';
 import { ROOT } from '../test/support/cli.ts';
-import { fmtInt, fmtLoad, fmtMs, positiveInt, table } from './support/report.ts';
+import { fmtInt, fmtLoad, fmtMs, median, positiveInt, table } from './support/report.ts';
 
 /** Budgets of the issue: compressed JS+CSS, and first render after sign-in. */
 const SIZE_BUDGET = 250 * 1024;
@@ -25,12 +25,6 @@ const RENDER_BUDGET_MS = 300;
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const runs = positiveInt('--runs', values.runs, 7, 100);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 await ensureConsoleBuilt();
 const assets = join(ROOT, 'dist', 'console', 'assets');

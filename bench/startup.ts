@@ -20,7 +20,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { BIN, ensureBuilt, ROOT } from '../test/support/cli.ts';
 import { rssKiB } from './support/dataplane-proc.ts';
-import { fmtLoad, positiveInt, stopChild, table } from './support/report.ts';
+import { fmtLoad, median, positiveInt, stopChild, table } from './support/report.ts';
 
 const MODES = {
   // Resolved here: the child runs in an empty folder with no node_modules.
@@ -71,12 +71,6 @@ async function startOnce(mode: Mode, idleMs: number): Promise<Sample> {
     await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

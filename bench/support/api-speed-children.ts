@@ -14,6 +14,9 @@ const VPCEP_CHILD = join(HERE, 'vpcep-api-child.ts');
 
 export const harness = new BenchHarness();
 
+/** Whether the run was interrupted: a series of requests stops between two of them. */
+export const interrupted = (): boolean => harness.interrupted;
+
 export async function spawnBare(): Promise<string> {
   const { line: url } = await harness.spawnChild('bare', BARE_CHILD, ['bare'], 30_000);
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`bare server printed '${url}'`);

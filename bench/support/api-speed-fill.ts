@@ -1,14 +1,12 @@
 // Part 2 of bench/api-speed.ts: what the last creates of a filling subnet
 // cost against the first ones of an empty subnet.
-import { harness } from './api-speed-children.ts';
+import { interrupted } from './api-speed-children.ts';
 import { P, type Options } from './api-speed-options.ts';
 import type { Databases } from './bench-databases.ts';
 import { signed } from './bench-signing.ts';
 import { alternating, type Target } from './one-at-a-time.ts';
 import { fmtInt, fmtMs } from './report.ts';
 import type { ChildReady } from './vpcep-api-child.ts';
-
-const stopped = () => harness.interrupted;
 
 /** Creates measured at each end of the fill. */
 const FILL_WINDOW = 50;
@@ -42,13 +40,13 @@ export async function measureFill(
   const empty = await createIn(server.emptySubnetId);
   const before = opts.fill - FILL_WINDOW;
   process.stderr.write(`${dbs.dialect}: filling a subnet with ${fmtInt(before)} endpoints…\n`);
-  const [filled] = await alternating([full], before, 10 * opts.duration + 60, stopped);
+  const [filled] = await alternating([full], before, 10 * opts.duration + 60, interrupted);
   if (filled!.bad > 0 || filled!.count < before) {
     failures.push(
       `${dbs.dialect} fill: ${filled!.count} of ${before} sent, ${filled!.bad} bad: ${filled!.detail}`,
     );
   }
-  const [first, last] = await alternating([empty, full], FILL_WINDOW, 60, stopped);
+  const [first, last] = await alternating([empty, full], FILL_WINDOW, 60, interrupted);
   for (const [what, series] of [
     ['first', first!],
     ['last', last!],

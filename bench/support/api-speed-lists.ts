@@ -1,6 +1,6 @@
 // Part 3 of bench/api-speed.ts: list latency when a project holds 1,000 and
 // 100,000 endpoints, one request at a time, alternating between the two.
-import { harness, spawnVpcep } from './api-speed-children.ts';
+import { harness, interrupted, spawnVpcep } from './api-speed-children.ts';
 import { P, ROUNDS, type Options } from './api-speed-options.ts';
 import type { Databases } from './bench-databases.ts';
 import { signed } from './bench-signing.ts';
@@ -15,7 +15,6 @@ const MAX_LIST_RATIO = 2;
 const LIST_REQUESTS = 2_000;
 const FILTERED_REQUESTS = 500;
 const LIST_WARMUP_REQUESTS = 200;
-const stopped = () => harness.interrupted;
 
 interface ListResult {
   size: number;
@@ -85,13 +84,13 @@ async function measureLists(
       plain,
       warm ? LIST_WARMUP_REQUESTS : LIST_REQUESTS,
       warm ? opts.warmup : opts.duration,
-      stopped,
+      interrupted,
     );
     const b = await alternating(
       byVpc,
       warm ? LIST_WARMUP_REQUESTS / 10 : FILTERED_REQUESTS,
       warm ? opts.warmup : opts.duration / 2,
-      stopped,
+      interrupted,
     );
     harness.checkInterrupted();
     for (const [i, s] of servers.entries()) {

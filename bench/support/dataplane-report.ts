@@ -2,7 +2,7 @@
 // turns results and CPU readings into what gets printed.
 import type { CpuUse, MachineUse } from './dataplane-proc.ts';
 import type { LatencyResult, RateResult, ThroughputResult } from './dataplane-load.ts';
-import { fmtInt, table } from './report.ts';
+import { fmtInt, median, table } from './report.ts';
 
 export type PathKey = 'direct' | 'vpcep1' | 'vpcepN' | 'haproxy1' | 'haproxyN';
 
@@ -293,13 +293,8 @@ export function stormRoundReport(
 
 /** The storm figure of several rounds: the median of their ratios (one slow window moves a p99 a lot). */
 export function stormFigure(rounds: readonly StormResult[]): number | undefined {
-  const ratios = rounds
-    .map(stormAddedRatio)
-    .filter((r): r is number => r !== undefined)
-    .sort((a, b) => a - b);
-  if (ratios.length === 0) return undefined;
-  const mid = Math.floor(ratios.length / 2);
-  return ratios.length % 2 === 1 ? ratios[mid] : ((ratios[mid - 1] ?? 0) + (ratios[mid] ?? 0)) / 2;
+  const ratios = rounds.map(stormAddedRatio).filter((r): r is number => r !== undefined);
+  return ratios.length === 0 ? undefined : median(ratios);
 }
 
 export interface DataplaneRss {
