@@ -6,6 +6,7 @@
 import type { EndpointCounters } from './counters.ts';
 import { EndpointSlots, type SlotPool } from './slots.ts';
 import { TcpListener } from './tcp-listener.ts';
+import { readBuffers, type ReadBuffers } from './read-buffers.ts';
 import type { Listener, ListenerContext, ListeningHandle } from './listener.ts';
 import { cloneSpec, compareSpecs, specProblem } from './types.ts';
 import type { ApplyResult, FlowInfo, ForwarderLog, ForwarderProtocol, ListenerSpec } from './types.ts';
@@ -22,6 +23,8 @@ export interface ForwarderSetOptions {
   stopTimeoutMs?: number;
   /** Listening sockets bound elsewhere, by key (see ListenerContext.takeHandle). */
   takeHandle?: (key: string) => ListeningHandle | undefined;
+  /** Where TCP flows read; default: the process's own (read-buffers.ts). */
+  readBuffers?: ReadBuffers;
 }
 
 export interface ListenerInfo {
@@ -63,6 +66,7 @@ export class ForwarderSet {
       log: opts.log,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 2_000,
+      readBuffers: opts.readBuffers ?? readBuffers,
       ...(opts.takeHandle ? { takeHandle: opts.takeHandle } : {}),
     };
   }

@@ -5,6 +5,8 @@
 export { EndpointCounters } from './counters.ts';
 export type { EndpointTraffic } from './counters.ts';
 export { ForwarderSet } from './forwarder-set.ts';
+export { ReadBuffers, canAdoptAcceptedSockets } from './read-buffers.ts';
+export type { ReadBufferSizes } from './read-buffers.ts';
 export type { ForwarderSetOptions, ListenerInfo } from './forwarder-set.ts';
 export { compareSpecs, specProblem } from './types.ts';
 export type {

@@ -3,6 +3,7 @@
  * listeners share.
  */
 import type { EndpointCounters } from './counters.ts';
+import type { ReadBuffers } from './read-buffers.ts';
 import type { SlotPool } from './slots.ts';
 import type { FlowInfo, ForwarderLog, ListenerSpec } from './types.ts';
 
@@ -13,6 +14,8 @@ export interface ListenerContext {
   connectTimeoutMs: number;
   /** Bound on how long stop() waits for sockets to report closed. */
   stopTimeoutMs: number;
+  /** Where TCP flows read (read-buffers.ts). */
+  readBuffers: ReadBuffers;
   /**
    * A listening TCP socket another process already bound for this key (a
    * data-plane worker gets it from the supervisor): the listener accepts on

@@ -2,9 +2,12 @@
  * One forwarded TCP connection: the accepted client socket (paused until the
  * backend is reached) and the backend socket it is spliced to.
  *
- * - Backpressure: a chunk the other side cannot take at once pauses the side
- *   it came from until the other side drains, so each side holds at most
- *   about one high-water mark plus one read chunk in user space.
+ * - Reads land in the forwarder's own buffers (read-buffers.ts), not in one
+ *   Node allocates per read; Node's 'data' path remains only for a client
+ *   socket this Node will not let us adopt.
+ * - Backpressure: a chunk the other side cannot take at once stops reads from
+ *   the side it came from until the other side drains, so each side holds at
+ *   most about one high-water mark plus one read chunk in user space.
  * - Half-close: both sockets are allowHalfOpen; the end of one side's read
  *   half ends the other side's write half, and each socket destroys itself
  *   (autoDestroy) once both of its halves are done.
@@ -20,6 +23,7 @@ import net from 'node:net';
 import { encodeV2, markerIdTlv, vniTlv } from '../proxy-protocol.ts';
 import type { Tlv } from '../proxy-protocol.ts';
 import type { EndpointTraffic } from './counters.ts';
+import { HOLDS_DEDICATED, KEEP_READING, type ReadBuffers } from './read-buffers.ts';
 import type { ForwarderLog, ListenerSpec } from './types.ts';
 
 /** What a flow needs from the listener that accepted it. */
@@ -29,6 +33,8 @@ export interface FlowHost {
   /** The port really bound (differs from spec.listenPort when that is 0). */
   readonly port: number;
   readonly log: ForwarderLog | undefined;
+  /** Where the flow's sockets read. */
+  readonly readBuffers: ReadBuffers;
   /** Called exactly once per flow, when it stops counting as open. */
   flowFinished(flow: TcpFlow): void;
 }
@@ -71,20 +77,30 @@ function onClose(this: net.Socket, hadError: boolean): void {
   flowOf(this)?.sideClosed(this, hadError);
 }
 
+/**
+ * The onread callback of both sockets of every flow (read-buffers.ts): the
+ * bytes go to the other socket; false stops reading until its 'drain'.
+ */
+function onRead(this: net.Socket, nread: number, buf: Buffer): boolean {
+  const flow = flowOf(this);
+  const peer = flow?.peerOf(this);
+  // A finished flow has given its buffers back (#finish): nothing more is passed on.
+  if (flow === undefined || peer === undefined || flow.finished) return false;
+  if (this === flow.client) flow.traffic.bytesClientToBackend += nread;
+  else flow.traffic.bytesBackendToClient += nread;
+  flow.lastActive = Date.now();
+  const result = flow.readBuffers.passOn(buf, nread, peer);
+  flow.holdsDedicated(this, (result & HOLDS_DEDICATED) !== 0);
+  return (result & KEEP_READING) !== 0;
+}
+
+/** Node's own read path, for a client socket this Node does not let us adopt. */
 function onClientData(this: net.Socket, chunk: Buffer): void {
   const flow = flowOf(this);
   if (flow === undefined) return;
   flow.traffic.bytesClientToBackend += chunk.length;
   flow.lastActive = Date.now();
   if (flow.backend?.write(chunk) === false) this.pause();
-}
-
-function onBackendData(this: net.Socket, chunk: Buffer): void {
-  const flow = flowOf(this);
-  if (flow === undefined) return;
-  flow.traffic.bytesBackendToClient += chunk.length;
-  flow.lastActive = Date.now();
-  if (!flow.client.write(chunk)) this.pause();
 }
 
 /** The socket took its queued bytes: read again from the side that fills it. */
@@ -104,6 +120,8 @@ function onBackendConnect(this: net.Socket): void {
 
 const ESTABLISHED = 1;
 const FINISHED = 2;
+const CLIENT_DEDICATED = 4;
+const BACKEND_DEDICATED = 8;
 
 export class TcpFlow {
   readonly client: net.Socket;
@@ -123,6 +141,10 @@ export class TcpFlow {
 
   get spec(): ListenerSpec {
     return this.#host.spec;
+  }
+
+  get readBuffers(): ReadBuffers {
+    return this.#host.readBuffers;
   }
 
   /**
@@ -169,6 +191,7 @@ export class TcpFlow {
         port: spec.targetPort,
         allowHalfOpen: true,
         noDelay: true,
+        onread: this.readBuffers.connectOption(onRead),
         ...(spec.sourceHost === undefined ? {} : { localAddress: spec.sourceHost }),
       });
     } catch (err) {
@@ -231,10 +254,9 @@ export class TcpFlow {
       }
       backend.write(header);
     }
-    client.on('data', onClientData);
+    if (!this.readBuffers.adopt(client, onRead)) client.on('data', onClientData);
     client.on('end', onEnd);
     client.on('drain', onDrain);
-    backend.on('data', onBackendData);
     backend.on('end', onEnd);
     backend.on('drain', onDrain);
     // The client was paused since accept (pauseOnConnect): nothing was read
@@ -283,9 +305,24 @@ export class TcpFlow {
     if (this.client.destroyed && (this.backend?.destroyed ?? true)) this.#finish();
   }
 
+  /** Records whether `socket`'s next read lands in a dedicated buffer (read-buffers.ts). */
+  holdsDedicated(socket: net.Socket, holds: boolean): void {
+    const bit = socket === this.client ? CLIENT_DEDICATED : BACKEND_DEDICATED;
+    if (holds) this.#state |= bit;
+    else this.#state &= ~bit;
+  }
+
+  get finished(): boolean {
+    return (this.#state & FINISHED) !== 0;
+  }
+
   #finish(): void {
     if ((this.#state & FINISHED) !== 0) return;
     this.#state |= FINISHED;
+    const held =
+      ((this.#state & CLIENT_DEDICATED) !== 0 ? 1 : 0) + ((this.#state & BACKEND_DEDICATED) !== 0 ? 1 : 0);
+    if (held !== 0) this.readBuffers.release(held);
+    this.#state &= ~(CLIENT_DEDICATED | BACKEND_DEDICATED);
     this.#host.flowFinished(this);
   }
 }

@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import { SourceFilter } from './acl.ts';
+import type { ReadBuffers } from './read-buffers.ts';
 import type { EndpointTraffic } from './counters.ts';
 import { withTimeout } from './listener.ts';
 import type { Listener, ListenerContext, ListeningHandle } from './listener.ts';
@@ -52,6 +53,10 @@ export class TcpListener implements Listener, FlowHost {
 
   get log(): ForwarderLog | undefined {
     return this.#ctx.log;
+  }
+
+  get readBuffers(): ReadBuffers {
+    return this.#ctx.readBuffers;
   }
 
   start(): Promise<void> {
