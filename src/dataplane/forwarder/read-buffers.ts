@@ -17,8 +17,9 @@
  *   without a copy. Such a write may be left pending in the kernel's queue,
  *   still pointing into the buffer, so the socket stops reading until the
  *   peer has taken it all ('drain'); only then can the next read overwrite it.
- *   A read smaller than the peer's high-water mark goes back to the landing
- *   buffer (copied, the dedicated buffer given up).
+ *   A read smaller than the peer's high-water mark is copied instead, and one
+ *   smaller than a sixteenth of the landing buffer (4 KiB) gives the
+ *   dedicated buffer up: the flow's traffic has turned small.
  * - At most `maxDedicated` dedicated buffers exist per process: a hostile
  *   tenant's bursts can hold that much memory and no more; beyond it flows
  *   keep the landing buffer and its copy, which is never slower than Node's
@@ -52,6 +53,8 @@ export type ReadCallback = (this: net.Socket, nread: number, buf: Buffer) => boo
 export class ReadBuffers {
   readonly #sizes: ReadBufferSizes;
   readonly #landing: Buffer;
+  /** A read into a dedicated buffer smaller than this gives the buffer up. */
+  readonly #releaseBelow: number;
   #dedicated = 0;
   #handedOut = 0;
   /**
@@ -69,6 +72,7 @@ export class ReadBuffers {
 
   constructor(sizes: ReadBufferSizes = DEFAULT_READ_BUFFERS) {
     this.#sizes = sizes;
+    this.#releaseBelow = Math.max(1, Math.floor(sizes.landingBytes / 16));
     this.#landing = Buffer.allocUnsafeSlow(sizes.landingBytes);
     this.#next = this.#landing;
   }
@@ -127,7 +131,15 @@ export class ReadBuffers {
     buf.copy(copy, 0, 0, nread);
     let result = 0;
     if (buf !== landing) {
-      this.#dedicated -= 1;
+      // Below the high-water mark it is copied like a landing read. The buffer
+      // is kept while reads stay sizeable, so medium reads do not allocate a
+      // new one each time they cross the landing buffer's size.
+      if (nread < this.#releaseBelow) {
+        this.#dedicated -= 1;
+      } else {
+        this.#next = buf;
+        result |= HOLDS_DEDICATED;
+      }
     } else if (nread === landing.length && this.#dedicated < this.#sizes.maxDedicated) {
       this.#dedicated += 1;
       this.#handedOut += 1;
