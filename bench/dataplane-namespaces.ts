@@ -14,6 +14,10 @@
 //
 // Bulk is the MB/s the backend received in the window; connections/s is one
 // connect, 32-byte echo and close per connection at a fixed concurrency.
+// Each round's client dials from an address of its own (a consumer instance of
+// its own in namespaces mode): a client that closes first leaves every
+// connection in TIME_WAIT for a minute, and a later round from the same
+// address would measure its search for a free port (docs/networking.md).
 // Both servers run side by side and the modes are measured in interleaved rounds
 // (medians printed), so other load on the machine weighs on both alike.
 // Nothing is asserted on timings; a path that carries nothing exits 1.
@@ -96,11 +100,17 @@ function lines(child: ChildProcess, match: (line: string) => boolean, onLine?: (
 }
 
 interface Setup {
-  measure(): Promise<Result>;
+  /** Round `round` (0-based), from that round's own client address. */
+  measure(round: number): Promise<Result>;
   close(): Promise<void>;
 }
 
-async function setup(mode: Mode): Promise<Setup> {
+/** The client address of round `round`: outside every address the setup itself uses. */
+function clientAddress(mode: Mode, round: number): string {
+  return mode === 'loopback' ? `127.30.0.${100 + round}` : `10.0.0.${100 + round}`;
+}
+
+async function setup(mode: Mode, rounds: number): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), `vpcep-bench-${mode}-`));
   const configFile = join(dir, 'vpcep.json.yaml');
   const defaults = defaultConfig();
@@ -181,12 +191,30 @@ async function setup(mode: Mode): Promise<Setup> {
     });
     await settled(bed.consumer, String(created.id));
 
-    const client = mode === 'loopback' ? '127.30.0.7' : '10.0.0.10';
-    const measure = async (): Promise<Result> => {
+    // Namespaces mode: one consumer instance per round, with the round's address.
+    const clientPorts: string[] = [];
+    if (mode === 'namespaces') {
+      for (let round = 0; round < rounds; round++) {
+        const created = await bed.consumer.sdk({
+          method: 'POST',
+          url: '/v1/{project_id}/ports',
+          data: {
+            port: {
+              network_id: netC.subnetId,
+              fixed_ips: [{ ip_address: clientAddress(mode, round) }],
+              device_owner: 'compute:az1',
+            },
+          },
+        });
+        clientPorts.push(String((created.port as { id: string }).id));
+      }
+    }
+    const measure = async (round: number): Promise<Result> => {
+      const client = clientAddress(mode, round);
       const marks: { edge: string; at: number; bytes: number }[] = [];
       const reads: Promise<void>[] = [];
       const load = start(
-        asInstance(netC.backendPortId, [
+        asInstance(clientPorts[round], [
           LOAD,
           ...['--host', endpointIp, '--sink-port', '5001', '--echo-port', '5002', '--client', client],
           ...['--seconds', values.seconds ?? '3', '--streams', values.streams ?? '4'],
@@ -228,12 +256,13 @@ async function setup(mode: Mode): Promise<Setup> {
 
 namespacesKernel();
 const rounds = Number(values.rounds);
-const setups = { loopback: await setup('loopback'), namespaces: await setup('namespaces') };
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--rounds: 1 to 50');
+const setups = { loopback: await setup('loopback', rounds), namespaces: await setup('namespaces', rounds) };
 const results: Result[] = [];
 try {
   // Interleaved rounds: the other load on the machine weighs on both modes alike.
   for (let i = 0; i < rounds; i++) {
-    for (const mode of ['loopback', 'namespaces'] as const) results.push(await setups[mode].measure());
+    for (const mode of ['loopback', 'namespaces'] as const) results.push(await setups[mode].measure(i));
   }
 } finally {
   await setups.namespaces.close();
