@@ -146,6 +146,11 @@ export async function sameCidrScenario(dialect: TestDialect, t: TestContext): Pr
       names.port(outsiderPort),
     ].sort();
     await waitUntil(ours, (ns) => ns.join() === expected.join(), 'the namespaces', 20_000, 50);
+    // Backends are dialled from named source ports, whose TIME_WAIT predecessors must be reusable.
+    assert.equal(
+      (await kernel.exec(names.dataplane, ['cat', '/proc/sys/net/ipv4/tcp_tw_reuse'])).trim(),
+      '1',
+    );
 
     const backend = exec(backendPort, 'netns-backend.ts');
     await waitUntil(backend.output, (o) => o.includes('backend listening'), 'the backend', 30_000, 50);

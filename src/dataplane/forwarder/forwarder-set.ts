@@ -7,6 +7,7 @@ import type { EndpointCounters } from './counters.ts';
 import { EndpointSlots, type SlotPool } from './slots.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { readBuffers, type ReadBuffers } from './read-buffers.ts';
+import { sourcePorts, type SourcePorts } from './source-ports.ts';
 import type { Listener, ListenerContext, ListeningHandle } from './listener.ts';
 import { cloneSpec, compareSpecs, specProblem } from './types.ts';
 import type { ApplyResult, FlowInfo, ForwarderLog, ForwarderProtocol, ListenerSpec } from './types.ts';
@@ -25,6 +26,8 @@ export interface ForwarderSetOptions {
   takeHandle?: (key: string) => ListeningHandle | undefined;
   /** Where TCP flows read; default: the process's own (read-buffers.ts). */
   readBuffers?: ReadBuffers;
+  /** Source ports of backend dials from a named address; default: the process's (source-ports.ts). */
+  sourcePorts?: SourcePorts;
 }
 
 export interface ListenerInfo {
@@ -67,6 +70,7 @@ export class ForwarderSet {
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 2_000,
       readBuffers: opts.readBuffers ?? readBuffers,
+      sourcePorts: opts.sourcePorts ?? sourcePorts,
       ...(opts.takeHandle ? { takeHandle: opts.takeHandle } : {}),
     };
   }

@@ -7,6 +7,7 @@ export type { EndpointTraffic } from './counters.ts';
 export { ForwarderSet } from './forwarder-set.ts';
 export { ReadBuffers, canAdoptAcceptedSockets } from './read-buffers.ts';
 export type { ReadBufferSizes } from './read-buffers.ts';
+export { SourcePorts } from './source-ports.ts';
 export type { ForwarderSetOptions, ListenerInfo } from './forwarder-set.ts';
 export { compareSpecs, specProblem } from './types.ts';
 export type {

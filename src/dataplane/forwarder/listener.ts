@@ -4,6 +4,7 @@
  */
 import type { EndpointCounters } from './counters.ts';
 import type { ReadBuffers } from './read-buffers.ts';
+import type { SourcePorts } from './source-ports.ts';
 import type { SlotPool } from './slots.ts';
 import type { FlowInfo, ForwarderLog, ListenerSpec } from './types.ts';
 
@@ -16,6 +17,8 @@ export interface ListenerContext {
   stopTimeoutMs: number;
   /** Where TCP flows read (read-buffers.ts). */
   readBuffers: ReadBuffers;
+  /** Source ports of backend dials from a named address (source-ports.ts). */
+  sourcePorts: SourcePorts;
   /**
    * A listening TCP socket another process already bound for this key (a
    * data-plane worker gets it from the supervisor): the listener accepts on

@@ -24,6 +24,7 @@ import { encodeV2, markerIdTlv, vniTlv } from '../proxy-protocol.ts';
 import type { Tlv } from '../proxy-protocol.ts';
 import type { EndpointTraffic } from './counters.ts';
 import { HOLDS_DEDICATED, KEEP_READING, type ReadBuffers } from './read-buffers.ts';
+import type { SourcePorts } from './source-ports.ts';
 import type { ForwarderLog, ListenerSpec } from './types.ts';
 
 /** What a flow needs from the listener that accepted it. */
@@ -35,6 +36,8 @@ export interface FlowHost {
   readonly log: ForwarderLog | undefined;
   /** Where the flow's sockets read. */
   readonly readBuffers: ReadBuffers;
+  /** Where a backend dial from a named source address gets its port. */
+  readonly sourcePorts: SourcePorts;
   /** Called exactly once per flow, when it stops counting as open. */
   flowFinished(flow: TcpFlow): void;
 }
@@ -122,6 +125,11 @@ const ESTABLISHED = 1;
 const FINISHED = 2;
 const CLIENT_DEDICATED = 4;
 const BACKEND_DEDICATED = 8;
+/** Backend dials made so far, in two bits of the state (see #dial). */
+const DIALS_SHIFT = 4;
+const DIALS_MASK = 3 << DIALS_SHIFT;
+/** A source port in use for this backend: another port may work (source-ports.ts). */
+const PORT_TAKEN = new Set(['EADDRINUSE', 'EADDRNOTAVAIL']);
 
 export class TcpFlow {
   readonly client: net.Socket;
@@ -184,6 +192,13 @@ export class TcpFlow {
       this.abort(undefined, Object.assign(new Error('backend is not an IPv4 address'), { code: 'EINVAL' }));
       return;
     }
+    this.#dial();
+  }
+
+  /** Opens the backend socket; from a named source port when the spec names a source address. */
+  #dial(): void {
+    const spec = this.spec;
+    this.#state += 1 << DIALS_SHIFT;
     let backend: net.Socket;
     try {
       backend = net.connect({
@@ -192,7 +207,9 @@ export class TcpFlow {
         allowHalfOpen: true,
         noDelay: true,
         onread: this.readBuffers.connectOption(onRead),
-        ...(spec.sourceHost === undefined ? {} : { localAddress: spec.sourceHost }),
+        ...(spec.sourceHost === undefined
+          ? {}
+          : { localAddress: spec.sourceHost, localPort: this.#host.sourcePorts.next() }),
       });
     } catch (err) {
       this.abort(undefined, err);
@@ -283,6 +300,22 @@ export class TcpFlow {
     if ((this.#state & FINISHED) !== 0) return;
     const side = socket === this.client ? 'client' : 'backend';
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (
+      socket !== undefined &&
+      socket === this.backend &&
+      !this.established &&
+      this.spec.sourceHost !== undefined &&
+      code !== undefined &&
+      PORT_TAKEN.has(code) &&
+      (this.#state & DIALS_MASK) < DIALS_MASK
+    ) {
+      // That source port is taken for this backend: the old socket leaves the flow
+      // (its close must not reset the client) and the next port is tried.
+      (socket as FlowSocket)[FLOW] = undefined;
+      socket.destroy();
+      this.#dial();
+      return;
+    }
     if (side === 'backend' && !this.established) this.traffic.backendErrors++;
     this.#host.log?.debug?.(
       { endpointId: this.spec.endpointId, key: this.spec.key, side, code, err },

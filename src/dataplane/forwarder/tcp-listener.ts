@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { SourceFilter } from './acl.ts';
 import type { ReadBuffers } from './read-buffers.ts';
+import type { SourcePorts } from './source-ports.ts';
 import type { EndpointTraffic } from './counters.ts';
 import { withTimeout } from './listener.ts';
 import type { Listener, ListenerContext, ListeningHandle } from './listener.ts';
@@ -57,6 +58,10 @@ export class TcpListener implements Listener, FlowHost {
 
   get readBuffers(): ReadBuffers {
     return this.#ctx.readBuffers;
+  }
+
+  get sourcePorts(): SourcePorts {
+    return this.#ctx.sourcePorts;
   }
 
   start(): Promise<void> {

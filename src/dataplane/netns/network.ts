@@ -172,11 +172,15 @@ export class NamespacesNetwork {
       `route replace local ${LISTENER_RANGE} dev lo table local`,
       `addr replace ${RESOLVER_ADDRESS}/32 dev lo`,
     ]);
-    // Answers leave by the table of the VPC they belong to, not by the way in: no reverse-path check.
+    // - Answers leave by the table of the VPC they belong to, not by the way in: no reverse-path check.
+    // - The forwarders dial backends from named source ports (forwarder/source-ports.ts); a port
+    //   whose earlier connection to the same backend is in TIME_WAIT may be used again, which
+    //   Linux allows by default on loopback only.
     await this.#kernel.sysctl(dp, {
       'net.ipv4.ip_forward': '0',
       'net.ipv4.conf.all.rp_filter': '0',
       'net.ipv4.conf.default.rp_filter': '0',
+      'net.ipv4.tcp_tw_reuse': '1',
     });
   }
 
