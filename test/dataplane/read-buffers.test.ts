@@ -8,13 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type net from 'node:net';
-import {
-  canAdoptAcceptedSockets,
-  EndpointCounters,
-  ForwarderSet,
-  ReadBuffers,
-} from '../../src/dataplane/forwarder/index.ts';
-import { connectTcp, roundTrip, startTcpBackend, tcpSpec, waitFor, within } from '../support/loopback.ts';
+import { canAdoptAcceptedSockets, ReadBuffers } from '../../src/dataplane/forwarder/index.ts';
+import { connectTcp, roundTrip, waitFor, withTcpForwarder, within } from '../support/loopback.ts';
 
 const LISTEN = '127.31.10.1';
 const BACKEND = '127.31.10.2';
@@ -53,23 +48,7 @@ function stallingRead(socket: net.Socket): Promise<Buffer> {
   );
 }
 
-async function withSet(
-  buffers: ReadBuffers,
-  handle: (socket: net.Socket) => void,
-  fn: (port: number) => Promise<void>,
-): Promise<void> {
-  const set = new ForwarderSet({ counters: new EndpointCounters(), readBuffers: buffers });
-  const backend = await startTcpBackend(BACKEND, handle);
-  try {
-    const spec = tcpSpec(LISTEN, backend);
-    const result = await set.apply([spec]);
-    assert.deepEqual(result.failed, []);
-    await fn(set.address(spec.key)?.port ?? 0);
-  } finally {
-    await set.close();
-    await backend.close();
-  }
-}
+const HOSTS = { listenHost: LISTEN, backendHost: BACKEND };
 
 test('this Node lets accepted sockets read into the forwarder buffers (else bulk falls back to Node reads)', () => {
   assert.equal(canAdoptAcceptedSockets, true);
@@ -85,19 +64,9 @@ test('four flows at once, both ways, stalling readers, two dedicated buffers: ev
   let most = 0;
   const sample = setInterval(() => (most = Math.max(most, buffers.dedicatedInUse)), 1);
   try {
-    await withSet(
-      buffers,
-      (socket) => {
-        // The first byte names the flow; the backend answers with that flow's bytes.
-        socket.once('readable', () => {
-          const first = socket.read(1) as Buffer | null;
-          if (first === null) return;
-          const i = first[0] ?? 0;
-          backendGot.set(i, stallingRead(socket));
-          socket.end(nth(down, i));
-        });
-      },
-      async (port) => {
+    await withTcpForwarder(
+      HOSTS,
+      async ({ port }) => {
         const clients = await Promise.all(up.map(() => connectTcp(LISTEN, port)));
         const clientGot = clients.map((c, i) => {
           const got = stallingRead(c);
@@ -108,17 +77,25 @@ test('four flows at once, both ways, stalling readers, two dedicated buffers: ev
         const answers = await Promise.all(clientGot);
         await waitFor(() => backendGot.size === FLOWS, 5000, 'every flow at the backend');
         for (let i = 0; i < FLOWS; i++) {
-          assert.equal(
-            digest(answers[i] ?? Buffer.alloc(0)),
-            digest(down[i] ?? Buffer.alloc(1)),
-            `flow ${i}, down`,
-          );
+          assert.equal(digest(nth(answers, i)), digest(nth(down, i)), `flow ${i}, down`);
           const got = (await backendGot.get(i)) ?? Buffer.alloc(0);
           assert.equal(got.length, SIZE, `flow ${i}, up, length`);
           assert.equal(digest(got), digest(nth(up, i)), `flow ${i}, up`);
         }
         for (const c of clients) c.destroy();
       },
+      {},
+      (socket) => {
+        // The first byte names the flow; the backend answers with that flow's bytes.
+        socket.once('readable', () => {
+          const first = socket.read(1) as Buffer | null;
+          if (first === null) return;
+          const i = first[0] ?? 0;
+          backendGot.set(i, stallingRead(socket));
+          socket.end(nth(down, i));
+        });
+      },
+      { readBuffers: buffers },
     );
   } finally {
     clearInterval(sample);
@@ -131,14 +108,9 @@ test('four flows at once, both ways, stalling readers, two dedicated buffers: ev
 test('a flow gives its dedicated buffer back when its traffic turns small, and idle flows never hold one', async () => {
   const buffers = new ReadBuffers({ landingBytes: 4096, dedicatedBytes: 32 * 1024, maxDedicated: 8 });
   let received = 0;
-  await withSet(
-    buffers,
-    (socket) =>
-      socket.on('data', (c: Buffer) => {
-        received += c.length;
-        if (c.includes('ping')) socket.write('pong');
-      }),
-    async (port) => {
+  await withTcpForwarder(
+    HOSTS,
+    async ({ port }) => {
       const idle = await Promise.all(Array.from({ length: 10 }, () => connectTcp(LISTEN, port)));
       for (const c of idle) assert.equal((await roundTrip(c, Buffer.from('ping'))).toString(), 'pong');
       assert.equal(buffers.handedOut, 0, 'small exchanges stay on the landing buffer');
@@ -152,6 +124,13 @@ test('a flow gives its dedicated buffer back when its traffic turns small, and i
       assert.equal(buffers.dedicatedInUse, 0, 'given back on the small read, while the flow stays open');
       for (const c of [...idle, bulk]) c.destroy();
     },
+    {},
+    (socket) =>
+      socket.on('data', (c: Buffer) => {
+        received += c.length;
+        if (c.includes('ping')) socket.write('pong');
+      }),
+    { readBuffers: buffers },
   );
   assert.equal(buffers.dedicatedInUse, 0);
 });

@@ -5,44 +5,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type net from 'node:net';
-import { EndpointCounters, ForwarderSet, SourcePorts } from '../../src/dataplane/forwarder/index.ts';
+import { SourcePorts, type EndpointCounters } from '../../src/dataplane/forwarder/index.ts';
 import {
   attempt,
+  closeOutcome,
   connectTcp,
   roundTrip,
-  startTcpBackend,
-  tcpSpec,
   waitFor,
-  within,
+  withTcpForwarder,
 } from '../support/loopback.ts';
 
 const LISTEN = '127.31.12.1';
 const BACKEND = '127.31.12.2';
 const SOURCE = '127.31.12.3';
 
-const closed = (socket: net.Socket): Promise<void> =>
-  new Promise((resolve) => socket.once('close', () => resolve()));
-
 /** A forwarder whose backend dials leave from SOURCE with ports of `ports`; the backend echoes. */
 async function withSourcePorts(
   ports: SourcePorts,
   fn: (f: { port: number; counters: EndpointCounters; peers: net.Socket[] }) => Promise<void>,
 ): Promise<void> {
-  const counters = new EndpointCounters();
-  const set = new ForwarderSet({ counters, sourcePorts: ports });
   const peers: net.Socket[] = [];
-  const backend = await startTcpBackend(BACKEND, (s) => {
-    peers.push(s);
-    s.on('data', (d: Buffer) => s.write(d));
-  });
-  try {
-    const spec = { ...tcpSpec(LISTEN, backend), sourceHost: SOURCE };
-    assert.deepEqual((await set.apply([spec])).failed, []);
-    await fn({ port: set.address(spec.key)?.port ?? 0, counters, peers });
-  } finally {
-    await set.close();
-    await backend.close();
-  }
+  await withTcpForwarder(
+    { listenHost: LISTEN, backendHost: BACKEND },
+    ({ port, counters }) => fn({ port, counters, peers }),
+    { sourceHost: SOURCE },
+    (s) => {
+      peers.push(s);
+      s.on('data', (d: Buffer) => s.write(d));
+    },
+    { sourcePorts: ports },
+  );
 }
 
 test('backends are dialled from the named address and the next ports of the sequence, in turn', async () => {
@@ -54,9 +46,9 @@ test('backends are dialled from the named address and the next ports of the sequ
       assert.equal(peer?.remoteAddress, SOURCE);
       assert.equal(peer?.remotePort, expected);
       // The backend closes first (an RST): no TIME_WAIT is left on the forwarder's side. The
-      // client is reset in turn ('error' before 'close', which events.once would reject on).
+      // client is reset in turn.
       peer?.resetAndDestroy();
-      await within(closed(client), 2000, 'client closed');
+      await closeOutcome(client, 2000);
     }
   });
 });
@@ -73,7 +65,7 @@ test('a source port still in use for the backend is skipped; with every port in 
     );
     // b's backend side goes away (an RST: nothing left in TIME_WAIT), so 40201 is free again.
     peers[1]?.resetAndDestroy();
-    await within(closed(b), 2000, 'b closed');
+    await closeOutcome(b, 2000);
     await waitFor(() => counters.get('ep-1')?.activeConnections === 1, 2000, 'b released');
 
     // The next port, 40200, still carries a: the dial fails and the next one, from 40201, works.

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { EndpointCounters } from '../../src/dataplane/forwarder/counters.ts';
-import { ForwarderSet } from '../../src/dataplane/forwarder/forwarder-set.ts';
+import { ForwarderSet, type ForwarderSetOptions } from '../../src/dataplane/forwarder/forwarder-set.ts';
 import type { ListenerSpec } from '../../src/dataplane/forwarder/types.ts';
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
@@ -247,16 +247,18 @@ export interface TcpForwarderFixture {
 
 /**
  * One TCP forwarder (tcpSpec(listenHost, backend, over)) in front of a backend
- * on `backendHost` running `handle` (echo by default); all closed afterwards.
+ * on `backendHost` running `handle` (echo by default), made with `options`;
+ * all closed afterwards.
  */
 export async function withTcpForwarder(
   hosts: { listenHost: string; backendHost: string },
   fn: (f: TcpForwarderFixture) => Promise<void>,
   over: Partial<ListenerSpec> = {},
   handle?: (s: net.Socket) => void,
+  options: Omit<ForwarderSetOptions, 'counters'> = {},
 ): Promise<void> {
   const counters = new EndpointCounters();
-  const set = new ForwarderSet({ counters });
+  const set = new ForwarderSet({ ...options, counters });
   const backend = await startTcpBackend(hosts.backendHost, handle);
   try {
     const spec = tcpSpec(hosts.listenHost, backend, over);
