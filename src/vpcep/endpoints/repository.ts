@@ -67,27 +67,49 @@ const ownEndpointTagged = prepared((db: Db, projectId: string, id: string) =>
 
 const byKey = (a: Tag, b: Tag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** An endpoint with what GET of it shows beside it: its service's full name and its tags. */
+export interface EndpointShown {
+  row: EndpointRow;
+  /** Empty when the service is gone. */
+  serviceName: string;
+  /** In key order. */
+  tags: Tag[];
+}
+
 /**
- * One of the caller's endpoints with the full name of its service (empty when
- * the service is gone) and its tags in key order: the read behind GET of one
- * endpoint. On SQLite one statement (one version probe and one kept answer on
- * the read connection, store/direct-reads.ts); on PostgreSQL the endpoint and
- * its tags are two simple statements side by side, which measured faster than
- * the one with the aggregate (950 against 1,400–1,550 GETs/s).
+ * The read behind GET of one endpoint: one of the caller's endpoints, or
+ * undefined when it is missing or another project's. On SQLite one statement
+ * (one version probe and one kept answer on the read connection,
+ * store/direct-reads.ts); on PostgreSQL the endpoint and its tags are two
+ * simple statements side by side, which measured faster than the one with the
+ * aggregate (950 against 1,400–1,550 GETs/s).
+ *
+ * `kept` is the row the read connection hands to every read of this endpoint
+ * until the next commit anywhere (its kept answer, frozen): what a caller
+ * derives from `shown()` depends on that row alone, so it may be kept under it
+ * in a WeakMap and reused for as long as the store hands the same row out.
+ * Undefined when every read gives new rows (PostgreSQL, a store without a read
+ * connection). `shown()` does the work of splitting the row, so a caller that
+ * finds what it wants under `kept` skips it.
  */
 export async function getOwnEndpointShown(
   db: Db,
   projectId: string,
   id: string,
-): Promise<{ row: EndpointRow; serviceName: string; tags: Tag[] } | undefined> {
+): Promise<{ kept: object | undefined; shown(): EndpointShown } | undefined> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     const [[named], tags] = await Promise.all([ownEndpointNamed(db, projectId, id), tagsOfResource(db, id)]);
     if (!named) return undefined;
     const { service_name, ...row } = named;
-    return { row, serviceName: service_name ?? '', tags };
+    const shown = { row, serviceName: service_name ?? '', tags };
+    return { kept: undefined, shown: () => shown };
   }
   const [found] = await ownEndpointTagged(db, projectId, id);
   if (!found) return undefined;
+  return { kept: Object.isFrozen(found) ? found : undefined, shown: () => splitTagged(found) };
+}
+
+function splitTagged(found: EndpointRow & { service_name: string | null; tag_pairs: string }): EndpointShown {
   const { service_name, tag_pairs, ...row } = found;
   const tags = parseJsonColumn<[string, string][]>(tag_pairs, [])
     .map(([key, value]) => ({ key, value }))

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { keptJson } from '../../api/kept-json.ts';
 import { ctxOf, type App } from '../../api/types.ts';
 import type { VpcepDeps } from '../deps.ts';
 import { createEndpoint } from './create.ts';
@@ -38,6 +39,9 @@ const one = { 200: EndpointView };
 const noContent = { 204: Type.Null() };
 
 export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
+  // GET of one endpoint is what clients poll (every create and delete waits on
+  // it): an unchanged endpoint's answer is made once (views.ts, api/kept-json.ts).
+  const sentOnce = keptJson();
   app.post(
     '/v1/:project_id/vpc-endpoints',
     {
@@ -74,7 +78,8 @@ export function registerEndpointRoutes(app: App, deps: VpcepDeps): void {
       config: { action: 'vpcep:endpoints:get' },
       schema: { tags, summary: 'Show a VPC endpoint', params: EndpointParams, response: one },
     },
-    async (request) => showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id),
+    async (request, reply) =>
+      sentOnce(reply, await showEndpoint(deps, ctxOf(request), request.params.vpc_endpoint_id)),
   );
 
   app.get(

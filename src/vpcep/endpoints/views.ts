@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { endpointView } from '../shared/present.ts';
+import { deepFreeze } from '../shared/deep-freeze.ts';
 import { tagsOf } from '../shared/tag-rows.ts';
 import { getOwnEndpointShown, serviceNamesOf, type EndpointRow } from './repository.ts';
 
@@ -38,8 +39,18 @@ export async function endpointViewFor(db: Kysely<Database>, row: EndpointRow): P
 }
 
 /**
+ * Views of kept rows: while no commit has happened, SQLite's read connection
+ * hands every GET of an endpoint the same frozen row (getOwnEndpointShown), so
+ * its view is built once, frozen, and handed out again. Entries go with their
+ * rows once the store stops handing them out.
+ */
+const viewsOfKeptRows = new WeakMap<object, EndpointViewJson>();
+
+/**
  * The API object of one of the caller's endpoints, or undefined when it is
- * missing or another project's: one prepared read, tags included.
+ * missing or another project's: one prepared read, tags included. A view built
+ * from a kept row is shared by the requests that read it and is frozen, all
+ * the way down.
  */
 export async function ownEndpointView(
   db: Kysely<Database>,
@@ -47,5 +58,11 @@ export async function ownEndpointView(
   id: string,
 ): Promise<EndpointViewJson | undefined> {
   const found = await getOwnEndpointShown(db, projectId, id);
-  return found && endpointView(found.row, { serviceName: found.serviceName, tags: found.tags });
+  if (!found) return undefined;
+  const known = found.kept && viewsOfKeptRows.get(found.kept);
+  if (known) return known;
+  const { row, serviceName, tags } = found.shown();
+  const view = endpointView(row, { serviceName, tags });
+  if (found.kept) viewsOfKeptRows.set(found.kept, deepFreeze(view));
+  return view;
 }

@@ -1,0 +1,136 @@
+// GET of one endpoint is what clients poll. On SQLite an unchanged endpoint's
+// view and its JSON are made once and handed out again (vpcep/endpoints/views.ts,
+// api/kept-json.ts): the bytes must be the ones fastify's serializer makes, every
+// change must be in the very next answer, whoever made it, and nothing kept may
+// reach another tenant.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore } from '../../src/store/open.ts';
+import { testDialects } from '../support/db.ts';
+import { rawRequest, type RawResponse } from '../support/http.ts';
+import { passwordToken, type TestAccount, type TestServer } from '../support/server.ts';
+import {
+  createEndpoint,
+  createService,
+  endpointTestBed,
+  settled,
+  whitelistDomain,
+} from './endpoints.support.ts';
+
+for (const dialect of testDialects()) {
+  describe(`GET of one endpoint, asked again and again (${dialect})`, () => {
+    let server: TestServer;
+    let endpointId: string;
+    const tokens = new Map<TestAccount, string>();
+
+    const get = async (path: string, account?: TestAccount): Promise<RawResponse> => {
+      const who = account ?? server.consumer;
+      let token = tokens.get(who);
+      if (token === undefined) {
+        token = await passwordToken(server.url, who);
+        tokens.set(who, token);
+      }
+      return rawRequest({
+        method: 'GET',
+        url: `${server.url}/v1/${who.projectId}${path}`,
+        headers: { 'x-auth-token': token },
+      });
+    };
+    const getOne = (account?: TestAccount) => get(`/vpc-endpoints/${endpointId}`, account);
+    const shown = async (): Promise<Record<string, unknown>> => {
+      const res = await getOne();
+      assert.equal(res.status, 200, res.text);
+      return res.json as Record<string, unknown>;
+    };
+
+    before(async () => {
+      const bed = await endpointTestBed(dialect);
+      server = bed.server;
+      const service = await createService(server, bed.netP, {
+        ports: [{ client_port: 9100, server_port: 91 }],
+      });
+      await whitelistDomain(server, service.id, server.consumer.domainId);
+      const created = await createEndpoint(server.consumer, {
+        endpoint_service_id: service.id,
+        vpc_id: bed.netC.vpcId,
+        subnet_id: bed.netC.subnetId,
+        tags: [{ key: 'team', value: 'blue' }],
+      });
+      endpointId = String(created.id);
+      await settled(server.consumer, endpointId);
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    test('repeated answers are the bytes the list serializer makes, each with its own request id', async () => {
+      const first = await getOne();
+      const second = await getOne();
+      const third = await getOne();
+      for (const res of [first, second, third]) {
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+        assert.equal(res.headers['content-length'], String(Buffer.byteLength(res.text)));
+        assert.equal(res.text, first.text);
+      }
+      const ids = new Set([first, second, third].map((r) => r.headers['x-request-id']));
+      assert.equal(ids.size, 3);
+      // The list's items go through fastify's serializer of the same schema.
+      const list = await get(`/vpc-endpoints?id=${endpointId}`);
+      assert.equal(list.status, 200, list.text);
+      const [item] = (list.json as { endpoints: unknown[] }).endpoints;
+      assert.equal(first.text, JSON.stringify(item));
+      assert.deepEqual((first.json as { tags: unknown }).tags, [{ key: 'team', value: 'blue' }]);
+    });
+
+    test('a change through the API is in the very next answer', async () => {
+      await shown();
+      await shown();
+      await server.consumer.sdk({
+        method: 'PUT',
+        url: `/v1/{project_id}/vpc-endpoints/${endpointId}`,
+        data: { whitelist: ['127.30.0.0/24'], enable_whitelist: true },
+      });
+      const updated = await shown();
+      assert.deepEqual(updated.whitelist, ['127.30.0.0/24']);
+      assert.equal(updated.enable_whitelist, true);
+
+      await server.consumer.sdk({
+        method: 'POST',
+        url: `/v1/{project_id}/endpoint/${endpointId}/tags/action`,
+        data: { action: 'create', tags: [{ key: 'env', value: 'ci' }] },
+      });
+      assert.deepEqual((await shown()).tags, [
+        { key: 'env', value: 'ci' },
+        { key: 'team', value: 'blue' },
+      ]);
+    });
+
+    test("another node's change is in the very next answer", async () => {
+      const before = await shown();
+      assert.notEqual(before.description, 'changed elsewhere');
+      // A second store on the same database, as another node has.
+      const other = await openStore(server.config.database);
+      try {
+        await other.db
+          .updateTable('endpoints')
+          .set({ description: 'changed elsewhere' })
+          .where('id', '=', endpointId)
+          .execute();
+      } finally {
+        await other.close();
+      }
+      assert.equal((await shown()).description, 'changed elsewhere');
+    });
+
+    test("another tenant never gets the owner's answer", async () => {
+      await shown();
+      // The same id in the provider's own project: answered as missing.
+      const res = await getOne(server.provider);
+      assert.equal(res.status, 404, res.text);
+      assert.equal((res.json as { error_code: string }).error_code, 'EndPoint.2006');
+      // The owner's answer is unchanged by the refusal.
+      assert.equal((await getOne()).status, 200);
+    });
+  });
+}
