@@ -44,8 +44,8 @@ test('no other spelling of the payload verifies', () => {
   }
 });
 
-test('any single-character change of a token is refused', () => {
-  const token = issue();
+/** No token that differs from `token` in one character (500 tries) verifies. */
+function refusesEverySingleCharacterChange(token: string): void {
   fc.assert(
     fc.property(
       fc.nat({ max: token.length - 1 }),
@@ -58,10 +58,49 @@ test('any single-character change of a token is refused', () => {
     ),
     { numRuns: 500 },
   );
+}
+
+test('any single-character change of a token is refused', () => {
+  refusesEverySingleCharacterChange(issue());
 });
 
 test('an expired token is refused', () => {
   assert.equal(codec.verify(issue(), NOW + 3600_000), undefined);
+});
+
+// The codec remembers the tokens it has verified (by payload): every check must
+// still hold for a token it has seen, on every request.
+test('a token already verified: no other spelling of its signature verifies', () => {
+  let token = issue();
+  while (!/[-_]/.test(parts(token).sig)) token = issue();
+  assert.ok(codec.verify(token, NOW));
+  for (const v of signatureRespellings(token)) assert.equal(codec.verify(v, NOW), undefined, v);
+  assert.ok(codec.verify(token, NOW));
+});
+
+test('a token already verified: any single-character change is refused', () => {
+  const token = issue();
+  assert.ok(codec.verify(token, NOW));
+  refusesEverySingleCharacterChange(token);
+  // A genuine payload with any other MAC of the right length.
+  const { head, payload, sig } = parts(token);
+  const flipped = Buffer.from(sig, 'base64url');
+  for (let i = 0; i < flipped.length; i++) {
+    const other = Buffer.from(flipped);
+    other[i] = (other[i] ?? 0) ^ 1;
+    assert.equal(codec.verify(`${head}${payload}.${other.toString('base64url')}`, NOW), undefined);
+  }
+});
+
+test('a token already verified expires, and verifies under no other secret', () => {
+  const token = issue();
+  assert.ok(codec.verify(token, NOW + 3599_999));
+  assert.equal(codec.verify(token, NOW + 3600_000), undefined);
+  assert.equal(new TokenCodec('cd'.repeat(32)).verify(token, NOW), undefined);
+  // An expired token seen first is refused, and stays refused.
+  const late = issue();
+  assert.equal(codec.verify(late, NOW + 3600_000), undefined);
+  assert.equal(codec.verify(late, NOW + 3600_001), undefined);
 });
 
 test('decodeBase64Url accepts exactly the canonical unpadded spelling', () => {
