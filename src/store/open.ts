@@ -8,6 +8,7 @@ import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { statementCache } from './statement-cache.ts';
 import { countStatementsOf, StatementCount } from './statement-count.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { namedReader, registerNamedReader } from './named-reads.ts';
 import { redactError, redactUrls } from './redact.ts';
 import type { Database } from './schema.ts';
 
@@ -107,7 +108,12 @@ function openSqlite(location: string, count: StatementCount, busyTimeoutMs: numb
   };
 }
 
-function postgresPool(url: string, max: number, opts: OpenOptions, count: StatementCount): Kysely<Database> {
+function postgresPool(
+  url: string,
+  max: number,
+  opts: OpenOptions,
+  count: StatementCount,
+): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -122,17 +128,19 @@ function postgresPool(url: string, max: number, opts: OpenOptions, count: Statem
   // A checked-out client losing its connection (the server terminated it) emits
   // 'error' besides failing its query; unheard, that event would end the process.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool,
       onCreateConnection: async (connection) => countStatementsOf(connection, count),
     }),
   });
+  return { db, pool };
 }
 
 function openPostgres(url: string, opts: OpenOptions, count: StatementCount): Opened {
-  const db = postgresPool(url, opts.poolSize ?? 10, opts, count);
-  const jobsDb = postgresPool(url, opts.jobsPoolSize ?? 2, opts, count);
+  const { db, pool } = postgresPool(url, opts.poolSize ?? 10, opts, count);
+  registerNamedReader(db, namedReader(pool, count));
+  const { db: jobsDb } = postgresPool(url, opts.jobsPoolSize ?? 2, opts, count);
   return {
     db,
     jobsDb,
@@ -150,7 +158,7 @@ function openPostgres(url: string, opts: OpenOptions, count: StatementCount): Op
  */
 async function migratePostgres(url: string): Promise<void> {
   // Its statements are start-up work, not the store's: they count nowhere.
-  const db = postgresPool(url, 1, {}, new StatementCount());
+  const { db } = postgresPool(url, 1, {}, new StatementCount());
   try {
     await migrate(db, 'postgres');
   } finally {

@@ -1,13 +1,15 @@
 import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import { syncRunnerOf } from './batched-commits.ts';
 import { directReaderOf } from './direct-reads.ts';
+import { namedReaderOf } from './named-reads.ts';
 import type { Database } from './schema.ts';
 
 // Building and compiling a Kysely query costs more CPU than running a small
 // indexed read on SQLite. A read that runs on every request is compiled once
 // per dialect, with placeholder arguments, and later runs only substitute the
 // arguments into the compiled parameter list. On a SQLite file the store's own
-// handle runs them on its read-only connection (direct-reads.ts).
+// handle runs them on its read-only connection (direct-reads.ts), on
+// PostgreSQL as named prepared statements (named-reads.ts).
 
 type Db = Kysely<Database>;
 
@@ -79,8 +81,8 @@ export function prepared<A extends string[], R>(
   const template = templated(build);
   return async (db, ...args) => {
     const query = template(db, args);
-    const reader = directReaderOf(db);
-    if (reader) return reader.all(query.sql, query.parameters) as readonly R[];
+    const reader = directReaderOf(db) ?? namedReaderOf(db);
+    if (reader) return (await reader.all(query.sql, query.parameters)) as readonly R[];
     return (await db.executeQuery(query)).rows;
   };
 }

@@ -138,5 +138,34 @@ for (const dialect of testDialects()) {
       });
       assert.deepEqual(await settingOf(store.db, 'a'), [{ key: 'a', value: 'first' }]);
     });
+
+    // SQLite's reads count their version probe too (test/store/answer-cache.test.ts).
+    if (dialect === 'postgres') {
+      test('each read is one statement, counted', async () => {
+        for (const key of ['a', 'b', 'missing']) {
+          const before = store.statementsRun();
+          await settingOf(store.db, key);
+          assert.equal(store.statementsRun() - before, 1, key);
+        }
+      });
+    }
+
+    // Last: it changes the table. On PostgreSQL the reads are named prepared
+    // statements whose plans hold the table's shape (store/named-reads.ts).
+    test('a read keeps answering after another node adds a column to its table', async () => {
+      const wholeSetting = prepared((db, key: string) =>
+        db.selectFrom('settings').selectAll().where('key', '=', key),
+      );
+      // More reads at once than the pool has connections: each has planned it.
+      const reads = () => Promise.all(Array.from({ length: 30 }, () => wholeSetting(store.db, 'a')));
+      for (const rows of await reads()) assert.deepEqual(rows, [{ key: 'a', value: 'first' }]);
+      const other = await openStore(database.url);
+      try {
+        await sql`ALTER TABLE settings ADD COLUMN note TEXT`.execute(other.db);
+      } finally {
+        await other.close();
+      }
+      for (const rows of await reads()) assert.deepEqual(rows, [{ key: 'a', value: 'first', note: null }]);
+    });
   });
 }
