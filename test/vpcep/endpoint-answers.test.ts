@@ -106,6 +106,24 @@ for (const dialect of testDialects()) {
       ]);
     });
 
+    test('tags come back as they were written, whatever their text', async () => {
+      const odd = [
+        { key: 'q"uote', value: '\u00e9t\u00e9 \u{1F600} "x"\tend' },
+        { key: 'zero', value: '' },
+      ];
+      await server.consumer.sdk({
+        method: 'POST',
+        url: `/v1/{project_id}/endpoint/${endpointId}/tags/action`,
+        data: { action: 'create', tags: odd },
+      });
+      assert.deepEqual((await shown()).tags, [
+        { key: 'env', value: 'ci' },
+        ...odd.slice(0, 1),
+        { key: 'team', value: 'blue' },
+        ...odd.slice(1),
+      ]);
+    });
+
     test("another node's change is in the very next answer", async () => {
       const before = await shown();
       assert.notEqual(before.description, 'changed elsewhere');

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { prepared } from '../../store/prepared.ts';
 import type { Database } from '../../store/schema.ts';
 import type { Tag, TaggedResource } from './tags.ts';
 
@@ -48,19 +47,6 @@ export async function tagsOf(db: Db, resourceIds: readonly string[]): Promise<Ma
     out.set(r.resource_id, list);
   }
   return out;
-}
-
-const tagsOfOne = prepared((db: Db, resourceId: string) =>
-  db
-    .selectFrom('resource_tags')
-    .select(['key', 'value'])
-    .where('resource_id', '=', resourceId)
-    .orderBy('key'),
-);
-
-/** Tags of one resource in key order, by a prepared query (the read of every GET of one resource). */
-export async function tagsOfResource(db: Db, resourceId: string): Promise<Tag[]> {
-  return (await tagsOfOne(db, resourceId)).map((r) => ({ key: r.key, value: r.value }));
 }
 
 export async function deleteTagsOf(db: Db, resourceId: string): Promise<void> {
