@@ -33,11 +33,20 @@ export async function spawnVpcep(
   label: string,
   database: string,
   endpoints: number,
+  /** A built main.js to run instead of these sources (vpcep-api-child.ts --main). */
+  main?: string,
 ): Promise<VpcepChild> {
   const { proc, line } = await harness.spawnChild(
     label,
     VPCEP_CHILD,
-    ['--database', database, '--endpoints', String(endpoints), ...(opts.silent ? ['--silent'] : [])],
+    [
+      '--database',
+      database,
+      '--endpoints',
+      String(endpoints),
+      ...(opts.silent ? ['--silent'] : []),
+      ...(main !== undefined ? ['--main', main] : []),
+    ],
     120_000,
   );
   const ready = JSON.parse(line) as ChildReady;

@@ -2,6 +2,7 @@
 // generator and the server never share an event loop.
 //
 //   node --import tsx bench/support/vpcep-api-child.ts --database URL [--endpoints N] [--silent]
+//                                                     [--main PATH]
 //
 // 1. Starts the real server (src/main.ts) on URL with BENCH_ACCOUNT, whose
 //    project has one VPC with a /16 subnet (127.40.0.0/16) holding the backend
@@ -23,8 +24,15 @@
 //    it but to /dev/null (stdout carries the ready line); --silent turns the
 //    log off instead.
 //
+// With --main PATH the server of steps 1 and 3 is the one PATH exports (the
+// built dist/main.js of this or another checkout, bench/api-builds.ts), so
+// builds of different commits can be measured side by side; that server also
+// migrates the database, so a build older than these sources never meets a
+// migration it does not know.
+//
 // It exits on SIGTERM/SIGINT or as soon as its stdin closes, so it never
 // outlives the process that started it. It does not remove the database.
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
@@ -32,7 +40,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { loggerOptions } from '../../src/logging/logger-options.ts';
 import { TurnLines } from '../../src/logging/turn-lines.ts';
-import { startServer, type Running } from '../../src/main.ts';
+import { startServer as startFromSources, type Running } from '../../src/main.ts';
 import { openStore, type DialectName } from '../../src/store/open.ts';
 import type { Database } from '../../src/store/schema.ts';
 import type { EndpointsTable } from '../../src/store/vpcep-schema.ts';
@@ -387,8 +395,19 @@ async function listPlans(
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { database: { type: 'string' }, endpoints: { type: 'string' }, silent: { type: 'boolean' } },
+    options: {
+      database: { type: 'string' },
+      endpoints: { type: 'string' },
+      silent: { type: 'boolean' },
+      main: { type: 'string' },
+    },
   });
+  // The other build's module: typed as these sources' (its startServer takes the same config).
+  const startServer =
+    values.main === undefined
+      ? startFromSources
+      : ((await import(pathToFileURL(values.main).href)) as { startServer: typeof startFromSources })
+          .startServer;
   const database = values.database;
   if (database === undefined) throw new Error('usage: vpcep-api-child.ts --database URL [--endpoints N]');
   const total = values.endpoints === undefined ? 1 : Number(values.endpoints);
