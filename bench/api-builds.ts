@@ -1,14 +1,15 @@
-// Two or more builds of vpcep side by side: the token GET of one endpoint on
-// each, interleaved with a bare fastify route, round after round, so that what
-// one change is worth can be told apart from how fast this machine happens to
-// be at the moment (on a shared virtual machine the bare route alone moves by
-// 2x from one minute to the next).
+// Two or more builds of vpcep side by side: the token GET of one endpoint (or
+// one endpoint service) on each, interleaved with a bare fastify route, round
+// after round, so that what one change is worth can be told apart from how
+// fast this machine happens to be at the moment (on a shared virtual machine
+// the bare route alone moves by 2x from one minute to the next).
 //
 // Usage:
 //   npm run build                                  # this checkout's dist/
 //   git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)
 //   node --import tsx bench/api-builds.ts --build /tmp/before/dist/main.js --build dist/main.js \
 //        [--rounds 6] [--duration 3] [--connections 50] [--database postgres://…]
+//        [--resource endpoint|service]
 //
 //   --build PATH     a built main.js (two or more; the first is the baseline)
 //   --rounds N       rounds (default 6); the order of the builds alternates
@@ -16,6 +17,7 @@
 //   --connections N  keep-alive connections, pipelining 1 (default 50)
 //   --database URL   a PostgreSQL server to make a fresh database on per build;
 //                    default: temporary SQLite files
+//   --resource R     GET one endpoint (default) or one endpoint service
 //
 // Each build runs as bench/support/vpcep-api-child.ts --main PATH (its default
 // configuration: log and metrics as shipped), migrating its own database. Per
@@ -55,8 +57,13 @@ function readOptions() {
       duration: { type: 'string' },
       connections: { type: 'string' },
       database: { type: 'string' },
+      resource: { type: 'string' },
     },
   });
+  const resource = values.resource ?? 'endpoint';
+  if (resource !== 'endpoint' && resource !== 'service') {
+    throw new Error(`--resource must be endpoint or service, got '${resource}'`);
+  }
   const builds = (values.build ?? []).map((p) => resolve(p));
   if (builds.length < 2) throw new Error('give two or more --build PATH (a built main.js each)');
   const database = values.database;
@@ -69,6 +76,7 @@ function readOptions() {
     duration: positiveInt('--duration', values.duration, 3, 600),
     connections: positiveInt('--connections', values.connections, 50, 1000),
     database,
+    resource,
   };
 }
 
@@ -93,7 +101,10 @@ harness.run(async () => {
       const token = await login(child.ready.url);
       cases.push({
         label,
-        url: `${child.ready.url}/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoints/${child.ready.endpointId}`,
+        url:
+          opts.resource === 'endpoint'
+            ? `${child.ready.url}/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoints/${child.ready.endpointId}`
+            : `${child.ready.url}/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoint-services/${child.ready.serviceId}`,
         headers: { 'x-auth-token': token },
         pid: child.proc.pid,
       });
@@ -135,7 +146,7 @@ harness.run(async () => {
       ]);
     }
     console.log(
-      `\ntoken GET of one endpoint, ${opts.connections} connections, ${opts.duration} s per case and round`,
+      `\ntoken GET of one ${opts.resource}, ${opts.connections} connections, ${opts.duration} s per case and round`,
     );
     console.log(table(rows, 1));
     for (const [i, b] of builds.entries()) {

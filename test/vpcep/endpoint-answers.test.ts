@@ -5,14 +5,16 @@
 // reach another tenant.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore } from '../../src/store/open.ts';
 import { testDialects } from '../support/db.ts';
-import { rawRequest, type RawResponse } from '../support/http.ts';
-import { passwordToken, type TestAccount, type TestServer } from '../support/server.ts';
+import type { TestAccount, TestServer } from '../support/server.ts';
 import {
   createEndpoint,
   createService,
+  describeElsewhere,
   endpointTestBed,
+  keptAnswerTests,
+  okJson,
+  rawGetter,
   settled,
   whitelistDomain,
 } from './endpoints.support.ts';
@@ -21,31 +23,14 @@ for (const dialect of testDialects()) {
   describe(`GET of one endpoint, asked again and again (${dialect})`, () => {
     let server: TestServer;
     let endpointId: string;
-    const tokens = new Map<TestAccount, string>();
-
-    const get = async (path: string, account?: TestAccount): Promise<RawResponse> => {
-      const who = account ?? server.consumer;
-      let token = tokens.get(who);
-      if (token === undefined) {
-        token = await passwordToken(server.url, who);
-        tokens.set(who, token);
-      }
-      return rawRequest({
-        method: 'GET',
-        url: `${server.url}/v1/${who.projectId}${path}`,
-        headers: { 'x-auth-token': token },
-      });
-    };
+    let get: ReturnType<typeof rawGetter>;
     const getOne = (account?: TestAccount) => get(`/vpc-endpoints/${endpointId}`, account);
-    const shown = async (): Promise<Record<string, unknown>> => {
-      const res = await getOne();
-      assert.equal(res.status, 200, res.text);
-      return res.json as Record<string, unknown>;
-    };
+    const shown = okJson(() => getOne());
 
     before(async () => {
       const bed = await endpointTestBed(dialect);
       server = bed.server;
+      get = rawGetter(server);
       const service = await createService(server, bed.netP, {
         ports: [{ client_port: 9100, server_port: 91 }],
       });
@@ -124,31 +109,12 @@ for (const dialect of testDialects()) {
       ]);
     });
 
-    test("another node's change is in the very next answer", async () => {
-      const before = await shown();
-      assert.notEqual(before.description, 'changed elsewhere');
-      // A second store on the same database, as another node has.
-      const other = await openStore(server.config.database);
-      try {
-        await other.db
-          .updateTable('endpoints')
-          .set({ description: 'changed elsewhere' })
-          .where('id', '=', endpointId)
-          .execute();
-      } finally {
-        await other.close();
-      }
-      assert.equal((await shown()).description, 'changed elsewhere');
-    });
-
-    test("another tenant never gets the owner's answer", async () => {
-      await shown();
-      // The same id in the provider's own project: answered as missing.
-      const res = await getOne(server.provider);
-      assert.equal(res.status, 404, res.text);
-      assert.equal((res.json as { error_code: string }).error_code, 'EndPoint.2006');
-      // The owner's answer is unchanged by the refusal.
-      assert.equal((await getOne()).status, 200);
+    keptAnswerTests({
+      shown,
+      getOne,
+      changeElsewhere: (description) => describeElsewhere(server, 'endpoints', endpointId, description),
+      stranger: () => server.provider,
+      missingCode: 'EndPoint.2006',
     });
   });
 }

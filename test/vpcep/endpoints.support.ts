@@ -2,13 +2,17 @@
 // accounts' networks, services to connect to, whitelisting, and waiting for
 // asynchronous states. Everything goes through the HTTP API, as a user would.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { TestDialect } from '../support/db.ts';
 import {
+  passwordToken,
   startTestServer,
   type TestAccount,
   type TestServer,
   type TestServerOptions,
 } from '../support/server.ts';
+import { openStore } from '../../src/store/open.ts';
+import { rawRequest, type RawResponse } from '../support/http.ts';
 import { sdkError, type SdkResult } from '../support/sdk.ts';
 import { waitUntil } from '../support/wait.ts';
 
@@ -228,4 +232,81 @@ export async function expectError(
   assert.equal(err.errorCode, code, `expected ${code}, got ${err.errorCode}: ${err.errorMsg}`);
   assert.equal(err.httpStatusCode, status);
   return err;
+}
+
+/**
+ * GET of `path` under an account's project (the consumer's when none is
+ * named), raw: the exact bytes and headers, with an X-Auth-Token from one
+ * password login per account.
+ */
+export function rawGetter(server: TestServer): (path: string, account?: TestAccount) => Promise<RawResponse> {
+  const tokens = new Map<TestAccount, string>();
+  return async (path, account) => {
+    const who = account ?? server.consumer;
+    let token = tokens.get(who);
+    if (token === undefined) {
+      token = await passwordToken(server.url, who);
+      tokens.set(who, token);
+    }
+    return rawRequest({
+      method: 'GET',
+      url: `${server.url}/v1/${who.projectId}${path}`,
+      headers: { 'x-auth-token': token },
+    });
+  };
+}
+
+/** Sets a row's description through a second store on the server's database, as another node would. */
+export async function describeElsewhere(
+  server: TestServer,
+  table: 'endpoints' | 'endpoint_services',
+  id: string,
+  description: string,
+): Promise<void> {
+  const other = await openStore(server.config.database);
+  try {
+    await other.db.updateTable(table).set({ description }).where('id', '=', id).execute();
+  } finally {
+    await other.close();
+  }
+}
+
+/**
+ * The two tests every answer kept across requests must pass (GET of one
+ * endpoint, of one service): a change another node makes is in the very next
+ * answer, and another tenant asking for the same id gets `missingCode` while
+ * the owner still gets the resource.
+ */
+export function keptAnswerTests(t: {
+  shown: () => Promise<Record<string, unknown>>;
+  getOne: (account?: TestAccount) => Promise<RawResponse>;
+  /** Sets the resource's description as another node would (describeElsewhere). */
+  changeElsewhere: (description: string) => Promise<void>;
+  stranger: () => TestAccount;
+  missingCode: string;
+}): void {
+  test("another node's change is in the very next answer", async () => {
+    assert.notEqual((await t.shown()).description, 'changed elsewhere');
+    await t.changeElsewhere('changed elsewhere');
+    assert.equal((await t.shown()).description, 'changed elsewhere');
+  });
+
+  test("another tenant never gets the owner's answer", async () => {
+    await t.shown();
+    // The same id in the other tenant's own project: answered as missing.
+    const res = await t.getOne(t.stranger());
+    assert.equal(res.status, 404, res.text);
+    assert.equal((res.json as { error_code: string }).error_code, t.missingCode);
+    // The owner's answer is unchanged by the refusal.
+    assert.equal((await t.getOne()).status, 200);
+  });
+}
+
+/** Asks `getOne` and gives the JSON of its answer, which must be a 200. */
+export function okJson(getOne: () => Promise<RawResponse>): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const res = await getOne();
+    assert.equal(res.status, 200, res.text);
+    return res.json as Record<string, unknown>;
+  };
 }

@@ -12,6 +12,7 @@ import type { Database, PortsTable } from '../../store/schema.ts';
 import type { jobRowOf } from '../../jobs/queue.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { parseJsonColumn } from '../shared/json.ts';
+import { tagPairsJson, tagsFromPairs } from '../shared/tag-rows.ts';
 import { domainGrantKey } from '../permissions/repository.ts';
 import type { Tag } from '../shared/tags.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
@@ -44,14 +45,7 @@ export function getOwnEndpoint(db: Db, projectId: string, id: string): Promise<E
     .executeTakeFirst();
 }
 
-/**
- * The endpoint's tags as one JSON text of [key, value] pairs, by a subquery,
- * in each dialect's words (getOwnEndpointShown).
- */
-const tagPairsJson = {
-  sqlite: sql<string>`(SELECT json_group_array(json_array(t."key", t."value")) FROM (SELECT "key", "value" FROM "resource_tags" WHERE "resource_id" = "endpoints"."id") AS t)`,
-  postgres: sql<string>`(SELECT COALESCE(json_agg(json_build_array(t."key", t."value"))::text, '[]') FROM "resource_tags" AS t WHERE t."resource_id" = "endpoints"."id")`,
-};
+const tagPairs = tagPairsJson('endpoints');
 
 const ownEndpointTaggedBy = (tagPairs: RawBuilder<string>) =>
   prepared((db: Db, projectId: string, id: string) =>
@@ -66,11 +60,9 @@ const ownEndpointTaggedBy = (tagPairs: RawBuilder<string>) =>
   );
 
 const ownEndpointTagged = {
-  sqlite: ownEndpointTaggedBy(tagPairsJson.sqlite),
-  postgres: ownEndpointTaggedBy(tagPairsJson.postgres),
+  sqlite: ownEndpointTaggedBy(tagPairs.sqlite),
+  postgres: ownEndpointTaggedBy(tagPairs.postgres),
 };
-
-const byKey = (a: Tag, b: Tag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** An endpoint with what GET of it shows beside it: its service's full name and its tags. */
 export interface EndpointShown {
@@ -112,11 +104,7 @@ export async function getOwnEndpointShown(
 
 function splitTagged(found: EndpointRow & { service_name: string | null; tag_pairs: string }): EndpointShown {
   const { service_name, tag_pairs, ...row } = found;
-  const tags = parseJsonColumn<[string, string][]>(tag_pairs, [])
-    .map(([key, value]) => ({ key, value }))
-    // The aggregate's order is not promised; keys are unique per resource.
-    .sort(byKey);
-  return { row, serviceName: service_name ?? '', tags };
+  return { row, serviceName: service_name ?? '', tags: tagsFromPairs(tag_pairs) };
 }
 
 /** Any endpoint by id, whatever its project: for job handlers, which act for nobody. */

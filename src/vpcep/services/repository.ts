@@ -1,9 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { inChunks } from '../../store/in-chunks.ts';
+import { prepared } from '../../store/prepared.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
+import { parseJsonColumn } from '../shared/json.ts';
 import type { PortMapping } from '../shared/present.ts';
+import { tagPairsJson, tagsFromPairs } from '../shared/tag-rows.ts';
+import type { Tag } from '../shared/tags.ts';
 
 // SQL for endpoint services and nothing else: no rules, no HTTP, rows out. Every
 // function takes the database handle first so callers (other areas too) can pass
@@ -24,6 +28,83 @@ export function getOwnService(db: Db, projectId: string, id: string): Promise<Se
     .where('id', '=', id)
     .where('is_public', '=', 0)
     .executeTakeFirst();
+}
+
+/** A service with what GET of it shows beside it: its port mappings, its tags, its connections. */
+export interface ServiceShown {
+  row: ServiceRow;
+  /** In their order (`position`). */
+  ports: PortMapping[];
+  /** In key order. */
+  tags: Tag[];
+  /** Endpoints of the service in one of the connected statuses. */
+  connectionCount: number;
+}
+
+/** The port mappings of the row the query is on, as JSON text of [position, client, server, protocol]. */
+const portRowsJson = {
+  sqlite: sql<string>`(SELECT json_group_array(json_array(p."position", p."client_port", p."server_port", p."protocol")) FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`,
+  postgres: sql<string>`(SELECT COALESCE(json_agg(json_build_array(p."position", p."client_port", p."server_port", p."protocol"))::text, '[]') FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`,
+};
+
+const serviceTagPairs = tagPairsJson('endpoint_services');
+
+const ownServiceShownBy = (dialect: 'sqlite' | 'postgres', connected: readonly string[]) =>
+  prepared((db: Db, projectId: string, id: string) =>
+    db
+      .selectFrom('endpoint_services')
+      .selectAll('endpoint_services')
+      .select(portRowsJson[dialect].as('port_rows'))
+      .select(serviceTagPairs[dialect].as('tag_pairs'))
+      .select((eb) =>
+        eb
+          .selectFrom('endpoints')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('endpoints.service_id', '=', 'endpoint_services.id')
+          .where('endpoints.status', 'in', [...connected])
+          .as('connection_count'),
+      )
+      .where('endpoint_services.project_id', '=', projectId)
+      .where('endpoint_services.id', '=', id)
+      .where('endpoint_services.is_public', '=', 0),
+  );
+
+type ServiceShownRow = ServiceRow & { port_rows: string; tag_pairs: string; connection_count: number | null };
+
+/** What a read of one service gives (ownServiceShownReader). */
+export type ServiceShownRead = { kept: object | undefined; shown(): ServiceShown } | undefined;
+
+/**
+ * The read behind GET of one service, counting as connections the endpoints
+ * in `connected` (fixed when the reader is made: the statement is compiled
+ * once): one of the caller's services (tenant scope, never a public one) with
+ * its port mappings, tags and connection count, or undefined. One prepared
+ * statement on both stores, as for one endpoint (endpoints/repository.ts
+ * getOwnEndpointShown, whose `kept` this `kept` is too: the row SQLite's read
+ * connection hands to every read of this service until the next commit
+ * anywhere; undefined on PostgreSQL).
+ */
+export function ownServiceShownReader(
+  connected: readonly string[],
+): (db: Db, projectId: string, id: string) => Promise<ServiceShownRead> {
+  const read = {
+    sqlite: ownServiceShownBy('sqlite', connected),
+    postgres: ownServiceShownBy('postgres', connected),
+  };
+  return async (db, projectId, id) => {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const [found] = await read[postgres ? 'postgres' : 'sqlite'](db, projectId, id);
+    if (!found) return undefined;
+    return { kept: Object.isFrozen(found) ? found : undefined, shown: () => splitShown(found) };
+  };
+}
+
+function splitShown(found: ServiceShownRow): ServiceShown {
+  const { port_rows, tag_pairs, connection_count, ...row } = found;
+  const ports = parseJsonColumn<[number, number, number, string][]>(port_rows, [])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, client_port, server_port, protocol]) => ({ client_port, server_port, protocol }));
+  return { row, ports, tags: tagsFromPairs(tag_pairs), connectionCount: Number(connection_count ?? 0) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { keptJson } from '../../api/kept-json.ts';
 import { ctxOf, type App } from '../../api/types.ts';
 import type { VpcepDeps } from '../deps.ts';
 import {
@@ -28,6 +29,9 @@ const ONE = `${BASE}/:vpc_endpoint_service_id`;
 const V2_ONE = '/v2/:project_id/vpc-endpoint-services/:vpc_endpoint_service_id';
 
 export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
+  // GET of one service is what a provider's tools poll: an unchanged service's
+  // answer is made once (views.ts, api/kept-json.ts).
+  const sentOnce = keptJson();
   app.post(
     BASE,
     {
@@ -64,7 +68,8 @@ export function registerServiceRoutes(app: App, deps: VpcepDeps): void {
       config: { action: 'vpcep:epservices:get' },
       schema: { tags, summary: 'Show an endpoint service', params: ServiceParams, response: one },
     },
-    async (request) => ops.showService(deps, ctxOf(request), request.params.vpc_endpoint_service_id),
+    async (request, reply) =>
+      sentOnce(reply, await ops.showService(deps, ctxOf(request), request.params.vpc_endpoint_service_id)),
   );
 
   app.put(

@@ -34,7 +34,7 @@ import type {
   ListServicesQuery,
   UpdateServiceBody,
 } from './schemas.ts';
-import { serviceViewOf, serviceViewsFor, type ServiceView } from './views.ts';
+import { ownServiceView, serviceViewOf, serviceViewsFor, type ServiceView } from './views.ts';
 
 // The endpoint-service operations: each runs in one transaction, enqueues the
 // job of an asynchronous transition in that same transaction, and only after
@@ -196,9 +196,9 @@ export async function createService(
 }
 
 export async function showService(deps: VpcepDeps, ctx: RequestContext, id: string): Promise<ServiceView> {
-  const row = await repo.getOwnService(deps.db, ctx.projectId, id);
-  if (!row) throw notFound(id);
-  return serviceViewOf(deps.db, row);
+  const view = await ownServiceView(deps.db, ctx.projectId, id);
+  if (!view) throw notFound(id);
+  return view;
 }
 
 /**

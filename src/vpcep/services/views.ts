@@ -1,7 +1,14 @@
 import { CONNECTED_ENDPOINT_STATUSES } from '../shared/lifecycle.ts';
 import { serviceView } from '../shared/present.ts';
+import { deepFreeze } from '../shared/deep-freeze.ts';
 import { tagsOf } from '../shared/tag-rows.ts';
-import { countEndpointsByService, servicePorts, type Db, type ServiceRow } from './repository.ts';
+import {
+  countEndpointsByService,
+  ownServiceShownReader,
+  servicePorts,
+  type Db,
+  type ServiceRow,
+} from './repository.ts';
 
 export type ServiceView = ReturnType<typeof serviceView>;
 
@@ -23,5 +30,31 @@ export async function serviceViewsFor(db: Db, rows: readonly ServiceRow[]): Prom
 export async function serviceViewOf(db: Db, row: ServiceRow): Promise<ServiceView> {
   const [view] = await serviceViewsFor(db, [row]);
   if (!view) throw new Error('unreachable: one row gives one view');
+  return view;
+}
+
+const readOwnServiceShown = ownServiceShownReader(CONNECTED_ENDPOINT_STATUSES);
+
+/** Views of kept rows, as for endpoints (endpoints/views.ts): built once per kept row, frozen. */
+const viewsOfKeptRows = new WeakMap<object, ServiceView>();
+
+/**
+ * The API object of one of the caller's services, or undefined when it is
+ * missing, another project's or public: one prepared read. A view built from
+ * a kept row is shared by the requests that read it and is frozen, all the
+ * way down.
+ */
+export async function ownServiceView(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<ServiceView | undefined> {
+  const found = await readOwnServiceShown(db, projectId, id);
+  if (!found) return undefined;
+  const known = found.kept && viewsOfKeptRows.get(found.kept);
+  if (known) return known;
+  const { row, ports, tags, connectionCount } = found.shown();
+  const view = serviceView(row, ports, tags, connectionCount);
+  if (found.kept) viewsOfKeptRows.set(found.kept, deepFreeze(view));
   return view;
 }

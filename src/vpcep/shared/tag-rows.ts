@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.ts';
+import { parseJsonColumn } from './json.ts';
 import type { Tag, TaggedResource } from './tags.ts';
 
 // SQL of `resource_tags`, nothing else: the rules are in tags.ts. Rows carry
@@ -101,4 +102,28 @@ export function projectTagPairs(
     .where('project_id', '=', projectId)
     .where('resource_type', '=', type)
     .execute();
+}
+
+/**
+ * The tags of the row of `table` the query is on, as one JSON text of
+ * [key, value] pairs, by a subquery, in each dialect's words: what lets GET of
+ * one resource be one statement. Their order is not promised (tagsFromPairs).
+ */
+export function tagPairsJson(
+  table: 'endpoints' | 'endpoint_services',
+): Record<'sqlite' | 'postgres', RawBuilder<string>> {
+  const owner = sql.ref(`${table}.id`);
+  return {
+    sqlite: sql<string>`(SELECT json_group_array(json_array(t."key", t."value")) FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`,
+    postgres: sql<string>`(SELECT COALESCE(json_agg(json_build_array(t."key", t."value"))::text, '[]') FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`,
+  };
+}
+
+const byKey = (a: Tag, b: Tag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The tags of a tagPairsJson() text, in key order (keys are unique per resource). */
+export function tagsFromPairs(text: string | null): Tag[] {
+  return parseJsonColumn<[string, string][]>(text, [])
+    .map(([key, value]) => ({ key, value }))
+    .sort(byKey);
 }
