@@ -60,6 +60,12 @@ for (const dialect of testDialects()) {
       }
       const ids = new Set([first, second, third].map((r) => r.headers['x-request-id']));
       assert.equal(ids.size, 3);
+      // HEAD answers the same headers and no body.
+      const head = await get(`/vpc-endpoints/${endpointId}`, undefined, 'HEAD');
+      assert.equal(head.status, 200);
+      assert.equal(head.headers['content-type'], first.headers['content-type']);
+      assert.equal(head.headers['content-length'], first.headers['content-length']);
+      assert.equal(head.text, '');
       // The list's items go through fastify's serializer of the same schema.
       const list = await get(`/vpc-endpoints?id=${endpointId}`);
       assert.equal(list.status, 200, list.text);

@@ -235,13 +235,15 @@ export async function expectError(
 }
 
 /**
- * GET of `path` under an account's project (the consumer's when none is
+ * GET (or HEAD) of `path` under an account's project (the consumer's when none is
  * named), raw: the exact bytes and headers, with an X-Auth-Token from one
  * password login per account.
  */
-export function rawGetter(server: TestServer): (path: string, account?: TestAccount) => Promise<RawResponse> {
+export function rawGetter(
+  server: TestServer,
+): (path: string, account?: TestAccount, method?: 'GET' | 'HEAD') => Promise<RawResponse> {
   const tokens = new Map<TestAccount, string>();
-  return async (path, account) => {
+  return async (path, account, method = 'GET') => {
     const who = account ?? server.consumer;
     let token = tokens.get(who);
     if (token === undefined) {
@@ -249,7 +251,7 @@ export function rawGetter(server: TestServer): (path: string, account?: TestAcco
       tokens.set(who, token);
     }
     return rawRequest({
-      method: 'GET',
+      method,
       url: `${server.url}/v1/${who.projectId}${path}`,
       headers: { 'x-auth-token': token },
     });
