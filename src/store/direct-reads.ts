@@ -1,6 +1,4 @@
 import SqliteDatabase from 'better-sqlite3';
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.ts';
 import { statementCache } from './statement-cache.ts';
 import type { StatementCount } from './statement-count.ts';
 
@@ -13,7 +11,8 @@ import type { StatementCount } from './statement-count.ts';
 // database handle itself. In WAL mode that connection reads the last committed
 // state without waiting for a writer, so a read never sees another request's
 // uncommitted transaction; reads inside a transaction go through the
-// transaction's handle, which is not registered here, and see its own writes.
+// transaction's handle, which is not registered (prepared.ts registerReader),
+// and see its own writes.
 
 /** Runs a read statement on the read-only connection, synchronously. */
 export interface DirectReader {
@@ -24,8 +23,6 @@ export interface DirectReader {
   all(sqlText: string, parameters: readonly unknown[]): readonly unknown[];
   close(): void;
 }
-
-const readers = new WeakMap<object, DirectReader>();
 
 /** Answers kept per connection; past this many the cache starts afresh. */
 const MAX_ANSWERS = 4096;
@@ -112,14 +109,4 @@ export function openDirectReader(
     },
     close: () => raw.close(),
   };
-}
-
-/** Makes `reader` answer the prepared reads made on `db` (the store's own handle, never a transaction). */
-export function registerDirectReader(db: Kysely<Database>, reader: DirectReader): void {
-  readers.set(db, reader);
-}
-
-/** The read-only connection behind `db`, if it has one (a SQLite file's own handle). */
-export function directReaderOf(db: Kysely<Database>): DirectReader | undefined {
-  return readers.get(db);
 }

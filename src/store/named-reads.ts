@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { Database } from './schema.ts';
 import type { StatementCount } from './statement-count.ts';
 
 // The reads that run on every request (store/prepared.ts) go to PostgreSQL as
@@ -19,8 +17,6 @@ import type { StatementCount } from './statement-count.ts';
 export interface NamedReader {
   all(sqlText: string, parameters: readonly unknown[]): Promise<readonly unknown[]>;
 }
-
-const readers = new WeakMap<object, NamedReader>();
 
 /** PostgreSQL's refusal to run a plan made for a table shape that has changed. */
 function isStalePlan(err: unknown): boolean {
@@ -62,14 +58,4 @@ export function namedReader(pool: pg.Pool, count: StatementCount): NamedReader {
       }
     },
   };
-}
-
-/** Makes `reader` answer the prepared reads made on `db` (the store's own handle, never a transaction). */
-export function registerNamedReader(db: Kysely<Database>, reader: NamedReader): void {
-  readers.set(db, reader);
-}
-
-/** The named-statement reader behind `db`, if it has one (a PostgreSQL store's own handle). */
-export function namedReaderOf(db: Kysely<Database>): NamedReader | undefined {
-  return readers.get(db);
 }

@@ -3,12 +3,13 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { batchedCommitDialects } from './batched-commits.ts';
-import { openDirectReader, registerDirectReader, type DirectReader } from './direct-reads.ts';
+import { openDirectReader, type DirectReader } from './direct-reads.ts';
 import { secureSqliteFiles, type ModeWarning } from './file-modes.ts';
 import { statementCache } from './statement-cache.ts';
 import { countStatementsOf, StatementCount } from './statement-count.ts';
 import { migrationProvider } from './migrations/index.ts';
-import { namedReader, registerNamedReader } from './named-reads.ts';
+import { namedReader } from './named-reads.ts';
+import { registerReader } from './prepared.ts';
 import { redactError, redactUrls } from './redact.ts';
 import type { Database } from './schema.ts';
 
@@ -139,7 +140,7 @@ function postgresPool(
 
 function openPostgres(url: string, opts: OpenOptions, count: StatementCount): Opened {
   const { db, pool } = postgresPool(url, opts.poolSize ?? 10, opts, count);
-  registerNamedReader(db, namedReader(pool, count));
+  registerReader(db, namedReader(pool, count));
   const { db: jobsDb } = postgresPool(url, opts.jobsPoolSize ?? 2, opts, count);
   return {
     db,
@@ -210,7 +211,7 @@ async function openAndMigrate(url: string, opts: OpenOptions): Promise<Store> {
     // Opened once the schema is in place; a second connection to ':memory:' would be another database.
     if (opened.sqliteFile !== undefined) {
       reader = openDirectReader(opened.sqliteFile, count, busyTimeoutMs);
-      registerDirectReader(opened.db, reader);
+      registerReader(opened.db, reader);
     }
   } catch (err) {
     await opened.destroy();

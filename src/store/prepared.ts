@@ -1,7 +1,5 @@
 import { CompiledQuery, SqliteAdapter, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import { syncRunnerOf } from './batched-commits.ts';
-import { directReaderOf } from './direct-reads.ts';
-import { namedReaderOf } from './named-reads.ts';
 import type { Database } from './schema.ts';
 
 // Building and compiling a Kysely query costs more CPU than running a small
@@ -70,6 +68,22 @@ function templated<A extends unknown[], R>(
 }
 
 /**
+ * What runs the prepared reads made on a store's own handle instead of Kysely's
+ * executor: SQLite's read-only connection (direct-reads.ts), PostgreSQL's
+ * named statements (named-reads.ts).
+ */
+export interface PreparedReader {
+  all(sqlText: string, parameters: readonly unknown[]): readonly unknown[] | Promise<readonly unknown[]>;
+}
+
+const readers = new WeakMap<object, PreparedReader>();
+
+/** Makes `reader` answer the prepared reads made on `db` (the store's own handle, never a transaction). */
+export function registerReader(db: Db, reader: PreparedReader): void {
+  readers.set(db, reader);
+}
+
+/**
  * A query compiled once per dialect. `build` must pass each argument through
  * as a bound parameter, unchanged and exactly once, and the query's shape must
  * not depend on the arguments' values (no `in` lists of varying length); the
@@ -81,7 +95,7 @@ export function prepared<A extends string[], R>(
   const template = templated(build);
   return async (db, ...args) => {
     const query = template(db, args);
-    const reader = directReaderOf(db) ?? namedReaderOf(db);
+    const reader = readers.get(db);
     if (reader) return (await reader.all(query.sql, query.parameters)) as readonly R[];
     return (await db.executeQuery(query)).rows;
   };
