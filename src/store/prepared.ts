@@ -102,6 +102,25 @@ export function prepared<A extends string[], R>(
 }
 
 /**
+ * A row of a prepared read with what a caller makes of it. `kept` is the row
+ * itself when the store hands that same row to every such read until the next
+ * commit anywhere (SQLite's kept answers, frozen: direct-reads.ts): what is
+ * derived from the row depends on it alone, so it may be kept under it in a
+ * WeakMap for as long as the store hands it out. Undefined when every read
+ * gives new rows (PostgreSQL, a store without a read connection). `shown()`
+ * derives, so a caller that finds what it wants under `kept` skips the work.
+ */
+export interface SharedRead<S> {
+  kept: object | undefined;
+  shown(): S;
+}
+
+/** `row` as a SharedRead, derived by `derive`. */
+export function sharedRead<R extends object, S>(row: R, derive: (row: R) => S): SharedRead<S> {
+  return { kept: Object.isFrozen(row) ? row : undefined, shown: () => derive(row) };
+}
+
+/**
  * A statement compiled once per dialect, as prepared() compiles reads, that
  * always runs on the handle it is given: writes, and reads that must see the
  * transaction's own writes or take its locks. Its arguments may be of any

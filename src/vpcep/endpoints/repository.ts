@@ -1,12 +1,11 @@
+import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import {
-  PostgresAdapter,
-  sql,
-  type Kysely,
-  type RawBuilder,
-  type SelectQueryBuilder,
-  type SqlBool,
-} from 'kysely';
-import { prepared, preparedInsert, preparedStatement } from '../../store/prepared.ts';
+  prepared,
+  preparedInsert,
+  preparedStatement,
+  sharedRead,
+  type SharedRead,
+} from '../../store/prepared.ts';
 import type { DialectName } from '../../store/open.ts';
 import type { Database, PortsTable } from '../../store/schema.ts';
 import type { jobRowOf } from '../../jobs/queue.ts';
@@ -45,24 +44,16 @@ export function getOwnEndpoint(db: Db, projectId: string, id: string): Promise<E
     .executeTakeFirst();
 }
 
-const tagPairs = tagPairsJson('endpoints');
-
-const ownEndpointTaggedBy = (tagPairs: RawBuilder<string>) =>
-  prepared((db: Db, projectId: string, id: string) =>
-    db
-      .selectFrom('endpoints')
-      .leftJoin('endpoint_services', 'endpoint_services.id', 'endpoints.service_id')
-      .selectAll('endpoints')
-      .select('endpoint_services.service_name')
-      .select(tagPairs.as('tag_pairs'))
-      .where('endpoints.project_id', '=', projectId)
-      .where('endpoints.id', '=', id),
-  );
-
-const ownEndpointTagged = {
-  sqlite: ownEndpointTaggedBy(tagPairs.sqlite),
-  postgres: ownEndpointTaggedBy(tagPairs.postgres),
-};
+const ownEndpointTagged = prepared((db: Db, projectId: string, id: string) =>
+  db
+    .selectFrom('endpoints')
+    .leftJoin('endpoint_services', 'endpoint_services.id', 'endpoints.service_id')
+    .selectAll('endpoints')
+    .select('endpoint_services.service_name')
+    .select(tagPairsJson(db, 'endpoints').as('tag_pairs'))
+    .where('endpoints.project_id', '=', projectId)
+    .where('endpoints.id', '=', id),
+);
 
 /** An endpoint with what GET of it shows beside it: its service's full name and its tags. */
 export interface EndpointShown {
@@ -81,25 +72,17 @@ export interface EndpointShown {
  * named statement (store/named-reads.ts). Once PostgreSQL kept its plans, the
  * one statement measured 1.0–1.34× (median 1.18×) the GETs/s of the endpoint
  * and its tags as two statements side by side; planned afresh on every call
- * it had been the slower (950 against 1,400–1,550 GETs/s).
- *
- * `kept` is the row the read connection hands to every read of this endpoint
- * until the next commit anywhere (its kept answer, frozen): what a caller
- * derives from `shown()` depends on that row alone, so it may be kept under it
- * in a WeakMap and reused for as long as the store hands the same row out.
- * Undefined when every read gives new rows (PostgreSQL, a store without a read
- * connection). `shown()` does the work of splitting the row, so a caller that
- * finds what it wants under `kept` skips it.
+ * it had been the slower (950 against 1,400–1,550 GETs/s). What GET shows is
+ * derived from the row once per kept answer on SQLite (store/prepared.ts
+ * SharedRead).
  */
 export async function getOwnEndpointShown(
   db: Db,
   projectId: string,
   id: string,
-): Promise<{ kept: object | undefined; shown(): EndpointShown } | undefined> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const [found] = await ownEndpointTagged[postgres ? 'postgres' : 'sqlite'](db, projectId, id);
-  if (!found) return undefined;
-  return { kept: Object.isFrozen(found) ? found : undefined, shown: () => splitTagged(found) };
+): Promise<SharedRead<EndpointShown> | undefined> {
+  const [found] = await ownEndpointTagged(db, projectId, id);
+  return found && sharedRead(found, splitTagged);
 }
 
 function splitTagged(found: EndpointRow & { service_name: string | null; tag_pairs: string }): EndpointShown {

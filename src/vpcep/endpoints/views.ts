@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { endpointView } from '../shared/present.ts';
-import { deepFreeze } from '../shared/deep-freeze.ts';
+import { keptViews } from '../shared/kept-views.ts';
 import { tagsOf } from '../shared/tag-rows.ts';
-import { getOwnEndpointShown, serviceNamesOf, type EndpointRow } from './repository.ts';
+import { getOwnEndpointShown, serviceNamesOf, type EndpointRow, type EndpointShown } from './repository.ts';
 
 export type EndpointViewJson = ReturnType<typeof endpointView>;
 
@@ -38,19 +38,14 @@ export async function endpointViewFor(db: Kysely<Database>, row: EndpointRow): P
   return view;
 }
 
-/**
- * Views of kept rows: while no commit has happened, SQLite's read connection
- * hands every GET of an endpoint the same frozen row (getOwnEndpointShown), so
- * its view is built once, frozen, and handed out again. Entries go with their
- * rows once the store stops handing them out.
- */
-const viewsOfKeptRows = new WeakMap<object, EndpointViewJson>();
+const viewOfRead = keptViews((shown: EndpointShown) =>
+  endpointView(shown.row, { serviceName: shown.serviceName, tags: shown.tags }),
+);
 
 /**
  * The API object of one of the caller's endpoints, or undefined when it is
- * missing or another project's: one prepared read, tags included. A view built
- * from a kept row is shared by the requests that read it and is frozen, all
- * the way down.
+ * missing or another project's: one prepared read, tags included; frozen and
+ * shared when built from a kept row (shared/kept-views.ts).
  */
 export async function ownEndpointView(
   db: Kysely<Database>,
@@ -58,11 +53,5 @@ export async function ownEndpointView(
   id: string,
 ): Promise<EndpointViewJson | undefined> {
   const found = await getOwnEndpointShown(db, projectId, id);
-  if (!found) return undefined;
-  const known = found.kept && viewsOfKeptRows.get(found.kept);
-  if (known) return known;
-  const { row, serviceName, tags } = found.shown();
-  const view = endpointView(row, { serviceName, tags });
-  if (found.kept) viewsOfKeptRows.set(found.kept, deepFreeze(view));
-  return view;
+  return found && viewOfRead(found);
 }

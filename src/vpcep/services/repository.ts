@@ -1,7 +1,7 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { inChunks } from '../../store/in-chunks.ts';
-import { prepared } from '../../store/prepared.ts';
+import { prepared, sharedRead, type SharedRead } from '../../store/prepared.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
 import { parseJsonColumn } from '../shared/json.ts';
@@ -41,21 +41,37 @@ export interface ServiceShown {
   connectionCount: number;
 }
 
-/** The port mappings of the row the query is on, as JSON text of [position, client, server, protocol]. */
-const portRowsJson = {
-  sqlite: sql<string>`(SELECT json_group_array(json_array(p."position", p."client_port", p."server_port", p."protocol")) FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`,
-  postgres: sql<string>`(SELECT COALESCE(json_agg(json_build_array(p."position", p."client_port", p."server_port", p."protocol"))::text, '[]') FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`,
-};
+/**
+ * The port mappings of the service the query is on, as JSON text of
+ * [position, client, server, protocol] rows, by a subquery in the words of
+ * `db`'s dialect (prepared() builds it once per dialect).
+ */
+function portRowsJson(db: Db): RawBuilder<string> {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? sql<string>`(SELECT COALESCE(json_agg(json_build_array(p."position", p."client_port", p."server_port", p."protocol"))::text, '[]') FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`
+    : sql<string>`(SELECT json_group_array(json_array(p."position", p."client_port", p."server_port", p."protocol")) FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`;
+}
 
-const serviceTagPairs = tagPairsJson('endpoint_services');
+type ServiceShownRow = ServiceRow & { port_rows: string; tag_pairs: string; connection_count: number | null };
 
-const ownServiceShownBy = (dialect: 'sqlite' | 'postgres', connected: readonly string[]) =>
-  prepared((db: Db, projectId: string, id: string) =>
+/**
+ * The read behind GET of one service, counting as connections the endpoints
+ * in `connected` (fixed when the reader is made: the statement is compiled
+ * once): one of the caller's services (tenant scope, never a public one) with
+ * its port mappings, tags and connection count, or undefined. One prepared
+ * statement on both stores, as for one endpoint (endpoints/repository.ts
+ * getOwnEndpointShown); what GET shows is derived once per kept answer on
+ * SQLite (store/prepared.ts SharedRead).
+ */
+export function ownServiceShownReader(
+  connected: readonly string[],
+): (db: Db, projectId: string, id: string) => Promise<SharedRead<ServiceShown> | undefined> {
+  const read = prepared((db: Db, projectId: string, id: string) =>
     db
       .selectFrom('endpoint_services')
       .selectAll('endpoint_services')
-      .select(portRowsJson[dialect].as('port_rows'))
-      .select(serviceTagPairs[dialect].as('tag_pairs'))
+      .select(portRowsJson(db).as('port_rows'))
+      .select(tagPairsJson(db, 'endpoint_services').as('tag_pairs'))
       .select((eb) =>
         eb
           .selectFrom('endpoints')
@@ -68,34 +84,9 @@ const ownServiceShownBy = (dialect: 'sqlite' | 'postgres', connected: readonly s
       .where('endpoint_services.id', '=', id)
       .where('endpoint_services.is_public', '=', 0),
   );
-
-type ServiceShownRow = ServiceRow & { port_rows: string; tag_pairs: string; connection_count: number | null };
-
-/** What a read of one service gives (ownServiceShownReader). */
-export type ServiceShownRead = { kept: object | undefined; shown(): ServiceShown } | undefined;
-
-/**
- * The read behind GET of one service, counting as connections the endpoints
- * in `connected` (fixed when the reader is made: the statement is compiled
- * once): one of the caller's services (tenant scope, never a public one) with
- * its port mappings, tags and connection count, or undefined. One prepared
- * statement on both stores, as for one endpoint (endpoints/repository.ts
- * getOwnEndpointShown, whose `kept` this `kept` is too: the row SQLite's read
- * connection hands to every read of this service until the next commit
- * anywhere; undefined on PostgreSQL).
- */
-export function ownServiceShownReader(
-  connected: readonly string[],
-): (db: Db, projectId: string, id: string) => Promise<ServiceShownRead> {
-  const read = {
-    sqlite: ownServiceShownBy('sqlite', connected),
-    postgres: ownServiceShownBy('postgres', connected),
-  };
   return async (db, projectId, id) => {
-    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-    const [found] = await read[postgres ? 'postgres' : 'sqlite'](db, projectId, id);
-    if (!found) return undefined;
-    return { kept: Object.isFrozen(found) ? found : undefined, shown: () => splitShown(found) };
+    const [found] = await read(db, projectId, id);
+    return found && sharedRead(found, splitShown);
   };
 }
 

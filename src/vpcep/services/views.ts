@@ -1,6 +1,6 @@
 import { CONNECTED_ENDPOINT_STATUSES } from '../shared/lifecycle.ts';
 import { serviceView } from '../shared/present.ts';
-import { deepFreeze } from '../shared/deep-freeze.ts';
+import { keptViews } from '../shared/kept-views.ts';
 import { tagsOf } from '../shared/tag-rows.ts';
 import {
   countEndpointsByService,
@@ -8,6 +8,7 @@ import {
   servicePorts,
   type Db,
   type ServiceRow,
+  type ServiceShown,
 } from './repository.ts';
 
 export type ServiceView = ReturnType<typeof serviceView>;
@@ -35,14 +36,14 @@ export async function serviceViewOf(db: Db, row: ServiceRow): Promise<ServiceVie
 
 const readOwnServiceShown = ownServiceShownReader(CONNECTED_ENDPOINT_STATUSES);
 
-/** Views of kept rows, as for endpoints (endpoints/views.ts): built once per kept row, frozen. */
-const viewsOfKeptRows = new WeakMap<object, ServiceView>();
+const viewOfRead = keptViews((shown: ServiceShown) =>
+  serviceView(shown.row, shown.ports, shown.tags, shown.connectionCount),
+);
 
 /**
  * The API object of one of the caller's services, or undefined when it is
- * missing, another project's or public: one prepared read. A view built from
- * a kept row is shared by the requests that read it and is frozen, all the
- * way down.
+ * missing, another project's or public: one prepared read; frozen and shared
+ * when built from a kept row (shared/kept-views.ts).
  */
 export async function ownServiceView(
   db: Db,
@@ -50,11 +51,5 @@ export async function ownServiceView(
   id: string,
 ): Promise<ServiceView | undefined> {
   const found = await readOwnServiceShown(db, projectId, id);
-  if (!found) return undefined;
-  const known = found.kept && viewsOfKeptRows.get(found.kept);
-  if (known) return known;
-  const { row, ports, tags, connectionCount } = found.shown();
-  const view = serviceView(row, ports, tags, connectionCount);
-  if (found.kept) viewsOfKeptRows.set(found.kept, deepFreeze(view));
-  return view;
+  return found && viewOfRead(found);
 }

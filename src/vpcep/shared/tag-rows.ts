@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { parseJsonColumn } from './json.ts';
 import type { Tag, TaggedResource } from './tags.ts';
@@ -106,17 +106,15 @@ export function projectTagPairs(
 
 /**
  * The tags of the row of `table` the query is on, as one JSON text of
- * [key, value] pairs, by a subquery, in each dialect's words: what lets GET of
- * one resource be one statement. Their order is not promised (tagsFromPairs).
+ * [key, value] pairs, by a subquery in the words of `db`'s dialect: what lets
+ * GET of one resource be one statement (prepared() builds it once per
+ * dialect). Their order is not promised (tagsFromPairs).
  */
-export function tagPairsJson(
-  table: 'endpoints' | 'endpoint_services',
-): Record<'sqlite' | 'postgres', RawBuilder<string>> {
+export function tagPairsJson(db: Db, table: 'endpoints' | 'endpoint_services'): RawBuilder<string> {
   const owner = sql.ref(`${table}.id`);
-  return {
-    sqlite: sql<string>`(SELECT json_group_array(json_array(t."key", t."value")) FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`,
-    postgres: sql<string>`(SELECT COALESCE(json_agg(json_build_array(t."key", t."value"))::text, '[]') FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`,
-  };
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? sql<string>`(SELECT COALESCE(json_agg(json_build_array(t."key", t."value"))::text, '[]') FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`
+    : sql<string>`(SELECT json_group_array(json_array(t."key", t."value")) FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`;
 }
 
 const byKey = (a: Tag, b: Tag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
