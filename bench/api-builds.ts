@@ -24,12 +24,12 @@
 // round it prints req/s and the server process's CPU per request (from /proc)
 // for the bare route and each build, and each build's req/s ÷ the baseline's;
 // at the end the median of those ratios. Any non-2xx answer fails the run.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_ACCOUNT } from './support/account.ts';
 import { harness, spawnBare, spawnVpcep } from './support/api-speed-children.ts';
 import { postgresDatabases, sqliteDatabases } from './support/bench-databases.ts';
+import { cpuMsOf } from './support/dataplane-proc.ts';
 import { reportFailures } from './support/harness.ts';
 import { login } from './support/login.ts';
 import { fmtInt, median, positiveInt, table } from './support/report.ts';
@@ -39,14 +39,6 @@ interface Case {
   url: string;
   headers: Record<string, string>;
   pid: number;
-}
-
-/** CPU time the process has used, user and system, in milliseconds. */
-function cpuMsOf(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux);
-  // counted after the command name, which may hold spaces.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function readOptions() {

@@ -29,6 +29,11 @@ function statTicks(path: string): number | undefined {
   return Number(rest[11]) + Number(rest[12]);
 }
 
+/** CPU time (user + system) the process has used so far, in milliseconds; 0 once it is gone. */
+export function cpuMsOf(pid: number): number {
+  return ((statTicks(`/proc/${pid}/stat`) ?? 0) * 1000) / CLK_TCK;
+}
+
 export interface CpuSample {
   pid: number;
   at: number;
