@@ -20,13 +20,17 @@
 //   e. time from the API answering a connection accept to the endpoint's
 //      listener accepting connections (the service promises < 500 ms);
 //   r. RSS of a data-plane-only node (`--roles dataplane`), idle: its main
-//      process, its supervisor and each worker.
+//      process, its supervisor and each worker;
+//   n. namespaces mode ÷ loopback mode, bulk and new connections/s, when this
+//      machine can run namespaces mode (root, iproute2, nftables), after
+//      everything above has stopped (bench/support/netns-comparison.ts).
 // It ends with the goals of the data plane's second generation, measured.
 //
 // Usage:
 //   node --import tsx bench/dataplane.ts [--seconds 3] [--quick] [--streams 4]
 //        [--concurrency 32] [--idle 2000] [--samples 5] [--dist DIR]
-//        [--storm-endpoints 200] [--storm-concurrency 4]
+//        [--storm-endpoints 200] [--storm-concurrency 4] [--storm-rounds 3]
+//        [--storm-client-nice 19]
 //
 //   --seconds N      measured seconds per figure and path (default 3; --quick: 1)
 //   --quick          smoke run: 1 s phases, shorter warm-ups, 3 accept samples
@@ -40,6 +44,9 @@
 //   --storm-concurrency N  list requests in flight during (s) (default 4)
 //   --storm-rounds N       rounds of (API idle, API storm) for (s); the figure is the median
 //                          of their ratios (default 3; --quick: 1)
+//   --storm-client-nice N  nice value of the storm's client, 0–19 (default 19: it stands in
+//                          for API clients on other machines and takes only the CPU left;
+//                          0 lets it compete with the proxy for this machine's cores)
 //
 // Processes: this one is the client (load generator); the backend runs in
 // bench/support/dataplane-backend.ts, the storm client in
@@ -89,11 +96,13 @@ import {
   stormFigure,
   stormRoundReport,
   type DataplaneRss,
+  type GoalInputs,
   type IdleResult,
   type PathResults,
   type StormResult,
 } from './support/dataplane-report.ts';
-import { fmtInt, fmtLoad, positiveInt } from './support/report.ts';
+import { compareModes, comparisonReport, namespacesUnavailable } from './support/netns-comparison.ts';
+import { fmtInt, fmtLoad, intInRange, positiveInt } from './support/report.ts';
 import {
   acceptToListen,
   connectApi,
@@ -131,6 +140,7 @@ function readOptions() {
       'storm-endpoints': { type: 'string' },
       'storm-concurrency': { type: 'string' },
       'storm-rounds': { type: 'string' },
+      'storm-client-nice': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -138,7 +148,7 @@ function readOptions() {
     console.log(
       'usage: node --import tsx bench/dataplane.ts [--seconds N] [--quick] [--streams N] [--concurrency N] ' +
         '[--idle N] [--samples N] [--dist DIR] [--storm-endpoints N] [--storm-concurrency N] ' +
-        '[--storm-rounds N]',
+        '[--storm-rounds N] [--storm-client-nice N]',
     );
     process.exit(0);
   }
@@ -159,6 +169,8 @@ function readOptions() {
     stormEndpoints: positiveInt('storm-endpoints', values['storm-endpoints'], 200, 240),
     stormConcurrency: positiveInt('storm-concurrency', values['storm-concurrency'], 4, 64),
     stormRounds: positiveInt('storm-rounds', values['storm-rounds'], quick ? 1 : 3, 20),
+    stormClientNice: intInRange('storm-client-nice', values['storm-client-nice'], 19, 0, 19),
+    namespaceRounds: quick ? 1 : 3,
   };
 }
 
@@ -225,7 +237,13 @@ async function main(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const budgetS = 300 + 5 * 3 * (opts.seconds + 8) + opts.stormRounds * 4 * (opts.seconds + 2);
+  const budgetS =
+    300 +
+    5 * 3 * (opts.seconds + 8) +
+    opts.stormRounds * 4 * (opts.seconds + 2) +
+    // n.: two servers' setup, then a bulk and a rate window per mode and round.
+    120 +
+    opts.namespaceRounds * 2 * (2 * opts.seconds + 10);
   setTimeout(() => {
     console.error(`bench: still running after ${budgetS} s, killing everything`);
     process.exit(1);
@@ -238,6 +256,7 @@ async function main(): Promise<void> {
   }
 
   const failures: string[] = [];
+  let goals: GoalInputs | undefined;
   try {
     const backend = await startBackend(BACKEND_IP);
     const base = {
@@ -358,7 +377,8 @@ async function main(): Promise<void> {
           direct,
           vpcep: nPath,
           apiPid: nServer.vpcep.pid,
-          start: () => startStorm(nServer.vpcep.url, token, listPath, opts.stormConcurrency),
+          start: () =>
+            startStorm(nServer.vpcep.url, token, listPath, opts.stormConcurrency, opts.stormClientNice),
         },
         clients,
       );
@@ -370,6 +390,7 @@ async function main(): Promise<void> {
           path: nPath.label,
           concurrency: opts.stormConcurrency,
           endpoints: opts.stormEndpoints,
+          clientNice: opts.stormClientNice,
           cores: n,
         }),
       );
@@ -430,18 +451,55 @@ async function main(): Promise<void> {
     );
     console.log(`  ${rssLine(rss)}`);
 
-    console.log(`\ngoals (vpcep's default configuration has ${n} workers)`);
-    console.log(goalsTable({ paths: results, storm: storms, idle, rss }));
-    console.log(`\nload average after ${fmtLoad()}`);
+    goals = { paths: results, storm: storms, idle, rss, namespaces: undefined };
   } finally {
     for (const h of haproxies) await h.running.stop();
     await stopChildren();
     rmSync(dir, { recursive: true, force: true });
   }
+  if (goals !== undefined) {
+    goals.namespaces = await namespacesFigure(opts, failures);
+    console.log(`\ngoals (vpcep's default configuration has ${n} workers)`);
+    console.log(goalsTable(goals));
+    console.log(`\nload average after ${fmtLoad()}`);
+  }
   if (failures.length > 0) {
     console.error('\n!!! BENCH FAILED (a path did not carry all its traffic):');
     for (const f of failures) console.error(`!!!   ${f}`);
     process.exitCode = 1;
+  }
+}
+
+/**
+ * n. Namespaces mode ÷ loopback mode, with every process above stopped (it
+ * starts two servers of its own). Root only: elsewhere it says why not.
+ */
+async function namespacesFigure(
+  opts: ReturnType<typeof readOptions>,
+  failures: string[],
+): Promise<GoalInputs['namespaces']> {
+  const why = namespacesUnavailable();
+  console.log(
+    `\nn. namespaces mode ÷ loopback mode: bulk TCP and new connections/s through one endpoint, ` +
+      `in ${opts.namespaceRounds} interleaved rounds (two VPCs with the same CIDR; vpcep from its sources)`,
+  );
+  if (why !== undefined) {
+    console.log(`  not measured: ${why}`);
+    return { unavailable: why };
+  }
+  try {
+    const c = await compareModes({
+      seconds: opts.seconds,
+      streams: opts.streams,
+      concurrency: opts.concurrency,
+      rounds: opts.namespaceRounds,
+    });
+    console.log(comparisonReport(c));
+    if (!c.carried) failures.push('namespaces ÷ loopback: a round carried nothing');
+    return { bulk: c.bulkRatio, rate: c.rateRatio };
+  } catch (err) {
+    failures.push(`namespaces ÷ loopback: ${err instanceof Error ? err.message : String(err)}`);
+    return { unavailable: 'failed (above)' };
   }
 }
 

@@ -224,9 +224,20 @@ export async function startStorm(
   token: string,
   path: string,
   concurrency: number,
+  nice: number,
 ): Promise<Storm> {
   const child = spawnNode(
-    [STORM_SCRIPT, '--url', url, '--path', path, '--concurrency', String(concurrency)],
+    [
+      STORM_SCRIPT,
+      '--url',
+      url,
+      '--path',
+      path,
+      '--concurrency',
+      String(concurrency),
+      '--nice',
+      String(nice),
+    ],
     { ...process.env, VPCEP_BENCH_TOKEN: token },
     'pipe',
     ['--import', 'tsx'],

@@ -244,10 +244,11 @@ export async function stormPhase(
     await sleep(1000);
     const direct = await roundTripLatency(setup.direct.echo, quiet, clients);
     const before = await storm.stats();
-    let cpu0: { api: CpuSample; dp: CpuSample; machine: MachineSample } | undefined;
+    let cpu0: { api: CpuSample; client: CpuSample; dp: CpuSample; machine: MachineSample } | undefined;
     let cpu1: typeof cpu0;
     const sample = () => ({
       api: cpuSample(setup.apiPid),
+      client: cpuSample(storm.pid),
       dp: cpuSampleOf(setup.vpcep.proxyPids?.() ?? []),
       machine: machineSample(),
     });
@@ -265,6 +266,7 @@ export async function stormPhase(
       listsPerS: lists / seconds,
       listBytes: lists > 0 ? (after.bytes - before.bytes) / lists : 0,
       apiCpu: cpu0 && cpu1 ? cpuUse(cpu0.api, cpu1.api).total : 0,
+      clientCpu: cpu0 && cpu1 ? cpuUse(cpu0.client, cpu1.client).total : 0,
       dataplaneCpu: cpu0 && cpu1 ? cpuUse(cpu0.dp, cpu1.dp).total : 0,
       machineBusy: cpu0 && cpu1 ? machineUse(cpu0.machine, cpu1.machine).busy : 0,
     };

@@ -251,6 +251,8 @@ export interface StormResult {
   listBytes: number;
   /** CPU of the API's process and of the data plane's processes during the storm, % of one core. */
   apiCpu: number;
+  /** CPU of the storm's client (the bench's own load generator). */
+  clientCpu: number;
   dataplaneCpu: number;
   machineBusy: number;
 }
@@ -278,14 +280,23 @@ export function stormAddedRatio(s: StormResult): number | undefined {
 /** One storm round: what loaded the API, the four latency series and the round's ratio. */
 export function stormRoundReport(
   s: StormResult,
-  r: { round: number; rounds: number; path: string; concurrency: number; endpoints: number; cores: number },
+  r: {
+    round: number;
+    rounds: number;
+    path: string;
+    concurrency: number;
+    endpoints: number;
+    clientNice: number;
+    cores: number;
+  },
 ): string {
   const added = stormAddedRatio(s);
   return [
     `\ns. round ${r.round}/${r.rounds}: round trips through ${r.path} while ${r.concurrency} connections ` +
       `ask the API for ${r.endpoints} endpoints at a time (${s.listsPerS.toFixed(0)} lists/s of ` +
       `${fmtInt(s.listBytes / 1024)} KiB; API process ${s.apiCpu.toFixed(0)}% CPU, data plane ` +
-      `${s.dataplaneCpu.toFixed(0)}%, machine ${s.machineBusy.toFixed(0)}% of ${r.cores * 100}%)`,
+      `${s.dataplaneCpu.toFixed(0)}%, storm client ${s.clientCpu.toFixed(0)}% at nice ${r.clientNice}, ` +
+      `machine ${s.machineBusy.toFixed(0)}% of ${r.cores * 100}%)`,
     stormTable(s),
     `  added p99 in the storm ÷ with the API idle: ${added === undefined ? '-' : added.toFixed(2)}×`,
   ].join('\n');
@@ -310,6 +321,8 @@ export interface GoalInputs {
   storm: readonly StormResult[];
   idle: readonly IdleResult[];
   rss: DataplaneRss | undefined;
+  /** Namespaces mode ÷ loopback mode, or why it was not measured. */
+  namespaces: { bulk: number; rate: number } | { unavailable: string } | undefined;
 }
 
 function perConnection(r: IdleResult | undefined): number | undefined {
@@ -338,6 +351,15 @@ export function goalsTable(g: GoalInputs): string {
       '≤ 1.2×',
     ],
     ['KiB per idle connection (slope), vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
+    [
+      'namespaces mode ÷ loopback mode, bulk / conn/s',
+      g.namespaces === undefined
+        ? '-'
+        : 'unavailable' in g.namespaces
+          ? '- (not measured, see n.)'
+          : `${fmt(g.namespaces.bulk)} / ${fmt(g.namespaces.rate)}`,
+      '≥ 0.8×',
+    ],
     [
       'RSS of a data-plane-only process, idle (largest forwarder)',
       largest === undefined ? '-' : `${largest.toFixed(1)} MB`,

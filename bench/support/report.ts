@@ -15,10 +15,21 @@ export function median(values: readonly number[]): number {
 }
 
 export function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
+  return intInRange(name, value, fallback, 1, max);
+}
+
+/** An integer option from `min` to `max`, or `fallback` when it is not given. */
+export function intInRange(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new Error(`--${name} must be an integer from 1 to ${max}, got '${value}'`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${value}'`);
   }
   return n;
 }
