@@ -1,4 +1,4 @@
-// Two or more builds of vpcep side by side: the token GET of one endpoint (or
+// Two or more builds of vpcep side by side: the GET of one endpoint (or
 // one endpoint service) on each, interleaved with a bare fastify route, round
 // after round, so that what one change is worth can be told apart from how
 // fast this machine happens to be at the moment (on a shared virtual machine
@@ -9,7 +9,7 @@
 //   git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci && npm run build)
 //   node --import tsx bench/api-builds.ts --build /tmp/before/dist/main.js --build dist/main.js \
 //        [--rounds 6] [--duration 3] [--connections 50] [--database postgres://…]
-//        [--resource endpoint|service]
+//        [--resource endpoint|service] [--auth token|aksk]
 //
 //   --build PATH     a built main.js (two or more; the first is the baseline)
 //   --rounds N       rounds (default 6); the order of the builds alternates
@@ -18,6 +18,8 @@
 //   --database URL   a PostgreSQL server to make a fresh database on per build;
 //                    default: temporary SQLite files
 //   --resource R     GET one endpoint (default) or one endpoint service
+//   --auth A         X-Auth-Token (default) or an AK/SK signature made once by the
+//                    official signer and sent again (inside its 15-minute window)
 //
 // Each build runs as bench/support/vpcep-api-child.ts --main PATH (its default
 // configuration: log and metrics as shipped), migrating its own database. Per
@@ -31,6 +33,7 @@ import { harness, spawnBare, spawnVpcep } from './support/api-speed-children.ts'
 import { postgresDatabases, sqliteDatabases } from './support/bench-databases.ts';
 import { cpuMsOf } from './support/dataplane-proc.ts';
 import { reportFailures } from './support/harness.ts';
+import { signed } from './support/bench-signing.ts';
 import { login } from './support/login.ts';
 import { fmtInt, median, positiveInt, table } from './support/report.ts';
 
@@ -50,12 +53,15 @@ function readOptions() {
       connections: { type: 'string' },
       database: { type: 'string' },
       resource: { type: 'string' },
+      auth: { type: 'string' },
     },
   });
   const resource = values.resource ?? 'endpoint';
   if (resource !== 'endpoint' && resource !== 'service') {
     throw new Error(`--resource must be endpoint or service, got '${resource}'`);
   }
+  const auth = values.auth ?? 'token';
+  if (auth !== 'token' && auth !== 'aksk') throw new Error(`--auth must be token or aksk, got '${auth}'`);
   const builds = (values.build ?? []).map((p) => resolve(p));
   if (builds.length < 2) throw new Error('give two or more --build PATH (a built main.js each)');
   const database = values.database;
@@ -69,6 +75,7 @@ function readOptions() {
     connections: positiveInt('--connections', values.connections, 50, 1000),
     database,
     resource,
+    auth,
   };
 }
 
@@ -90,14 +97,18 @@ harness.run(async () => {
       const label = `build ${i + 1}`;
       const child = await spawnVpcep({ silent: false }, label, await databases.fresh(`b${i + 1}`), 1, main);
       if (child.proc.pid === undefined) throw new Error(`${label} has no pid`);
-      const token = await login(child.ready.url);
+      const path =
+        opts.resource === 'endpoint'
+          ? `/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoints/${child.ready.endpointId}`
+          : `/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoint-services/${child.ready.serviceId}`;
+      const sent =
+        opts.auth === 'token'
+          ? { path, headers: { 'x-auth-token': await login(child.ready.url) } }
+          : await signed(child.ready.url, 'GET', path);
       cases.push({
         label,
-        url:
-          opts.resource === 'endpoint'
-            ? `${child.ready.url}/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoints/${child.ready.endpointId}`
-            : `${child.ready.url}/v1/${BENCH_ACCOUNT.project.id}/vpc-endpoint-services/${child.ready.serviceId}`,
-        headers: { 'x-auth-token': token },
+        url: `${child.ready.url}${sent.path}`,
+        headers: sent.headers,
         pid: child.proc.pid,
       });
     }
@@ -138,7 +149,7 @@ harness.run(async () => {
       ]);
     }
     console.log(
-      `\ntoken GET of one ${opts.resource}, ${opts.connections} connections, ${opts.duration} s per case and round`,
+      `\n${opts.auth === 'token' ? 'token' : 'AK/SK'} GET of one ${opts.resource}, ${opts.connections} connections, ${opts.duration} s per case and round`,
     );
     console.log(table(rows, 1));
     for (const [i, b] of builds.entries()) {

@@ -18,7 +18,12 @@ export function encodeBytes(bytes: Buffer): string {
   return out;
 }
 
+/** A string that RFC 3986 encoding leaves as it is: most keys, values and path segments. */
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
+
 export function uriEncode(value: string): string {
+  // Every byte of such a string is an unreserved ASCII character, which encodes as itself.
+  if (UNRESERVED_ONLY.test(value)) return value;
   return encodeBytes(Buffer.from(value, 'utf8'));
 }
 

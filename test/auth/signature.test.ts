@@ -243,6 +243,89 @@ test('canonical URI candidates cover raw, decoded and double-slash spellings', (
   ]);
 });
 
+/**
+ * RFC 3986 encoding of UTF-8 text by the platform's own encoder, apart from the
+ * code under test: encodeURIComponent leaves `!'()*` as they are, RFC 3986 does not.
+ */
+function rfc3986(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+const UNRESERVED_CHARS = 'ABCXYZabcxyz0189-_.~';
+
+test('a plain path has the raw spelling, the same decoded, and the double-slash one, as the encoding gives', () => {
+  const plainPath = fc
+    .array(fc.constantFrom(...UNRESERVED_CHARS, '/'), { maxLength: 40 })
+    .map((chars) => chars.join(''));
+  fc.assert(
+    fc.property(plainPath, (path) => {
+      const encoded = path.split('/').map(rfc3986).join('/');
+      const raw = encoded.endsWith('/') ? encoded : `${encoded}/`;
+      assert.deepEqual(canonicalUriCandidates(path), [raw, `/${raw}`]);
+    }),
+    { numRuns: 500 },
+  );
+  for (const path of ['', '/', '//', '/v1/x', '/v1/x/']) {
+    const raw = path.endsWith('/') ? path : `${path}/`;
+    assert.deepEqual(canonicalUriCandidates(path), [raw, `/${raw}`], path);
+  }
+});
+
+test('a path with one character outside the unreserved set still gets every spelling', () => {
+  assert.deepEqual(canonicalUriCandidates('/v1/a%41'), ['/v1/a%2541/', '/v1/aA/', '//v1/a%2541/']);
+  // The wire's bytes, one character each: é arrives as the byte E9.
+  const odd: [string, string][] = [
+    [' ', '%20'],
+    ['!', '%21'],
+    ['+', '%2B'],
+    ['%', '%25'],
+    ['\u0000', '%00'],
+    ['é', '%E9'],
+    ['*', '%2A'],
+    [':', '%3A'],
+    ['@', '%40'],
+  ];
+  for (const [char, encoded] of odd) {
+    const path = `/v1/p${char}q`;
+    const got = canonicalUriCandidates(path);
+    assert.equal(got[0], `/v1/p${encoded}q/`, JSON.stringify(path));
+    assert.equal(got[got.length - 1], `//v1/p${encoded}q/`, JSON.stringify(path));
+  }
+});
+
+test('canonical query values: plain ones as they are, every other one encoded by the byte', () => {
+  const chars = fc.constantFrom(
+    ...UNRESERVED_CHARS,
+    ' ',
+    '!',
+    "'",
+    '(',
+    ')',
+    '*',
+    '+',
+    '%',
+    '=',
+    '&',
+    'é',
+    '中',
+    '😀',
+    '\u0000',
+  );
+  fc.assert(
+    fc.property(
+      fc.array(chars, { maxLength: 20 }).map((c) => c.join('')),
+      (value) => {
+        const query = `k=${encodeURIComponent(value)}`;
+        assert.equal(canonicalQuery(query), `k=${rfc3986(value)}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
 test('parseSdkDate accepts only the basic ISO format', () => {
   assert.equal(parseSdkDate('20240102T030405Z'), NOW);
   assert.equal(parseSdkDate('2024-01-02T03:04:05Z'), undefined);
