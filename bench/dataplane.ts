@@ -9,9 +9,9 @@
 //      fixed concurrency;
 //   c. p50/p99 of 64-byte request/response round trips on one persistent
 //      connection, absolute and added to the direct path;
-//   s. the same round trips while another process keeps the API busy with
-//      large list responses, against the API idle (added p99 ÷ added p99), in
-//      rounds;
+//   s. the same round trips while another process (at nice 19: it stands in
+//      for API clients elsewhere) keeps the API busy with large list
+//      responses, against the API idle (added p99 ÷ added p99), in rounds;
 //   d. RSS of the forwarding processes while N idle connections through one
 //      endpoint open in steps, checked open end to end by the backend's count
 //      (vpcep: the data plane's supervisor and workers, summed); per
@@ -101,7 +101,7 @@ import {
   type PathResults,
   type StormResult,
 } from './support/dataplane-report.ts';
-import { compareModes, comparisonReport, namespacesUnavailable } from './support/netns-comparison.ts';
+import { namespacesFigure } from './support/netns-comparison.ts';
 import { fmtInt, fmtLoad, intInRange, positiveInt } from './support/report.ts';
 import {
   acceptToListen,
@@ -458,7 +458,15 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   if (goals !== undefined) {
-    goals.namespaces = await namespacesFigure(opts, failures);
+    goals.namespaces = await namespacesFigure(
+      {
+        seconds: opts.seconds,
+        streams: opts.streams,
+        concurrency: opts.concurrency,
+        rounds: opts.namespaceRounds,
+      },
+      failures,
+    );
     console.log(`\ngoals (vpcep's default configuration has ${n} workers)`);
     console.log(goalsTable(goals));
     console.log(`\nload average after ${fmtLoad()}`);
@@ -467,39 +475,6 @@ async function main(): Promise<void> {
     console.error('\n!!! BENCH FAILED (a path did not carry all its traffic):');
     for (const f of failures) console.error(`!!!   ${f}`);
     process.exitCode = 1;
-  }
-}
-
-/**
- * n. Namespaces mode ÷ loopback mode, with every process above stopped (it
- * starts two servers of its own). Root only: elsewhere it says why not.
- */
-async function namespacesFigure(
-  opts: ReturnType<typeof readOptions>,
-  failures: string[],
-): Promise<GoalInputs['namespaces']> {
-  const why = namespacesUnavailable();
-  console.log(
-    `\nn. namespaces mode ÷ loopback mode: bulk TCP and new connections/s through one endpoint, ` +
-      `in ${opts.namespaceRounds} interleaved rounds (two VPCs with the same CIDR; vpcep from its sources)`,
-  );
-  if (why !== undefined) {
-    console.log(`  not measured: ${why}`);
-    return { unavailable: why };
-  }
-  try {
-    const c = await compareModes({
-      seconds: opts.seconds,
-      streams: opts.streams,
-      concurrency: opts.concurrency,
-      rounds: opts.namespaceRounds,
-    });
-    console.log(comparisonReport(c));
-    if (!c.carried) failures.push('namespaces ÷ loopback: a round carried nothing');
-    return { bulk: c.bulkRatio, rate: c.rateRatio };
-  } catch (err) {
-    failures.push(`namespaces ÷ loopback: ${err instanceof Error ? err.message : String(err)}`);
-    return { unavailable: 'failed (above)' };
   }
 }
 

@@ -336,3 +336,32 @@ export function comparisonReport(c: Comparison): string {
       `conn/s ${c.rateRatio.toFixed(2)}×`,
   ].join('\n');
 }
+
+/**
+ * Figure n. of bench/dataplane.ts, printed: namespaces mode ÷ loopback mode,
+ * once every process of the bench's other figures has stopped (it starts two
+ * servers of its own). Root only: elsewhere it says why not.
+ */
+export async function namespacesFigure(
+  opts: ComparisonOptions,
+  failures: string[],
+): Promise<{ bulk: number; rate: number } | { unavailable: string }> {
+  const why = namespacesUnavailable();
+  console.log(
+    `\nn. namespaces mode ÷ loopback mode: bulk TCP and new connections/s through one endpoint, ` +
+      `in ${opts.rounds} interleaved rounds (two VPCs with the same CIDR; vpcep from its sources)`,
+  );
+  if (why !== undefined) {
+    console.log(`  not measured: ${why}`);
+    return { unavailable: why };
+  }
+  try {
+    const c = await compareModes(opts);
+    console.log(comparisonReport(c));
+    if (!c.carried) failures.push('namespaces ÷ loopback: a round carried nothing');
+    return { bulk: c.bulkRatio, rate: c.rateRatio };
+  } catch (err) {
+    failures.push(`namespaces ÷ loopback: ${err instanceof Error ? err.message : String(err)}`);
+    return { unavailable: 'failed (above)' };
+  }
+}
