@@ -472,7 +472,7 @@ async function main(): Promise<void> {
     console.log(`\nload average after ${fmtLoad()}`);
   }
   if (failures.length > 0) {
-    console.error('\n!!! BENCH FAILED (a path did not carry all its traffic):');
+    console.error('\n!!! BENCH FAILED (a path did not carry all its traffic, or figure n. failed):');
     for (const f of failures) console.error(`!!!   ${f}`);
     process.exitCode = 1;
   }

@@ -352,7 +352,7 @@ export function goalsTable(g: GoalInputs): string {
     ],
     ['KiB per idle connection (slope), vpcep ÷ haproxy, 1 / N threads', idleRatio, '≤ 1.0×'],
     [
-      'namespaces mode ÷ loopback mode, bulk / conn/s',
+      'namespaces mode ÷ loopback mode (from sources), bulk / conn/s',
       g.namespaces === undefined
         ? '-'
         : 'unavailable' in g.namespaces

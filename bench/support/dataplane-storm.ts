@@ -10,13 +10,14 @@
 // first request: the storm's client stands in for API clients on other
 // machines, so on a shared bench machine it should take only CPU that the
 // proxy, the backend and the latency client leave (docs/dataplane.md has the
-// figure both ways). Raising one's own nice value needs no privilege.
+// figure both ways). Raising one's own nice value needs no privilege; a
+// thread already above N keeps its value.
 //
 // Prints "storm ready" once the first response arrived. Each "stats" line on
 // stdin is answered by {"requests","bytes","errors"}. Exits when stdin closes.
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { exitWithParent } from './child-lifetime.ts';
@@ -41,7 +42,14 @@ const nice = Number(values.nice ?? 0);
  * made later by the main thread inherit its value.
  */
 function lowerEveryThread(value: number): void {
-  for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), value);
+  // Never below what a thread has: that would need a privilege (CAP_SYS_NICE).
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+    try {
+      setPriority(tid, Math.max(value, getPriority(tid)));
+    } catch {
+      // The thread ended since the directory was read.
+    }
+  }
 }
 
 if (nice > 0) lowerEveryThread(nice);

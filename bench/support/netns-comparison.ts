@@ -37,7 +37,8 @@ import {
   settled,
   whitelistDomain,
 } from '../../test/vpcep/endpoints.support.ts';
-import { fmtInt, table } from './report.ts';
+import { descendantsOf } from '../../test/support/processes.ts';
+import { fmtInt, stopChild, table } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -62,8 +63,20 @@ interface Result {
 }
 
 const children: ChildProcess[] = [];
+// A last resort for any way out (a deadline's process.exit, a signal): the
+// servers' data planes and what `vpcep exec` started go too.
 process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    for (const pid of c.pid === undefined ? [] : descendantsOf(c.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    c.kill('SIGKILL');
+  }
 });
 
 function node(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
@@ -241,10 +254,8 @@ async function setup(mode: Mode, opts: ComparisonOptions): Promise<Setup> {
   }
 
   async function close(): Promise<void> {
-    for (const c of started.reverse()) {
-      c.kill('SIGTERM');
-      if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
-    }
+    // SIGTERM, then SIGKILL after 5 s; one that already died (by a signal too) is left alone.
+    for (const c of started.reverse()) await stopChild(c);
     if (mode === 'namespaces') await removeAll(namespacesKernel(), new NetnsNames(PREFIX));
     rmSync(dir, { recursive: true, force: true });
   }
@@ -282,7 +293,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Both modes side by side, measured in interleaved rounds; everything made is removed, however it ends. */
 export async function compareModes(opts: ComparisonOptions): Promise<Comparison> {
-  namespacesKernel();
+  // What a run that was killed may have left (its namespaces, links and rules) goes first.
+  await removeAll(namespacesKernel(), new NetnsNames(PREFIX));
   const results: Result[] = [];
   const loopback = await setup('loopback', opts);
   try {
@@ -356,7 +368,15 @@ export async function namespacesFigure(
     return { unavailable: why };
   }
   try {
-    const c = await compareModes(opts);
+    // Bounded, so that the table of goals is printed whatever happens here.
+    const limitMs = (120 + opts.rounds * 2 * (2 * opts.seconds + 10)) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const c = await Promise.race([
+      compareModes(opts),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result after ${limitMs / 1000} s`)), limitMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     console.log(comparisonReport(c));
     if (!c.carried) failures.push('namespaces ÷ loopback: a round carried nothing');
     return { bulk: c.bulkRatio, rate: c.rateRatio };

@@ -1,4 +1,4 @@
-// The load generator of bench/dataplane-namespaces.ts, in a process of its own
+// The load generator of bench/support/netns-comparison.ts, in a process of its own
 // so that in namespaces mode it can run as a consumer's instance (`vpcep exec`).
 //
 //   node --import tsx bench/support/netns-load.ts --host IP --sink-port N --echo-port N \

@@ -27,7 +27,8 @@ export function intInRange(
   max: number,
 ): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  // Digits only: Number() would take '' as 0 and '0x10' or '1e1' as numbers.
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${value}'`);
   }

@@ -290,9 +290,12 @@ test('a path with one character outside the unreserved set still gets every spel
   ];
   for (const [char, encoded] of odd) {
     const path = `/v1/p${char}q`;
-    const got = canonicalUriCandidates(path);
-    assert.equal(got[0], `/v1/p${encoded}q/`, JSON.stringify(path));
-    assert.equal(got[got.length - 1], `//v1/p${encoded}q/`, JSON.stringify(path));
+    // Decoded and encoded again, each gives the raw spelling back: two spellings remain.
+    assert.deepEqual(
+      canonicalUriCandidates(path),
+      [`/v1/p${encoded}q/`, `//v1/p${encoded}q/`],
+      JSON.stringify(path),
+    );
   }
 });
 
