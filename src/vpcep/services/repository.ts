@@ -1,6 +1,7 @@
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { inChunks } from '../../store/in-chunks.ts';
+import { jsonArrayRows } from '../../store/json-rows.ts';
 import { prepared, sharedRead, type SharedRead } from '../../store/prepared.ts';
 import type { EndpointServicesTable, EndpointsTable } from '../../store/vpcep-schema.ts';
 import { applyPage, likeContains, type Page } from '../shared/pagination.ts';
@@ -47,9 +48,11 @@ export interface ServiceShown {
  * `db`'s dialect (prepared() builds it once per dialect).
  */
 function portRowsJson(db: Db): RawBuilder<string> {
-  return db.getExecutor().adapter instanceof PostgresAdapter
-    ? sql<string>`(SELECT COALESCE(json_agg(json_build_array(p."position", p."client_port", p."server_port", p."protocol"))::text, '[]') FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`
-    : sql<string>`(SELECT json_group_array(json_array(p."position", p."client_port", p."server_port", p."protocol")) FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id")`;
+  return jsonArrayRows(
+    db,
+    sql`p."position", p."client_port", p."server_port", p."protocol"`,
+    sql`FROM "service_ports" AS p WHERE p."service_id" = "endpoint_services"."id"`,
+  );
 }
 
 type ServiceShownRow = ServiceRow & { port_rows: string; tag_pairs: string; connection_count: number | null };

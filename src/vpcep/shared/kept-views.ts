@@ -3,6 +3,7 @@
 // SharedRead), so the API object built from it is built once, frozen, and
 // handed out again; entries go with their rows once the store stops handing
 // them out.
+import type { SharedRead } from '../../store/prepared.ts';
 
 /**
  * Freezes `value` and every object and array it holds, so that one object can
@@ -21,9 +22,7 @@ function deepFreeze(value: unknown): void {
  * from a kept row is shared by the requests that read it and is frozen, all
  * the way down; one built from any other read is the caller's alone.
  */
-export function keptViews<S, V extends object>(
-  present: (shown: S) => V,
-): (read: { kept: object | undefined; shown(): S }) => V {
+export function keptViews<S, V extends object>(present: (shown: S) => V): (read: SharedRead<S>) => V {
   const views = new WeakMap<object, V>();
   return (read) => {
     const known = read.kept && views.get(read.kept);

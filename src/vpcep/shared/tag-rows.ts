@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { jsonArrayRows } from '../../store/json-rows.ts';
 import type { Database } from '../../store/schema.ts';
 import { parseJsonColumn } from './json.ts';
 import type { Tag, TaggedResource } from './tags.ts';
@@ -111,10 +112,11 @@ export function projectTagPairs(
  * dialect). Their order is not promised (tagsFromPairs).
  */
 export function tagPairsJson(db: Db, table: 'endpoints' | 'endpoint_services'): RawBuilder<string> {
-  const owner = sql.ref(`${table}.id`);
-  return db.getExecutor().adapter instanceof PostgresAdapter
-    ? sql<string>`(SELECT COALESCE(json_agg(json_build_array(t."key", t."value"))::text, '[]') FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`
-    : sql<string>`(SELECT json_group_array(json_array(t."key", t."value")) FROM "resource_tags" AS t WHERE t."resource_id" = ${owner})`;
+  return jsonArrayRows(
+    db,
+    sql`t."key", t."value"`,
+    sql`FROM "resource_tags" AS t WHERE t."resource_id" = ${sql.ref(`${table}.id`)}`,
+  );
 }
 
 const byKey = (a: Tag, b: Tag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
