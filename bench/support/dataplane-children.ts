@@ -28,18 +28,24 @@ function running(c: ChildProcess): boolean {
 
 /** Synchronous last resort (process 'exit' handlers cannot wait). */
 export function killChildrenNow(): void {
-  for (const c of children) {
-    if (!running(c)) continue;
-    // The server's own children (the data plane's processes) exit with it, a moment later.
-    for (const pid of c.pid === undefined ? [] : descendantsOf(c.pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+  for (const c of children) killTreeNow(c);
+}
+
+/**
+ * SIGKILL to a running child and everything under it, at once: a server's own
+ * children (its data plane's processes) would exit with it only a moment later,
+ * and what `vpcep exec` started would not.
+ */
+export function killTreeNow(c: ChildProcess): void {
+  if (!running(c)) return;
+  for (const pid of c.pid === undefined ? [] : descendantsOf(c.pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
-    c.kill('SIGKILL');
   }
+  c.kill('SIGKILL');
 }
 
 /** SIGTERM each child, SIGKILL what has not exited after 5 s. */

@@ -37,8 +37,8 @@ import {
   settled,
   whitelistDomain,
 } from '../../test/vpcep/endpoints.support.ts';
-import { descendantsOf } from '../../test/support/processes.ts';
-import { fmtInt, stopChild, table } from './report.ts';
+import { killTreeNow } from './dataplane-children.ts';
+import { fmtInt, median, stopChild, table } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -66,17 +66,7 @@ const children: ChildProcess[] = [];
 // A last resort for any way out (a deadline's process.exit, a signal): the
 // servers' data planes and what `vpcep exec` started go too.
 process.on('exit', () => {
-  for (const c of children) {
-    if (c.exitCode !== null || c.signalCode !== null) continue;
-    for (const pid of c.pid === undefined ? [] : descendantsOf(c.pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    c.kill('SIGKILL');
-  }
+  for (const c of children) killTreeNow(c);
 });
 
 function node(args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
@@ -288,8 +278,6 @@ export interface Comparison {
   /** Whether every round of both modes carried traffic. */
   carried: boolean;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Both modes side by side, measured in interleaved rounds; everything made is removed, however it ends. */
 export async function compareModes(opts: ComparisonOptions): Promise<Comparison> {
