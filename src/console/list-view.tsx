@@ -167,7 +167,7 @@ export function ListTable<T>(props: {
   data: Async<T[]>;
   empty: ComponentChildren;
   row: (item: T) => ComponentChildren;
-  pager?: PagerProps;
+  pager?: PagerProps | undefined;
 }) {
   return (
     <>
@@ -199,16 +199,29 @@ export function ListTable<T>(props: {
   );
 }
 
-/** One page of a list at a time, loaded again when `deps` change; the pager moves the window. */
+/**
+ * One page of a list at a time, loaded again when `deps` change; the pager moves the window.
+ * The pager describes the page the table shows, not the one asked for: between a click on
+ * Next and its answer the table still holds the old rows, and a pager already saying
+ * "11–11" over them would be wrong. While a page loads with nothing to show there is no pager.
+ */
 export function usePagedList<T>(
   load: (window: { limit: number; offset: number }) => Promise<Page<T>>,
   deps: readonly unknown[],
-): { rows: Async<T[]>; pager: PagerProps } {
+): { rows: Async<T[]>; pager: PagerProps | undefined; onOffset: (offset: number) => void } {
   const [offset, setOffset] = useState(0);
-  const page = useAsync(() => load({ limit: PAGE_SIZE, offset }), [...deps, offset]);
+  const loaded = useAsync(
+    async () => ({ offset, page: await load({ limit: PAGE_SIZE, offset }) }),
+    [...deps, offset],
+  );
+  const shown = loaded.data;
   return {
-    rows: mapAsync(page, (p) => p.items),
-    pager: { offset, limit: PAGE_SIZE, total: page.data?.total ?? 0, onOffset: setOffset },
+    rows: mapAsync(loaded, (l) => l.page.items),
+    pager:
+      shown === undefined
+        ? undefined
+        : { offset: shown.offset, limit: PAGE_SIZE, total: shown.page.total, onOffset: setOffset },
+    onOffset: setOffset,
   };
 }
 

@@ -101,8 +101,26 @@ for (const dialect of testDialects()) {
       const pager = provider.getByRole('navigation', { name: 'Pages' });
       await pager.getByText(`1–10 of ${BULK}`).waitFor(STEP);
       assert.equal(await provider.locator('tbody tr').count(), 10);
+      // The second page's answer is held back: until it comes the pager may not
+      // describe a page the table does not show (it once said "0–0 of 0" there,
+      // and "11–11" over the first page's ten rows for a frame).
+      const secondPage = (url: URL) => url.searchParams.get('offset') === '10';
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let asked = () => {};
+      const requested = new Promise<void>((resolve) => (asked = resolve));
+      await provider.route(secondPage, async (route) => {
+        asked();
+        await held;
+        await route.fallback();
+      });
       await pager.getByRole('button', { name: 'Next' }).click();
+      await requested;
+      await provider.getByText('Loading…').waitFor(STEP);
+      assert.equal(await pager.count(), 0, 'no pager while the page it would describe loads');
+      release();
       await pager.getByText(`11–${BULK} of ${BULK}`).waitFor(STEP);
+      await provider.unroute(secondPage);
       assert.equal(await provider.locator('tbody tr').count(), BULK - 10);
       assert.equal(await pager.getByRole('button', { name: 'Next' }).isDisabled(), true);
 

@@ -8,7 +8,7 @@ import { Status, when } from '../ui.tsx';
 export function ServicesPage() {
   const { client } = useConsole();
   const [query, setQuery] = useState('');
-  const { rows, pager } = usePagedList(
+  const { rows, pager, onOffset } = usePagedList(
     (window) => client.services.list({ endpoint_service_name: query || undefined, ...window }),
     [client, query],
   );
@@ -27,7 +27,7 @@ export function ServicesPage() {
         id="service-search"
         label="Search by name"
         onSearch={(q) => {
-          pager.onOffset(0);
+          onOffset(0);
           setQuery(q);
         }}
       />
