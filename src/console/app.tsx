@@ -24,17 +24,23 @@ const NAV = [
   ['quotas', 'Quotas'],
 ] as const;
 
+// Each page is keyed by what it shows (a tab is not part of it, so a tab switch keeps the
+// page and its focus): going from one service's edit form to the create form, or from one
+// detail page to another, starts a new page instead of keeping the last one's state.
 function page(route: Route) {
   const [section = 'services', id, sub] = route.parts;
   switch (section) {
     case 'services':
-      if (id === 'new') return <ServiceFormPage />;
-      if (id !== undefined && sub === 'edit') return <ServiceFormPage id={id} />;
-      if (id !== undefined) return <ServiceDetailPage id={id} tab={sub} />;
+      if (id === 'new') return <ServiceFormPage key="services/new" />;
+      if (id !== undefined && sub === 'edit') return <ServiceFormPage key={`services/${id}/edit`} id={id} />;
+      if (id !== undefined) return <ServiceDetailPage key={`services/${id}`} id={id} tab={sub} />;
       return <ServicesPage />;
     case 'endpoints':
-      if (id === 'new') return <EndpointFormPage service={route.query.get('service') ?? ''} />;
-      if (id !== undefined) return <EndpointDetailPage id={id} />;
+      if (id === 'new') {
+        const service = route.query.get('service') ?? '';
+        return <EndpointFormPage key={`endpoints/new?${service}`} service={service} />;
+      }
+      if (id !== undefined) return <EndpointDetailPage key={`endpoints/${id}`} id={id} />;
       return <EndpointsPage />;
     case 'public':
       return <PublicServicesPage />;
@@ -108,7 +114,8 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      {/* data-route: which route the page below has rendered (a hash change re-renders later). */}
+      <main id="main" tabIndex={-1} data-route={route.parts.join('/')}>
         {page(route)}
       </main>
     </Console.Provider>

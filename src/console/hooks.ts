@@ -11,32 +11,43 @@ export interface Async<T> {
   reload: () => void;
 }
 
+/**
+ * What `load` gives, loaded again when `deps` change. A result remembers the load it came
+ * from, so in the very render where the deps change it already counts as loading: the
+ * old deps' data never shows beside the new deps' props (a new search's empty text over
+ * the old search's rows), not even for the frame before the effect asks again.
+ */
 export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): Async<T> {
-  const [result, setResult] = useState<Omit<Async<T>, 'reload'>>({
-    state: 'loading',
-    data: undefined,
-    error: undefined,
-  });
-  const sequence = useRef(0);
   const run = useCallback(load, deps);
+  const [result, setResult] = useState<Loaded<T>>({ of: undefined, ...LOADING });
+  const sequence = useRef(0);
   const reload = useCallback(() => {
     const mine = ++sequence.current;
     run().then(
       (data) => {
-        if (mine === sequence.current) setResult({ state: 'ready', data, error: undefined });
+        if (mine === sequence.current) setResult({ of: run, state: 'ready', data, error: undefined });
       },
       (error: unknown) => {
-        if (mine === sequence.current) setResult((r) => ({ state: 'error', data: r.data, error }));
+        if (mine === sequence.current) {
+          setResult((r) => ({ of: run, state: 'error', data: r.of === run ? r.data : undefined, error }));
+        }
       },
     );
   }, [run]);
   useEffect(() => {
-    setResult({ state: 'loading', data: undefined, error: undefined });
     reload();
     // A late answer of a view that has gone is dropped.
     return () => void ++sequence.current;
   }, [reload]);
-  return { ...result, reload };
+  const { state, data, error } = result.of === run ? result : LOADING;
+  return { state, data, error, reload };
+}
+
+const LOADING = { state: 'loading', data: undefined, error: undefined } as const;
+
+/** A result with the load it came from. */
+interface Loaded<T> extends Omit<Async<T>, 'reload'> {
+  of: unknown;
 }
 
 /** Calls `tick` every `ms` while `active` holds and the tab is visible. */

@@ -201,26 +201,20 @@ export function ListTable<T>(props: {
 
 /**
  * One page of a list at a time, loaded again when `deps` change; the pager moves the window.
- * The pager describes the page the table shows, not the one asked for: between a click on
- * Next and its answer the table still holds the old rows, and a pager already saying
- * "11–11" over them would be wrong. While a page loads with nothing to show there is no pager.
+ * The pager describes the page the table shows: useAsync counts as loading from the render
+ * in which the offset changes, and while a page loads with nothing to show there is no pager
+ * (it once said "11–11 of 11" over the first page's rows for a frame, then "0–0 of 0").
  */
 export function usePagedList<T>(
   load: (window: { limit: number; offset: number }) => Promise<Page<T>>,
   deps: readonly unknown[],
 ): { rows: Async<T[]>; pager: PagerProps | undefined; onOffset: (offset: number) => void } {
   const [offset, setOffset] = useState(0);
-  const loaded = useAsync(
-    async () => ({ offset, page: await load({ limit: PAGE_SIZE, offset }) }),
-    [...deps, offset],
-  );
-  const shown = loaded.data;
+  const page = useAsync(() => load({ limit: PAGE_SIZE, offset }), [...deps, offset]);
+  const total = page.data?.total;
   return {
-    rows: mapAsync(loaded, (l) => l.page.items),
-    pager:
-      shown === undefined
-        ? undefined
-        : { offset: shown.offset, limit: PAGE_SIZE, total: shown.page.total, onOffset: setOffset },
+    rows: mapAsync(page, (p) => p.items),
+    pager: total === undefined ? undefined : { offset, limit: PAGE_SIZE, total, onOffset: setOffset },
     onOffset: setOffset,
   };
 }

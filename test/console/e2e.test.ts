@@ -15,7 +15,7 @@ import { waitUntil } from '../support/wait.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { NETWORKS } from '../vpcep/endpoints.support.ts';
 import { chromiumMissing, launchBrowser, type Browser } from './browser.ts';
-import { ensureConsoleBuilt, overflowAt, signIn, withoutExpected } from './support.ts';
+import { ensureConsoleBuilt, overflowAt, settle, signIn, withoutExpected } from './support.ts';
 
 const BACKEND_IP = '127.20.0.10';
 const ENDPOINT_IP = '127.30.0.70';
@@ -194,7 +194,7 @@ for (const dialect of testDialects()) {
       try {
         for (const section of ['services', 'endpoints', 'network', 'public', 'quotas']) {
           await consumer.goto(`${server.url}/console#/${section}`);
-          await consumer.locator('h1').first().waitFor(STEP);
+          await settle(consumer, section);
           assert.equal(await overflowAt(consumer, 400), undefined, `#/${section}`);
         }
       } finally {

@@ -306,10 +306,22 @@ for (const dialect of testDialects()) {
         queryParams: { id: pendingId },
       });
       assert.equal((listed.connections as { description: string }[])[0]?.description, 'checkout team');
-      // The list refreshes every two seconds; a field being edited keeps what is typed.
+      // The list refreshes by itself. A field being edited keeps what is typed while a field
+      // left alone takes what changed elsewhere: one call changes both rows, so the refresh
+      // that shows the untouched row's new text has brought the edited row's too.
       await note.fill('half typed');
-      await provider.waitForRequest((r) => r.url().includes(`/${serviceId}/connections?`));
-      await provider.waitForResponse((r) => r.url().includes(`/${serviceId}/connections?`));
+      await server.provider.sdk({
+        method: 'PUT',
+        url: `/v1/{project_id}/vpc-endpoint-services/${serviceId}/connections/description`,
+        data: {
+          connections: [pendingId, rejectedId].map((id) => ({ id, description: 'changed elsewhere' })),
+        },
+      });
+      await waitUntil(
+        () => rejected.getByLabel(`Description of endpoint ${rejectedId}`).inputValue(),
+        (v) => v === 'changed elsewhere',
+        'the untouched row to follow the change',
+      );
       assert.equal(await note.inputValue(), 'half typed');
 
       expectError(400);
@@ -321,8 +333,8 @@ for (const dialect of testDialects()) {
       await provider.reload();
       await waitUntil(
         () => provider.getByLabel(`Description of endpoint ${pendingId}`).inputValue(),
-        (v) => v === 'checkout team',
-        'the saved description after a reload',
+        (v) => v === 'changed elsewhere',
+        'the stored description, not the refused one, after a reload',
       );
     });
 
@@ -365,6 +377,8 @@ for (const dialect of testDialects()) {
       const dialog = consumer.getByRole('dialog', { name: 'Delete endpoint' });
       await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
       await consumer.getByRole('heading', { name: 'Endpoints', exact: true }).waitFor(STEP);
+      // Loaded first: a list still loading shows no row, gone or not.
+      await settle(consumer, 'endpoints');
       await consumer.getByRole('link', { name: id }).waitFor({ state: 'detached', ...STEP });
       await waitUntil(
         () =>
@@ -393,7 +407,9 @@ for (const dialect of testDialects()) {
       await provider.getByRole('button', { name: 'Delete', exact: true }).click();
       await dialog.getByRole('button', { name: 'Delete service' }).click();
       await provider.getByRole('heading', { name: 'Endpoint services' }).waitFor(STEP);
-      await provider.getByText(victim).waitFor({ state: 'detached', ...STEP });
+      await settle(provider, 'services');
+      // Its row may show it deleting first; the list's poll then drops it.
+      await rowWith(provider, victim).waitFor({ state: 'detached', ...STEP });
       await waitUntil(
         () =>
           server.provider
@@ -476,12 +492,17 @@ for (const dialect of testDialects()) {
         for (const [page, hash] of pages) {
           await page.bringToFront();
           await page.goto(`${server.url}/console#/${hash}`);
-          await settle(page);
+          await settle(page, hash.split('?')[0]);
           assert.equal(await overflowAt(page, 400), undefined, `#/${hash}`);
+          if (hash === 'services/new') {
+            // Straight from the edit form: a new page, not the edit form's state under a new title.
+            assert.equal(await page.getByLabel('Description').inputValue(), '');
+            assert.equal(await page.getByLabel('VPC').isDisabled(), false);
+          }
         }
         await consumer.bringToFront();
         await consumer.goto(`${server.url}/console#/network`);
-        await settle(consumer);
+        await settle(consumer, 'network');
         await consumer.getByRole('button', { name: 'Create port' }).click();
         await consumer.getByRole('dialog', { name: 'Create port' }).waitFor(STEP);
         assert.equal(await overflowAt(consumer, 400), undefined, 'the Create port dialog');
@@ -499,12 +520,15 @@ for (const dialect of testDialects()) {
     test('the region / project picker signs in to another project of the region; requests follow it', async () => {
       await provider.bringToFront();
       await provider.goto(`${server.url}/console#/services`);
-      await settle(provider);
+      await settle(provider, 'services');
       const picker = provider.getByLabel('Region / project');
-      assert.deepEqual(await picker.locator('option').allInnerTexts(), [
-        'tr-west-1 / tr-west-1',
-        'tr-west-1 / tr-west-1_test',
-      ]);
+      // The picker loads its projects on its own (it shows no "Loading…").
+      const projects = await waitUntil(
+        () => picker.locator('option').allInnerTexts(),
+        (texts) => texts.length >= 2,
+        "the picker's projects",
+      );
+      assert.deepEqual(projects, ['tr-west-1 / tr-west-1', 'tr-west-1 / tr-west-1_test']);
       const switchTo = async (label: string, id: string) => {
         await picker.selectOption({ label });
         const dialog = provider.getByRole('dialog', { name: `Switch to ${label}` });

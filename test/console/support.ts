@@ -40,8 +40,13 @@ export async function signIn(page: Page, url: string, login: Login): Promise<voi
   await page.getByRole('heading', { name: 'Endpoint services' }).waitFor();
 }
 
-/** Waits for the page's heading and until no list or panel still says it is loading. */
-export async function settle(page: Page): Promise<void> {
+/**
+ * Waits for the page of `route` (the hash's path, `services/ID/tags`) when given (after a
+ * hash-only navigation the last page's heading is still there for a moment), for its
+ * heading, and until no list or panel still says it is loading.
+ */
+export async function settle(page: Page, route?: string): Promise<void> {
+  if (route !== undefined) await page.locator(`main[data-route=${JSON.stringify(route)}]`).waitFor();
   await page.locator('h1').first().waitFor();
   await waitUntil(
     () => page.getByText('Loading…').count(),

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { EndpointService, ServiceCreate, ServiceUpdate } from '../../client/types.ts';
 import { useConsole } from '../context.ts';
-import { useAsync } from '../hooks.ts';
+import { Pending } from '../detail-view.tsx';
+import { useAsync, type Async } from '../hooks.ts';
 import { href, navigate } from '../router.ts';
 import { CheckField, Problem, SelectField, TextField, useAction } from '../ui.tsx';
 
@@ -106,49 +107,63 @@ function portNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
-/** Create a service (no id) or edit one. */
+type Inventory = Awaited<ReturnType<typeof loadInventory>>;
+
+function loadInventory(client: ReturnType<typeof useConsole>['client']) {
+  return Promise.all([client.vpcs.listAll(), client.subnets.listAll(), client.ports.listAll()]).then(
+    ([vpcs, subnets, ports]) => ({ vpcs, subnets, ports }),
+  );
+}
+
+/**
+ * Create a service (no id) or edit one. An edit form appears only once the service and the
+ * VPC inventory have both loaded, filled from the service in its first render: a form shown
+ * earlier would show defaults a user could start typing over, then replace them.
+ */
 export function ServiceFormPage(props: { id?: string }) {
   const { client } = useConsole();
-  const editing = props.id !== undefined;
-  const inventory = useAsync(async () => {
-    const [vpcs, subnets, ports] = await Promise.all([
-      client.vpcs.listAll(),
-      client.subnets.listAll(),
-      client.ports.listAll(),
-    ]);
-    return { vpcs, subnets, ports };
-  }, [client]);
+  const { id } = props;
+  const inventory = useAsync(() => loadInventory(client), [client]);
   const existing = useAsync(
-    async () => (props.id === undefined ? undefined : client.services.get(props.id)),
-    [client, props.id],
+    async () => (id === undefined ? undefined : client.services.get(id)),
+    [client, id],
   );
-  const [vpcId, setVpcId] = useState('');
-  const [portId, setPortId] = useState('');
-  const [name, setName] = useState('');
-  const [mappings, setMappings] = useState<Mapping[]>([{ client: '8080', server: '80', protocol: 'TCP' }]);
-  const [approval, setApproval] = useState(true);
-  const [tcpProxy, setTcpProxy] = useState('close');
-  const [description, setDescription] = useState('');
+  if (id !== undefined && (existing.data === undefined || inventory.data === undefined)) {
+    return (
+      <section aria-labelledby="service-form-title">
+        <div class="heading">
+          <h1 id="service-form-title">Edit endpoint service</h1>
+        </div>
+        <Pending data={existing.state === 'error' ? existing : inventory} />
+      </section>
+    );
+  }
+  return <ServiceForm id={id} existing={existing.data} inventory={inventory} />;
+}
+
+function ServiceForm(props: {
+  id: string | undefined;
+  existing: EndpointService | undefined;
+  inventory: Async<Inventory>;
+}) {
+  const { client } = useConsole();
+  const { existing, inventory } = props;
+  const editing = props.id !== undefined;
+  const [vpcId, setVpcId] = useState(existing?.vpc_id ?? '');
+  const [portId, setPortId] = useState(existing?.port_id ?? '');
+  const [name, setName] = useState(existing?.service_name.split('.')[1] ?? '');
+  const [mappings, setMappings] = useState<Mapping[]>(
+    existing?.ports.map((p) => ({
+      client: String(p.client_port),
+      server: String(p.server_port),
+      protocol: p.protocol,
+    })) ?? [{ client: '8080', server: '80', protocol: 'TCP' }],
+  );
+  const [approval, setApproval] = useState(existing?.approval_enabled ?? true);
+  const [tcpProxy, setTcpProxy] = useState(existing?.tcp_proxy ?? 'close');
+  const [description, setDescription] = useState(existing?.description ?? '');
   const [tags, setTags] = useState<Tag[]>([]);
   const action = useAction();
-
-  useEffect(() => {
-    const s: EndpointService | undefined = existing.data;
-    if (!s) return;
-    setVpcId(s.vpc_id);
-    setPortId(s.port_id);
-    setName(s.service_name.split('.')[1] ?? '');
-    setMappings(
-      s.ports.map((p) => ({
-        client: String(p.client_port),
-        server: String(p.server_port),
-        protocol: p.protocol,
-      })),
-    );
-    setApproval(s.approval_enabled);
-    setTcpProxy(s.tcp_proxy);
-    setDescription(s.description);
-  }, [existing.data]);
 
   const inv = inventory.data;
   const subnetsOfVpc = new Set((inv?.subnets ?? []).filter((s) => s.vpc_id === vpcId).map((s) => s.id));
@@ -174,7 +189,7 @@ export function ServiceFormPage(props: { id?: string }) {
         tcp_proxy: tcpProxy as ServiceUpdate['tcp_proxy'],
         description,
         ...(name.trim() ? { service_name: name.trim() } : {}),
-        ...(portId !== existing.data?.port_id ? { port_id: portId } : {}),
+        ...(portId !== existing?.port_id ? { port_id: portId } : {}),
       };
       action.run(
         () => client.services.update(id, body),
@@ -210,7 +225,6 @@ export function ServiceFormPage(props: { id?: string }) {
         <h1 id="service-form-title">{title}</h1>
       </div>
       {inventory.state === 'error' && <Problem error={inventory.error} retry={inventory.reload} />}
-      {existing.state === 'error' && <Problem error={existing.error} retry={existing.reload} />}
       <form class="form" method="post" onSubmit={submit}>
         <SelectField
           label="VPC"

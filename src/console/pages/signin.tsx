@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { PasswordField, Problem, TextField } from '../ui.tsx';
 import { signIn, type Session } from '../session.ts';
 
@@ -11,7 +11,9 @@ export function SignInPage(props: { region: string; notice?: string; onSignedIn:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const first = useRef<HTMLDivElement>(null);
-  useEffect(() => first.current?.querySelector('input')?.focus(), []);
+  // In the render that shows the form (useEffect would wait for the next frame): keys
+  // typed as soon as the page appears land in the first field.
+  useLayoutEffect(() => first.current?.querySelector('input')?.focus(), []);
 
   const submit = (e: Event) => {
     e.preventDefault();
