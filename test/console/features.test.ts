@@ -22,7 +22,7 @@ import {
   type Network,
 } from '../vpcep/endpoints.support.ts';
 import { chromiumMissing, launchBrowser, type Browser } from './browser.ts';
-import { ensureConsoleBuilt, overflowAt, settle, signIn, withoutExpected } from './support.ts';
+import { ensureConsoleBuilt, holdRequests, overflowAt, settle, signIn, withoutExpected } from './support.ts';
 
 const STEP = { timeout: 15_000 };
 /** The provider's second project: a sub-project of the server's one region. */
@@ -104,23 +104,13 @@ for (const dialect of testDialects()) {
       // The second page's answer is held back: until it comes the pager may not
       // describe a page the table does not show (it once said "0–0 of 0" there,
       // and "11–11" over the first page's ten rows for a frame).
-      const secondPage = (url: URL) => url.searchParams.get('offset') === '10';
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let asked = () => {};
-      const requested = new Promise<void>((resolve) => (asked = resolve));
-      await provider.route(secondPage, async (route) => {
-        asked();
-        await held;
-        await route.fallback();
-      });
+      const secondPage = await holdRequests(provider, (url) => url.searchParams.get('offset') === '10');
       await pager.getByRole('button', { name: 'Next' }).click();
-      await requested;
+      await secondPage.requested;
       await provider.getByText('Loading…').waitFor(STEP);
       assert.equal(await pager.count(), 0, 'no pager while the page it would describe loads');
-      release();
+      await secondPage.release();
       await pager.getByText(`11–${BULK} of ${BULK}`).waitFor(STEP);
-      await provider.unroute(secondPage);
       assert.equal(await provider.locator('tbody tr').count(), BULK - 10);
       assert.equal(await pager.getByRole('button', { name: 'Next' }).isDisabled(), true);
 
@@ -425,8 +415,19 @@ for (const dialect of testDialects()) {
 
     test('VPCs: create a VPC, a subnet and a port (its hostile name shown as text), then delete them', async () => {
       await consumer.bringToFront();
-      await consumer.getByRole('link', { name: 'VPCs' }).click();
       const section = (id: string) => consumer.locator(`section[aria-labelledby="inv-${id}"]`);
+      // With the VPCs' answer held back, the subnets wait for their VPCs' names (no raw
+      // ids), while the ports, whose subnets have come, show.
+      const vpcList = await holdRequests(consumer, (url) => url.pathname.endsWith('/vpcs'));
+      await consumer.getByRole('link', { name: 'VPCs' }).click();
+      await vpcList.requested;
+      await section('ports').locator('tbody[aria-busy="false"] tr').first().waitFor(STEP);
+      assert.equal(
+        await section('subnets').locator('tbody[aria-busy="true"]').getByText('Loading…').count(),
+        1,
+      );
+      await vpcList.release();
+      await rowWith(section('subnets'), 'vpc-c').first().waitFor(STEP);
       const create = async (button: string, fill: (dialog: Locator) => Promise<void>) => {
         await consumer.getByRole('button', { name: button }).click();
         const dialog = consumer.getByRole('dialog', { name: button });

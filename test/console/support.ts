@@ -3,7 +3,7 @@
 // rebuilt first) and sign-in through the form.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { waitUntil } from '../support/wait.ts';
 import { buildConsole } from '../../scripts/build-console.js';
 import { newestMtime, ROOT } from '../support/cli.ts';
@@ -82,4 +82,40 @@ export function withoutExpected(problems: readonly string[], expected: readonly 
     left.splice(i, 1);
     return false;
   });
+}
+
+/**
+ * Holds back the browser's requests that `match` accepts until `release` (then they go on to
+ * the server); `requested` settles when the first has been asked. For asserting what a page
+ * shows while an answer is on its way, without timing.
+ */
+export async function holdRequests(
+  page: Page,
+  match: (url: URL) => boolean,
+): Promise<{ requested: Promise<void>; release: () => Promise<void> }> {
+  let open = (): void => {};
+  const held = new Promise<void>((resolve) => (open = resolve));
+  let asked = (): void => {};
+  const requested = new Promise<void>((resolve) => (asked = resolve));
+  const handling = new Set<Promise<void>>();
+  const handler = (route: Route): void => {
+    asked();
+    // Done once answered: routing has then finished with it.
+    const passed = held.then(async () => {
+      await route.fallback();
+      await route.request().response();
+    });
+    handling.add(passed);
+  };
+  await page.route(match, handler);
+  return {
+    requested,
+    release: async () => {
+      open();
+      // Unrouted only once every held request has been answered: unrouted earlier, a request
+      // still being routed is handed to the next handler as well (handled twice).
+      await Promise.all(handling);
+      await page.unroute(match, handler);
+    },
+  };
 }

@@ -175,6 +175,17 @@ function Table<T extends { id: string }>(props: {
   );
 }
 
+/**
+ * `data` as a table shows it when its cells also read `names` (a subnet's VPC name): loading
+ * until the names have come, so a row never shows a raw id for a name still on its way. If the
+ * names fail, the rows show ids and the names' own table says why.
+ */
+function withNames<T>(data: Async<T>, names: Async<unknown>): Async<T> {
+  return names.state === 'loading' && names.data === undefined
+    ? { ...data, state: 'loading', data: undefined }
+    : data;
+}
+
 export function InventoryPage() {
   const { client } = useConsole();
   const vpcs = useAsync(() => client.vpcs.listAll(), [client]);
@@ -211,7 +222,7 @@ export function InventoryPage() {
         create="Create subnet"
         createDisabled={(vpcs.data ?? []).length === 0}
         onCreate={() => setCreating('subnet')}
-        data={subnets}
+        data={withNames(subnets, vpcs)}
         headers={['Name', 'CIDR', 'Gateway', 'VPC']}
         cells={(s) => [s.name, s.cidr, s.gateway_ip, vpcName.get(s.vpc_id) ?? s.vpc_id]}
         empty="No subnets yet."
@@ -225,7 +236,7 @@ export function InventoryPage() {
         create="Create port"
         createDisabled={(subnets.data ?? []).length === 0}
         onCreate={() => setCreating('port')}
-        data={ports}
+        data={withNames(ports, subnets)}
         headers={['IP address', 'Name', 'Owner', 'Subnet']}
         cells={(p) => [
           p.fixed_ips[0]?.ip_address ?? '',
