@@ -26,8 +26,10 @@ test('idle timeout closes both sides', async () => {
   await withForwarder(
     async ({ backend, counters, port }) => {
       const client = await connectTcp(LISTEN, port);
-      await roundTrip(client, Buffer.from('x'));
+      // Taken before the round trip: the flow's last activity is within it, so a slow runner
+      // cannot make a timely close look early.
       const started = Date.now();
+      await roundTrip(client, Buffer.from('x'));
       await closeOutcome(client, 3000);
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= 250, `closed too early (${elapsed} ms)`);

@@ -139,11 +139,18 @@ for (const dialect of testDialects()) {
         [...perWorker.values()].every((n) => n > 0),
         `both workers accepted connections: ${JSON.stringify([...perWorker])}`,
       );
-      const text = await metrics();
-      const total = samples(text, 'vpcep_endpoint_connections_total').get(`endpoint_id="${endpointId}"`);
+      // A flush that outlasts its bound on a loaded runner answers the last report: waited for.
+      const totalOf = (text: string) =>
+        samples(text, 'vpcep_endpoint_connections_total').get(`endpoint_id="${endpointId}"`);
+      const text = await waitUntil(
+        metrics,
+        (t) => totalOf(t) === (before ?? 0) + made,
+        'every connection in the endpoint total',
+      );
+      const total = totalOf(text);
       assert.equal(total, (before ?? 0) + made, 'the endpoint total counts every connection once');
       assert.equal(
-        [...perWorker.values()].reduce((a, b) => a + b, 0),
+        [...samples(text, 'vpcep_dataplane_worker_flows_total').values()].reduce((a, b) => a + b, 0),
         total,
         'the per-worker counts add up to the total',
       );

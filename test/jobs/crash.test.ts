@@ -85,7 +85,9 @@ for (const dialect of testDialects()) {
       async (t) => {
         await withStore(dialect, async (store, url) => {
           await ensureEffectsTable(store.db);
-          const first = startRunner([url, 'enqueue', String(JOBS), String(LEASE_MS)]);
+          // Due 10 ms apart: the queue takes ~2 s to drain on either store, so a test process
+          // that a loaded runner wakes late still finds a batch in flight to kill.
+          const first = startRunner([url, 'enqueue', String(JOBS), String(LEASE_MS), '10']);
           try {
             await first.ready;
             // Kill while a batch is claimed, not in the gap between batches,

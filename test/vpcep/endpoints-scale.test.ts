@@ -1,7 +1,9 @@
 // The unfiltered list must stay cheap however many endpoints a project has:
 // the first page walks the (project_id, created_at, id) index for 10 rows and
 // total_count comes from the usage counter. Checked with the planners' own
-// EXPLAIN on a project holding 100,000 endpoints, and by timing the request.
+// EXPLAIN on a project holding 100,000 endpoints. How fast it answers is the
+// bench's to say (bench/api-speed.ts, list 10 of 100k ÷ list 10 of 1k, p99): a time
+// bound here would fail on a loaded runner and prove nothing the plan does not.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, sql } from 'kysely';
@@ -66,24 +68,20 @@ for (const dialect of testDialects()) {
       }
     });
 
-    test(`GET /vpc-endpoints answers the first page of ${COUNT} quickly with the exact total`, async () => {
+    test(`GET /vpc-endpoints answers the first and the last page of ${COUNT} with the exact total`, async () => {
       const call = () =>
         server.consumer.sdk({
           method: 'GET',
           url: '/v1/{project_id}/vpc-endpoints',
           queryParams: { limit: 10 },
         });
-      await call(); // warm-up: connections, statement caches
-      const started = process.hrtime.bigint();
       const page = await call();
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
       assert.equal(page.total_count, COUNT);
       const ids = (page.endpoints as { id: string }[]).map((e) => e.id);
       assert.deepEqual(
         ids,
         Array.from({ length: 10 }, (_, i) => `bulk-${String(COUNT - i).padStart(6, '0')}`),
       );
-      assert.ok(ms < 500, `the first page took ${ms.toFixed(1)} ms`);
       const last = await server.consumer.sdk({
         method: 'GET',
         url: '/v1/{project_id}/vpc-endpoints',

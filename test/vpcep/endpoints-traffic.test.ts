@@ -102,7 +102,13 @@ for (const dialect of testDialects()) {
       const socket = await connectTcp(ENDPOINT_IP, 8080, INSIDE_CLIENT);
       const echoed = await roundTrip(socket, Buffer.alloc(1000, 7));
       assert.equal(echoed.length, 1000);
-      const open = await consumer.endpoints.traffic(endpointId);
+      // The counts come from the workers; a flush that outlasts its bound on a loaded runner
+      // answers the last report (250 ms old at most), so the open connection is waited for.
+      const open = await waitUntil(
+        () => consumer.endpoints.traffic(endpointId),
+        (t) => t.traffic?.active_connections === (start.traffic?.active_connections ?? 0) + 1,
+        'the open connection in the counts',
+      );
       assert.equal(open.traffic?.active_connections, start.traffic.active_connections + 1);
       assert.equal(open.traffic?.total_connections, start.traffic.total_connections + 1);
       assert.ok((open.traffic?.bytes_client_to_backend ?? 0) >= start.traffic.bytes_client_to_backend + 1000);
