@@ -47,8 +47,13 @@ test('npm pack → npm install -g → vpcep serve answers GET /', { timeout: 900
     assert.ok(!listing.some((f) => f.endsWith('.ts')), 'no TypeScript source');
 
     const prefix = join(tmp, 'prefix');
+    // The packages come from the cache `npm ci` filled when it can (prefer-offline), and a
+    // fetch the registry does not answer at once is tried again: a network hiccup must not
+    // fail the run.
     npm(['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], tmp, {
       npm_config_build_from_source: 'true',
+      npm_config_prefer_offline: 'true',
+      npm_config_fetch_retries: '5',
     });
     const bin = join(prefix, 'bin', 'vpcep');
     assert.ok(existsSync(bin), `installed ${bin}`);

@@ -54,14 +54,14 @@ for (const dialect of testDialects()) {
       assert.equal(await list(), 403);
       const grant = `/v3/projects/${p.projectId}/groups/${group}/roles/${VPCEP_ADMIN}`;
       assert.equal((await o('PUT', grant)).status, 204);
-      await waitUntil(list, (s) => s === 200, 'the grant to reach node B', 5000);
+      await waitUntil(list, (s) => s === 200, 'the grant to reach node B');
       assert.equal((await o('DELETE', grant)).status, 204);
-      await waitUntil(list, (s) => s === 403, 'the revocation to reach node B', 5000);
+      await waitUntil(list, (s) => s === 403, 'the revocation to reach node B');
       // Deleting the user on A stops its key on B too.
       assert.equal((await o('PUT', grant)).status, 204);
-      await waitUntil(list, (s) => s === 200, 'the second grant to reach node B', 5000);
+      await waitUntil(list, (s) => s === 200, 'the second grant to reach node B');
       assert.equal((await o('DELETE', `/v3/users/${user}`)).status, 204);
-      await waitUntil(list, (s) => s === 401, 'the deletion to reach node B', 5000);
+      await waitUntil(list, (s) => s === 401, 'the deletion to reach node B');
     });
   });
 }
