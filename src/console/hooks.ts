@@ -21,24 +21,35 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   const run = useCallback(load, deps);
   const [result, setResult] = useState<Loaded<T>>({ of: undefined, ...LOADING });
   const sequence = useRef(0);
+  // reload always loads for the current deps: an action that kept the reload of its time
+  // (a list refreshed after an Accept, clicked before a page change) must not load the old
+  // deps and leave the new ones loading for good.
+  const latest = useRef(run);
+  latest.current = run;
   const reload = useCallback(() => {
+    const current = latest.current;
     const mine = ++sequence.current;
-    run().then(
+    current().then(
       (data) => {
-        if (mine === sequence.current) setResult({ of: run, state: 'ready', data, error: undefined });
+        if (mine === sequence.current) setResult({ of: current, state: 'ready', data, error: undefined });
       },
       (error: unknown) => {
         if (mine === sequence.current) {
-          setResult((r) => ({ of: run, state: 'error', data: r.of === run ? r.data : undefined, error }));
+          setResult((r) => ({
+            of: current,
+            state: 'error',
+            data: r.of === current ? r.data : undefined,
+            error,
+          }));
         }
       },
     );
-  }, [run]);
+  }, []);
   useEffect(() => {
     reload();
-    // A late answer of a view that has gone is dropped.
+    // A late answer of a view that has gone, or of deps that have changed, is dropped.
     return () => void ++sequence.current;
-  }, [reload]);
+  }, [run]);
   const { state, data, error } = result.of === run ? result : LOADING;
   return { state, data, error, reload };
 }

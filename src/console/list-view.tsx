@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Page } from '../client/types.ts';
 import { mapAsync, transient, useAsync, usePoll, type Async } from './hooks.ts';
 import { Problem, type Action } from './ui.tsx';
@@ -204,6 +204,8 @@ export function ListTable<T>(props: {
  * The pager describes the page the table shows: useAsync counts as loading from the render
  * in which the offset changes, and while a page loads with nothing to show there is no pager
  * (it once said "11–11 of 11" over the first page's rows for a frame, then "0–0 of 0").
+ * A page that fails keeps the pager with the total last loaded for the same deps, so the
+ * user can page back from it.
  */
 export function usePagedList<T>(
   load: (window: { limit: number; offset: number }) => Promise<Page<T>>,
@@ -211,12 +213,21 @@ export function usePagedList<T>(
 ): { rows: Async<T[]>; pager: PagerProps | undefined; onOffset: (offset: number) => void } {
   const [offset, setOffset] = useState(0);
   const page = useAsync(() => load({ limit: PAGE_SIZE, offset }), [...deps, offset]);
-  const total = page.data?.total;
+  const known = useRef<{ deps: readonly unknown[]; total: number } | undefined>(undefined);
+  if (page.data !== undefined) known.current = { deps, total: page.data.total };
+  const last = known.current;
+  const total =
+    page.data?.total ??
+    (page.state === 'error' && last !== undefined && sameDeps(last.deps, deps) ? last.total : undefined);
   return {
     rows: mapAsync(page, (p) => p.items),
     pager: total === undefined ? undefined : { offset, limit: PAGE_SIZE, total, onOffset: setOffset },
     onOffset: setOffset,
   };
+}
+
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
 
 /**

@@ -86,8 +86,9 @@ export function withoutExpected(problems: readonly string[], expected: readonly 
 
 /**
  * Holds back the browser's requests that `match` accepts until `release` (then they go on to
- * the server); `requested` settles when the first has been asked. For asserting what a page
- * shows while an answer is on its way, without timing.
+ * the server); `requested` settles when the first has been asked, and fails after 15 s if
+ * none was. For asserting what a page shows while an answer is on its way, without timing.
+ * Call `release` in a `finally`: a route left behind would hold the page's later requests.
  */
 export async function holdRequests(
   page: Page,
@@ -96,7 +97,12 @@ export async function holdRequests(
   let open = (): void => {};
   const held = new Promise<void>((resolve) => (open = resolve));
   let asked = (): void => {};
-  const requested = new Promise<void>((resolve) => (asked = resolve));
+  const requested = new Promise<void>((resolve, reject) => {
+    asked = resolve;
+    setTimeout(() => reject(new Error('no held request was made in 15 s')), 15_000).unref();
+  });
+  // Not an unhandled rejection when the test fails before it waits for it.
+  requested.catch(() => {});
   const handling = new Set<Promise<void>>();
   const handler = (route: Route): void => {
     asked();
@@ -112,9 +118,9 @@ export async function holdRequests(
     requested,
     release: async () => {
       open();
-      // Unrouted only once every held request has been answered: unrouted earlier, a request
-      // still being routed is handed to the next handler as well (handled twice).
-      await Promise.all(handling);
+      // Unrouted once every held request has been answered: unrouting right after the
+      // fallback made playwright report "Route is already handled" for it.
+      await Promise.allSettled(handling);
       await page.unroute(match, handler);
     },
   };

@@ -147,7 +147,8 @@ describe('data plane controller', () => {
     assert.ok(await until(() => echoes(IP, 8080, '127.30.0.8', 'A:hi'), Boolean, '.8 admitted'));
     // One worker may have taken the change before the other (the kernel picks which worker
     // accepts): once a controller pass has applied it, every worker has.
-    await server.running.dataplane?.controller.notify({ kind: 'endpoint', id: endpointId });
+    assert.ok(server.running.dataplane, 'this server runs the data plane');
+    await server.running.dataplane.controller.notify({ kind: 'endpoint', id: endpointId });
     assert.equal(await echoes(IP, 8080, '127.30.0.7', 'A:hi'), false, '.7 is refused now');
 
     await endpoint({ enable_whitelist: false });
