@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { Page } from '../client/types.ts';
 import { mapAsync, transient, useAsync, usePoll, type Async } from './hooks.ts';
 import { Problem, type Action } from './ui.tsx';
@@ -213,21 +213,15 @@ export function usePagedList<T>(
 ): { rows: Async<T[]>; pager: PagerProps | undefined; onOffset: (offset: number) => void } {
   const [offset, setOffset] = useState(0);
   const page = useAsync(() => load({ limit: PAGE_SIZE, offset }), [...deps, offset]);
-  const known = useRef<{ deps: readonly unknown[]; total: number } | undefined>(undefined);
-  if (page.data !== undefined) known.current = { deps, total: page.data.total };
-  const last = known.current;
-  const total =
-    page.data?.total ??
-    (page.state === 'error' && last !== undefined && sameDeps(last.deps, deps) ? last.total : undefined);
+  // The total last loaded, in a box the deps (not the offset) own: new deps start empty.
+  const lastTotal = useMemo((): { value?: number } => ({}), deps);
+  if (page.data !== undefined) lastTotal.value = page.data.total;
+  const total = page.data?.total ?? (page.state === 'error' ? lastTotal.value : undefined);
   return {
     rows: mapAsync(page, (p) => p.items),
     pager: total === undefined ? undefined : { offset, limit: PAGE_SIZE, total, onOffset: setOffset },
     onOffset: setOffset,
   };
-}
-
-function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 }
 
 /**

@@ -142,13 +142,14 @@ for (const dialect of testDialects()) {
       // A flush that outlasts its bound on a loaded runner answers the last report: waited for.
       const totalOf = (text: string) =>
         samples(text, 'vpcep_endpoint_connections_total').get(`endpoint_id="${endpointId}"`);
+      const expected = (before ?? 0) + made;
       const text = await waitUntil(
         metrics,
-        (t) => totalOf(t) === (before ?? 0) + made,
+        (t) => totalOf(t) === expected,
         'every connection in the endpoint total',
       );
       const total = totalOf(text);
-      assert.equal(total, (before ?? 0) + made, 'the endpoint total counts every connection once');
+      assert.equal(total, expected, 'the endpoint total counts every connection once');
       assert.equal(
         [...samples(text, 'vpcep_dataplane_worker_flows_total').values()].reduce((a, b) => a + b, 0),
         total,

@@ -104,12 +104,13 @@ for (const dialect of testDialects()) {
       assert.equal(echoed.length, 1000);
       // The counts come from the workers; a flush that outlasts its bound on a loaded runner
       // answers the last report (250 ms old at most), so the open connection is waited for.
+      const activeOpen = start.traffic.active_connections + 1;
       const open = await waitUntil(
         () => consumer.endpoints.traffic(endpointId),
-        (t) => t.traffic?.active_connections === (start.traffic?.active_connections ?? 0) + 1,
+        (t) => t.traffic?.active_connections === activeOpen,
         'the open connection in the counts',
       );
-      assert.equal(open.traffic?.active_connections, start.traffic.active_connections + 1);
+      assert.equal(open.traffic?.active_connections, activeOpen);
       assert.equal(open.traffic?.total_connections, start.traffic.total_connections + 1);
       assert.ok((open.traffic?.bytes_client_to_backend ?? 0) >= start.traffic.bytes_client_to_backend + 1000);
       assert.ok((open.traffic?.bytes_backend_to_client ?? 0) >= start.traffic.bytes_backend_to_client + 1000);
