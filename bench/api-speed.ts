@@ -7,7 +7,9 @@
 //  1. requests/s of GET /v1/{project_id}/vpc-endpoints/{id} with X-Auth-Token
 //     and with an AK/SK signature, as the account's user and as an IAM user
 //     whose rights come from a custom policy; and of POST
-//     /v1/{project_id}/vpc-endpoints (create), AK/SK signed;
+//     /v1/{project_id}/vpc-endpoints (create), AK/SK signed; and, as references
+//     beside the goals, of vpcep's two cheapest answers, GET /healthz (hooks only)
+//     and GET / (hooks and the request's log line);
 //  2. the latency of creating endpoints one at a time into an empty subnet: the
 //     median of the last 50 of --fill creates over that of the first 50;
 //  3. p50/p99 latency of GET /v1/{project_id}/vpc-endpoints?limit=10 when the
@@ -101,6 +103,12 @@ async function main(): Promise<void> {
     row(`create the ${fmtInt(opts.fill)}th endpoint of a subnet ÷ the first`, '≤ 1.5', (f) => f.api.fill, 2);
     row('list 10 of 100k ÷ list 10 of 1k, p99', '≤ 1.5', (f) => f.list.p99, 2);
     row('list 10 of 100k ÷ list 10 of 1k, p50', '≤ 2 (fails the run)', (f) => f.list.p50, 2);
+    row(
+      'floor: GET /healthz ÷ bare fastify (no credentials, no store, no log)',
+      'reference',
+      (f) => f.api.healthz,
+    );
+    row('floor: GET / (versions, one log line) ÷ bare fastify', 'reference', (f) => f.api.versions);
     console.log('\nsummary (ratios from this run):');
     console.log(table(summary, 2));
   } finally {

@@ -22,6 +22,9 @@ export interface ApiFigures {
   iamAksk: number;
   create: number;
   fill: number;
+  /** References, not goals: vpcep's cheapest answers ÷ bare, what no authenticated GET can beat. */
+  healthz: number;
+  versions: number;
 }
 
 export async function throughput(
@@ -40,7 +43,7 @@ export async function throughput(
   }
 }
 
-type CaseName = 'bare' | 'token' | 'aksk' | 'iam-token' | 'iam-aksk' | 'create';
+type CaseName = 'bare' | 'healthz' | 'versions' | 'token' | 'aksk' | 'iam-token' | 'iam-aksk' | 'create';
 
 async function measureThroughput(
   opts: Options,
@@ -86,6 +89,26 @@ async function measureThroughput(
       method: 'GET',
       wire: async () => ({ path: '/bare', headers: {}, body: undefined }),
       check: (res) => ((res.json as { ok?: unknown } | undefined)?.ok === true ? undefined : 'no ok'),
+    },
+    // Two floors measured beside the goals: every request of the server pays their cost before
+    // authentication, the store or the endpoint's view come into it (docs/performance.md).
+    {
+      name: 'healthz',
+      route: 'GET /healthz (vpcep: its hooks, no credentials, no store, no log line)',
+      base,
+      method: 'GET',
+      wire: async () => ({ path: '/healthz', headers: {}, body: undefined }),
+      check: (res) =>
+        (res.json as { status?: unknown } | undefined)?.status === 'ok' ? undefined : 'not ok',
+    },
+    {
+      name: 'versions',
+      route: 'GET / (vpcep: the API versions, public, one log line)',
+      base,
+      method: 'GET',
+      wire: async () => ({ path: '/', headers: {}, body: undefined }),
+      check: (res) =>
+        Array.isArray((res.json as { versions?: unknown } | undefined)?.versions) ? undefined : 'no versions',
     },
     {
       name: 'token',
@@ -239,11 +262,14 @@ async function measureThroughput(
     iamToken: rps('iam-token') / rps('token'),
     iamAksk: rps('iam-aksk') / rps('aksk'),
     create: rps('create') / rps('bare'),
+    healthz: rps('healthz') / rps('bare'),
+    versions: rps('versions') / rps('bare'),
   };
   console.log(
     `ratios (better round of each case): token/bare ${figures.token.toFixed(3)}, aksk/bare ${figures.aksk.toFixed(3)}, ` +
       `iam-token/token ${figures.iamToken.toFixed(2)}, iam-aksk/aksk ${figures.iamAksk.toFixed(2)}, ` +
-      `create/bare ${figures.create.toFixed(3)}`,
+      `create/bare ${figures.create.toFixed(3)}; floors: healthz/bare ${figures.healthz.toFixed(3)}, ` +
+      `versions/bare ${figures.versions.toFixed(3)}`,
   );
   return figures;
 }
