@@ -52,8 +52,8 @@
 //
 // Any non-2xx response, socket error or timeout, in a check, warm-up or
 // measurement, fails the run (exit code 1), and so does a 100k/1k p50 ratio of
-// the unfiltered list above 2. The default run (SQLite only) takes about 100 s on an
-// idle 2-CPU machine; a database URL adds about 90 s.
+// the unfiltered list above 2. The default run (SQLite only) takes about 120 s on an
+// idle 2-CPU machine; a database URL adds about 120 s.
 import { availableParallelism, cpus } from 'node:os';
 import { harness, spawnBare } from './support/api-speed-children.ts';
 import { listLatency } from './support/api-speed-lists.ts';
